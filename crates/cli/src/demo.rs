@@ -1,0 +1,75 @@
+//! `arrears demo`: a realistic synthetic book, imported through the ordinary sync.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use arrears_import::Options;
+use arrears_store::Store;
+
+use crate::AsOf;
+use crate::import::counts;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many customers (about ten invoices each).
+    #[arg(long, default_value_t = 1000)]
+    customers: usize,
+    /// The random seed: the same seed gives the same book.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Keep the sync files in this folder.
+    #[arg(long, value_name = "DIR")]
+    export: Option<PathBuf>,
+    #[command(flatten)]
+    as_of: AsOf,
+}
+
+pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(args.customers > 0, "--customers must be at least 1");
+    let scratch;
+    let dir = match &args.export {
+        Some(dir) => dir.clone(),
+        None => {
+            scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
+            scratch.path().to_owned()
+        }
+    };
+    let options = arrears_demo::Options {
+        customers: args.customers,
+        seed: args.seed,
+        as_of: args.as_of.date(),
+        changed_per_mille: 0,
+    };
+    let made = arrears_demo::write_book(&dir, &options)
+        .with_context(|| format!("cannot write the demo book to {}", dir.display()))?;
+    let settings = store.settings().await?;
+    if settings.get("size_ranges")?.is_empty() {
+        store
+            .set_setting("size_ranges", "1000,5000,10000")
+            .await??;
+    }
+    let sync = Options {
+        sync_date: options.as_of,
+        run_by: "demo".into(),
+        progress: std::io::stderr().is_terminal(),
+    };
+    let report = arrears_import::sync(store, &dir, sync).await?;
+    let files: Vec<String> = report.files.iter().map(counts).collect();
+    println!(
+        "demo book for {}: {} companies, {} customers, {} invoices and credit memos, {} payments; sync {}: {}",
+        options.as_of,
+        made.companies,
+        made.customers,
+        made.invoices,
+        made.payments,
+        report.sync_id,
+        files.join("; ")
+    );
+    if let Some(dir) = &args.export {
+        println!("sync files kept in {}", dir.display());
+    }
+    println!("next: arrears aging");
+    Ok(ExitCode::SUCCESS)
+}

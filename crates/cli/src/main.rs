@@ -1,0 +1,125 @@
+//! `arrears`: the command line of the collections platform.
+
+mod aging;
+mod demo;
+mod import;
+mod output;
+mod settings;
+mod syncs;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use arrears_store::Store;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+/// Accounts-receivable collections: the book, its aging, and who to call today.
+#[derive(Parser)]
+#[command(name = "arrears", version, about)]
+struct Cli {
+    /// The store: sqlite://PATH, postgres://…, or a SQLite file path.
+    #[arg(
+        long,
+        global = true,
+        env = "ARREARS_DB",
+        default_value = "sqlite://arrears.db"
+    )]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import one sync: a folder of CSV files, all or nothing.
+    Import(import::Args),
+    /// The aging and the figures, per customer, invoice or company.
+    Aging(aging::Args),
+    /// List the recorded syncs, newest first.
+    Syncs(syncs::Args),
+    /// Read or change the site settings.
+    Settings(settings::Args),
+    /// Fill the store with a realistic synthetic book.
+    Demo(demo::Args),
+}
+
+/// `--as-of`: the business date, today unless given.
+#[derive(clap::Args, Clone, Copy)]
+pub struct AsOf {
+    /// The business date (YYYY-MM-DD); today when absent.
+    #[arg(long = "as-of", value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+}
+
+impl AsOf {
+    pub fn date(self) -> NaiveDate {
+        self.as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    arrears_domain::parse_date(text)
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("arrears: internal error: {info}");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("bad arguments")
+                .trim_start_matches("error: ");
+            eprintln!("arrears: {first} (see arrears --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("arrears: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("arrears: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&cli.db).await?;
+    let code = match cli.command {
+        Command::Import(args) => import::run(&store, args).await?,
+        Command::Aging(args) => aging::run(&store, args).await?,
+        Command::Syncs(args) => syncs::run(&store, args).await?,
+        Command::Settings(args) => settings::run(&store, args).await?,
+        Command::Demo(args) => demo::run(&store, args).await.context("demo")?,
+    };
+    store.close().await;
+    Ok(code)
+}

@@ -1,0 +1,401 @@
+//! `arrears import`: the rules of a sync, through the real binary, on the store under test.
+
+mod common;
+
+use common::{COMPANIES, TestDb, field, path, row};
+
+const CUSTOMERS: &str = "company_id,customer_id,name,credit_limit,currency,parent_id\n\
+US01,C1,Acme Hardware,15000,USD,\n\
+US01,C2,Acme West,,USD,C1\n\
+US01,C3,Maple Foods,5000.5,CAD,\n";
+
+const INVOICES: &str = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C1,I1,IN,2015-01-01,2015-03-02,4000,4000\n\
+US01,C1,I2,IN,2015-01-10,2015-02-09,6000,6000\n\
+US01,C2,I3,,2015-02-01,2015-03-03,100.25,0\n";
+
+fn book(db: &TestDb) -> String {
+    db.import(
+        "book",
+        &[
+            ("companies.csv", COMPANIES),
+            ("customers.csv", CUSTOMERS),
+            ("invoices.csv", INVOICES),
+        ],
+        "2015-03-15",
+    )
+}
+
+#[test]
+fn a_good_sync_reports_each_file_and_is_recorded() {
+    let db = TestDb::new();
+    let summary = book(&db);
+    assert!(
+        summary.contains("companies.csv 1 rows (1 new, 0 changed, 0 unchanged)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("customers.csv 3 rows (3 new, 0 changed, 0 unchanged)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("invoices.csv 3 rows (3 new, 0 changed, 0 unchanged)"),
+        "{summary}"
+    );
+    assert_eq!(summary.lines().count(), 1);
+    let syncs = db.ok(&["syncs", "--format", "csv"]);
+    assert!(syncs.contains(",2015-03-15,ok,tester,"), "{syncs}");
+    assert!(syncs.contains(",invoices.csv,3,3,0,0,0"), "{syncs}");
+}
+
+#[test]
+fn importing_the_same_folder_twice_changes_nothing() {
+    let db = TestDb::new();
+    book(&db);
+    let before = db.ok(&["aging", "--format", "csv", "--as-of", "2015-03-15"]);
+    let again = book(&db);
+    assert!(
+        again.contains("customers.csv 3 rows (0 new, 0 changed, 3 unchanged)"),
+        "{again}"
+    );
+    assert!(
+        again.contains("invoices.csv 3 rows (0 new, 0 changed, 3 unchanged)"),
+        "{again}"
+    );
+    assert_eq!(
+        db.ok(&["aging", "--format", "csv", "--as-of", "2015-03-15"]),
+        before
+    );
+}
+
+#[test]
+fn a_changed_row_updates_its_record() {
+    let db = TestDb::new();
+    book(&db);
+    let paid = INVOICES.replace(
+        "US01,C1,I2,IN,2015-01-10,2015-02-09,6000,6000",
+        "US01,C1,I2,IN,2015-01-10,2015-02-09,6000,1000",
+    );
+    let summary = db.import("paid", &[("invoices.csv", &paid)], "2015-03-16");
+    assert!(
+        summary.contains("invoices.csv 3 rows (0 new, 1 changed, 2 unchanged)"),
+        "{summary}"
+    );
+    let rows = db.aging_json(&["--as-of", "2015-03-16"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "total_age"),
+        "5000.00"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_with_file_line_and_column_and_nothing_is_written() {
+    let db = TestDb::new();
+    let bad_invoices = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C1,I1,IN,2024-13-45,2015-03-02,4000,4000\n\
+US01,C1,I2,XX,2015-01-10,2015-02-09,6000,6000\n\
+US01,C1,I3,IN,2015-01-10,,6000,6000\n\
+US01,C9,I4,IN,2015-01-10,2015-02-09,6000,6000\n\
+US01,C1,I5,IN,2015-01-10,2015-02-09,12.34567,1\n\
+US01,C1,I6,IN,2015-01-10,2015-02-09,1 000,1\n\
+US01,C1,I1,IN,2015-01-10,2015-02-09,1,1\n\
+US01,C1,I7,IN,2015-01-10,2015-02-09\n\
+US01,C3,I8,IN,2015-01-10,2015-02-09,10,10\n\
+US01,C1,I9,IN,2015-01-10,2015-02-09,,10\n";
+    let dir = db.folder(
+        "bad",
+        &[
+            ("companies.csv", COMPANIES),
+            ("customers.csv", CUSTOMERS),
+            ("invoices.csv", bad_invoices),
+        ],
+    );
+    let err = db.fails(&["import", path(&dir), "--as-of", "2015-03-15"]);
+    for expected in [
+        "invoices.csv:2: tran_date: not a date \"2024-13-45\", expected YYYY-MM-DD",
+        "invoices.csv:3: tran_type: unknown tran_type \"XX\", expected IN, CM, FC or DM",
+        "invoices.csv:4: due_date: required for tran_type IN",
+        "invoices.csv:5: customer_id: customer \"C9\" is neither in the store nor in this sync",
+        "invoices.csv:6: amount: amount \"12.34567\" has more than 4 decimals",
+        "invoices.csv:7: amount: not an amount \"1 000\"",
+        "invoices.csv:8: tran_id: duplicate key, first on line 2",
+        "invoices.csv:9: (row): row has 6 fields, the header has 8",
+        "invoices.csv:10: amount_hc: required when the currency (CAD) is not the company's home currency",
+        "invoices.csv:11: amount: required value missing",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in\n{err}");
+    }
+    assert!(
+        err.contains("failed with 11 problem(s); nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(
+        db.ok(&["aging", "--format", "csv"]).lines().count(),
+        1,
+        "nothing was written"
+    );
+    let syncs = db.ok(&["syncs", "--format", "csv", "--problems"]);
+    assert!(syncs.contains(",failed,"), "{syncs}");
+    assert!(
+        syncs.contains("sync 1: invoices.csv:2: tran_date: not a date"),
+        "{syncs}"
+    );
+}
+
+#[test]
+fn missing_required_columns_are_named() {
+    let db = TestDb::new();
+    let dir = db.folder(
+        "cols",
+        &[
+            ("companies.csv", COMPANIES),
+            ("customers.csv", "company_id,name\nUS01,Acme\n"),
+        ],
+    );
+    let err = db.fails(&["import", path(&dir)]);
+    assert!(
+        err.contains("customers.csv:1: customer_id: required column missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn references_must_exist_in_the_store_or_the_same_folder() {
+    let db = TestDb::new();
+    let dir = db.folder(
+        "refs",
+        &[
+            (
+                "customers.csv",
+                "company_id,customer_id,name,parent_id\nZZ,C1,Acme,\n",
+            ),
+            ("companies.csv", COMPANIES),
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\nUS01,C7,P1,2015-01-01,10\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,amount\nUS01,P9,I1,10\nUS01,P1,I404,10\n",
+            ),
+        ],
+    );
+    let err = db.fails(&["import", path(&dir)]);
+    for expected in [
+        "customers.csv:2: company_id: company \"ZZ\" is neither in the store nor in this sync",
+        "payments.csv:2: customer_id: customer \"C7\" is neither in the store nor in this sync",
+        "payment_applications.csv:2: payment_id: payment \"P9\" is neither in the store nor in this sync",
+        "payment_applications.csv:3: tran_id: invoice \"I404\" is neither in the store nor in this sync",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in\n{err}");
+    }
+    let parent = db.folder(
+        "parent",
+        &[
+            ("companies.csv", COMPANIES),
+            (
+                "customers.csv",
+                "company_id,customer_id,name,parent_id\nUS01,C2,Child,C404\n",
+            ),
+        ],
+    );
+    let err = db.fails(&["import", path(&parent)]);
+    assert!(
+        err.contains(
+            "customers.csv:2: parent_id: customer \"C404\" is neither in the store nor in this sync"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_later_sync_may_refer_to_what_an_earlier_one_stored() {
+    let db = TestDb::new();
+    book(&db);
+    let summary = db.import(
+        "payments",
+        &[
+            ("payments.csv", "company_id,customer_id,payment_id,payment_date,amount\nUS01,C2,P1,2015-02-20,100.25\n"),
+            ("payment_applications.csv", "company_id,payment_id,tran_id,amount,applied_date\nUS01,P1,I3,100.25,2015-02-21\n"),
+        ],
+        "2015-03-15",
+    );
+    assert!(
+        summary.contains("payment_applications.csv 1 rows (1 new"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn bad_utf8_and_bad_booleans_are_reported() {
+    let db = TestDb::new();
+    let dir = db.folder("enc", &[("companies.csv", COMPANIES)]);
+    std::fs::write(
+        dir.join("customers.csv"),
+        b"company_id,customer_id,name,credit_hold\nUS01,C1,Caf\xe9,maybe\n",
+    )
+    .unwrap();
+    let err = db.fails(&["import", path(&dir)]);
+    assert!(
+        err.contains("customers.csv:2: name: not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("customers.csv:2: credit_hold: not a boolean \"maybe\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_columns_and_files_are_warnings() {
+    let db = TestDb::new();
+    let dir = db.folder(
+        "warn",
+        &[
+            (
+                "companies.csv",
+                "company_id,name,home_currency,colour\nUS01,Demo,USD,red\n",
+            ),
+            ("notes.csv", "x\n"),
+        ],
+    );
+    let out = db.arrears(&["import", path(&dir)]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: companies.csv:1: colour: unknown column, ignored"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: notes.csv: not a sync file, ignored"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn foreign_currency_needs_home_amounts_and_ages_in_home_currency() {
+    let db = TestDb::new();
+    book(&db);
+    db.import(
+        "cad",
+        &[("invoices.csv", "company_id,customer_id,tran_id,tran_date,due_date,amount,balance,amount_hc,balance_hc\nUS01,C3,I9,2015-03-01,2015-03-31,100,100,73,73\n")],
+        "2015-03-15",
+    );
+    let rows = db.aging_json(&["--as-of", "2015-03-15"]);
+    assert_eq!(field(row(&rows, "customer_id", "C3"), "total_age"), "73.00");
+    assert_eq!(
+        field(row(&rows, "customer_id", "C3"), "available_credit"),
+        "4927.50"
+    );
+}
+
+#[test]
+fn credit_memos_are_credits_whatever_their_sign_in_the_file() {
+    let db = TestDb::new();
+    book(&db);
+    db.import(
+        "cm",
+        &[("invoices.csv", "company_id,customer_id,tran_id,tran_type,tran_date,amount,balance\nUS01,C2,M1,CM,2015-03-01,250,250\n")],
+        "2015-03-15",
+    );
+    let rows = db.aging_json(&["--by", "invoice", "--as-of", "2015-03-15"]);
+    let memo = row(&rows, "tran_id", "M1");
+    assert_eq!(field(memo, "balance_hc"), "-250.00");
+    assert_eq!(field(memo, "due_date_days"), "14");
+}
+
+#[test]
+fn closing_date_is_the_latest_application_else_the_sync_date() {
+    let db = TestDb::new();
+    let files = [
+        ("companies.csv", COMPANIES),
+        (
+            "customers.csv",
+            "company_id,customer_id,name\nUS01,C1,Acme\n",
+        ),
+        (
+            "invoices.csv",
+            "company_id,customer_id,tran_id,tran_date,due_date,amount,balance\n\
+US01,C1,I1,2015-01-01,2015-01-31,100,0\n\
+US01,C1,I2,2015-01-01,2015-01-31,100,0\n",
+        ),
+        (
+            "payments.csv",
+            "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P1,2015-02-05,60\nUS01,C1,P2,2015-02-10,40\n",
+        ),
+        (
+            "payment_applications.csv",
+            "company_id,payment_id,tran_id,amount,applied_date\nUS01,P1,I1,60,\nUS01,P2,I1,40,2015-02-15\n",
+        ),
+    ];
+    db.import("paid", &files, "2015-03-01");
+    // I1 closed 2015-02-15 (45 days to pay, 15 late); I2 closed on the sync date (59 days, 29 late).
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    let c1 = row(&rows, "customer_id", "C1");
+    assert_eq!(field(c1, "avg_days_to_pay_total"), "52.00");
+    assert_eq!(field(c1, "avg_days_late"), "22.00");
+    // A later application moves the closing date of an unchanged invoice.
+    db.import(
+        "late",
+        &[
+            ("payments.csv", "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P3,2015-02-20,100\n"),
+            ("payment_applications.csv", "company_id,payment_id,tran_id,amount,applied_date\nUS01,P3,I2,100,2015-02-20\n"),
+        ],
+        "2015-03-05",
+    );
+    // I2 now closed 2015-02-20: 50 days to pay, 20 late.
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+        "47.50"
+    );
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_late"),
+        "17.50"
+    );
+}
+
+#[test]
+fn users_and_contacts_import_with_their_rules() {
+    let db = TestDb::new();
+    let dir = db.folder(
+        "users",
+        &[
+            ("companies.csv", COMPANIES),
+            ("users.csv", "user_id,name,role,manager\nc.diaz,Carmen Diaz,collector,mgr\nmgr,Morgan Lee,Manager,\nx,X,boss,\n"),
+        ],
+    );
+    let err = db.fails(&["import", path(&dir)]);
+    assert!(
+        err.contains("users.csv:4: role: unknown role \"boss\""),
+        "{err}"
+    );
+    let ok = db.import(
+        "users2",
+        &[
+            ("users.csv", "user_id,name,role,manager\nc.diaz,Carmen Diaz,collector,mgr\nmgr,Morgan Lee,Manager,\n"),
+            ("companies.csv", COMPANIES),
+            ("customers.csv", "company_id,customer_id,name,assigned_user\nUS01,C1,Acme,c.diaz\n"),
+            ("contacts.csv", "company_id,customer_id,contact_id,name,is_primary\nUS01,C1,1,Pat,yes\nUS01,C1,2,Sam,no\n"),
+        ],
+        "2015-03-15",
+    );
+    assert!(ok.contains("users.csv 2 rows (2 new"), "{ok}");
+    assert!(ok.contains("contacts.csv 2 rows (2 new"), "{ok}");
+    let rows = db.aging_json(&[]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "assigned_user"),
+        "c.diaz"
+    );
+}
+
+#[test]
+fn a_missing_or_empty_folder_is_one_clear_error() {
+    let db = TestDb::new();
+    let err = db.fails(&["import", "no/such/folder"]);
+    assert_eq!(err.trim(), "arrears: no/such/folder: no such folder");
+    let empty = db.folder("empty", &[]);
+    let err = db.fails(&["import", path(&empty)]);
+    assert!(err.contains("no sync files found"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

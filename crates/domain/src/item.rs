@@ -1,0 +1,121 @@
+//! An item of the book as the figures see it: one invoice, credit memo, finance or debit charge.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use crate::Money;
+
+/// `tran_type` of `invoices.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TranType {
+    Invoice,
+    CreditMemo,
+    FinanceCharge,
+    DebitMemo,
+}
+
+impl TranType {
+    pub fn code(self) -> &'static str {
+        match self {
+            TranType::Invoice => "IN",
+            TranType::CreditMemo => "CM",
+            TranType::FinanceCharge => "FC",
+            TranType::DebitMemo => "DM",
+        }
+    }
+
+    /// `IN`, `FC` and `DM` are invoices for lateness and payment behaviour; a credit memo is not.
+    pub fn is_invoice(self) -> bool {
+        self != TranType::CreditMemo
+    }
+
+    /// Credit memos have no due date; every other type needs one.
+    pub fn needs_due_date(self) -> bool {
+        self.is_invoice()
+    }
+}
+
+impl fmt::Display for TranType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for TranType {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_uppercase().as_str() {
+            "IN" => Ok(TranType::Invoice),
+            "CM" => Ok(TranType::CreditMemo),
+            "FC" => Ok(TranType::FinanceCharge),
+            "DM" => Ok(TranType::DebitMemo),
+            _ => Err(format!(
+                "unknown tran_type {text:?}, expected IN, CM, FC or DM"
+            )),
+        }
+    }
+}
+
+/// What the figures need of one item; amounts in home currency unless named otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub tran_type: TranType,
+    pub tran_date: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    /// Customer currency, for `percent_paid`.
+    pub amount: Money,
+    /// Customer currency; the item is open while it is not zero.
+    pub balance: Money,
+    pub amount_hc: Money,
+    pub balance_hc: Money,
+    /// Set once the balance is zero (section 1 of the contract).
+    pub closing_date: Option<NaiveDate>,
+    /// Home-currency amount a dispute keeps out of the aging.
+    pub excluded_hc: Money,
+}
+
+impl Item {
+    pub fn is_open(&self) -> bool {
+        !self.balance.is_zero()
+    }
+
+    /// The amount that ages: the open balance less what disputes exclude.
+    pub fn aged_hc(&self) -> Money {
+        if self.is_open() {
+            self.balance_hc - self.excluded_hc
+        } else {
+            Money::ZERO
+        }
+    }
+
+    /// Credit memos have no due date, so they age by transaction date on both scales.
+    pub fn due_basis(&self) -> NaiveDate {
+        self.due_date.unwrap_or(self.tran_date)
+    }
+
+    /// A paid invoice: an `IN`, `FC` or `DM` whose balance is zero, closed on or before `as_of`.
+    pub fn paid_by(&self, as_of: NaiveDate) -> Option<Paid> {
+        let closed = self.closing_date.filter(|c| *c <= as_of)?;
+        if !self.tran_type.is_invoice() || self.is_open() {
+            return None;
+        }
+        Some(Paid {
+            closed,
+            days_to_pay: (closed - self.tran_date).num_days(),
+            days_paid_late: (closed - self.due_basis()).num_days(),
+        })
+    }
+}
+
+/// How a paid invoice was paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paid {
+    pub closed: NaiveDate,
+    /// `days_to_pay` = closing_tran_date − tran_date.
+    pub days_to_pay: i64,
+    /// `days_paid_late` = closing_tran_date − due_date (negative when early).
+    pub days_paid_late: i64,
+}

@@ -1,0 +1,54 @@
+//! The domain of Arrears: money, dates, the aging and the customer figures. Pure: no I/O.
+#![deny(clippy::float_arithmetic)]
+
+pub mod aging;
+pub mod figures;
+mod item;
+mod money;
+mod settings;
+pub mod value;
+
+pub use aging::AgingUnits;
+pub use figures::{Context, Figures, History, ItemFigures};
+pub use item::{Item, Paid, TranType};
+pub use money::{Money, MoneyError, SCALE};
+pub use settings::{SettingError, Settings, SizeRanges};
+pub use value::Value;
+
+use chrono::NaiveDate;
+
+/// Parses a `YYYY-MM-DD` date, strictly.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    well_formed
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| format!("not a date {text:?}, expected YYYY-MM-DD"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(
+            parse_date("2015-03-02"),
+            Ok(NaiveDate::from_ymd_opt(2015, 3, 2).unwrap())
+        );
+        for bad in [
+            "2015-3-2",
+            "2015-02-30",
+            "2024-13-45",
+            "02/03/2015",
+            "",
+            "2015-03-02T00",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+}

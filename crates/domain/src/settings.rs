@@ -1,0 +1,221 @@
+//! Site settings that shape the figures, each with its text form as kept in the store.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::{AgingUnits, Money, parse_date};
+
+/// Up to seven invoice-size ranges, given by the upper bounds of all but the last.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SizeRanges(Vec<Money>);
+
+impl SizeRanges {
+    pub const MAX_RANGES: usize = 7;
+
+    /// Which range (0-based) an invoice of `amount_hc` falls in; `None` when no ranges are set.
+    pub fn range_of(&self, amount_hc: Money) -> Option<usize> {
+        if self.0.is_empty() {
+            return None;
+        }
+        Some(
+            self.0
+                .iter()
+                .take_while(|bound| amount_hc > **bound)
+                .count(),
+        )
+    }
+
+    pub fn parse(text: &str) -> Result<SizeRanges, String> {
+        if text.trim().is_empty() {
+            return Ok(SizeRanges::default());
+        }
+        let bounds: Vec<Money> = text
+            .split(',')
+            .map(|p| Money::parse(p.trim()).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
+        if bounds.len() >= Self::MAX_RANGES {
+            return Err(format!(
+                "at most {} bounds (for {} ranges), got {}",
+                Self::MAX_RANGES - 1,
+                Self::MAX_RANGES,
+                bounds.len()
+            ));
+        }
+        if bounds.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(format!("bounds must increase, got {text:?}"));
+        }
+        Ok(SizeRanges(bounds))
+    }
+
+    fn render(&self) -> String {
+        self.0
+            .iter()
+            .map(Money::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Why a setting could not be read or changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("unknown setting {0:?}; settings are: {list}", list = Settings::KEYS.join(", "))]
+    Unknown(String),
+    #[error("setting {key}: {why}")]
+    Invalid { key: String, why: String },
+}
+
+/// The site settings the aging and figures depend on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// `aging_units`: invoice-date scale.
+    pub aging_units: AgingUnits,
+    /// `due_aging_units`: due-date scale, also the edges of `over_30` … `over_120`.
+    pub due_aging_units: AgingUnits,
+    /// `credit_apr`: percent a year, for the cost of credit.
+    pub credit_apr: Decimal,
+    /// `exclude_invoices_before`: invoices dated earlier stay out of ADP.
+    pub exclude_invoices_before: Option<NaiveDate>,
+    /// `size_ranges`: invoice-size ranges for ADP and projected payments.
+    pub size_ranges: SizeRanges,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            aging_units: AgingUnits::DEFAULT,
+            due_aging_units: AgingUnits::DEFAULT,
+            credit_apr: Decimal::from(10),
+            exclude_invoices_before: None,
+            size_ranges: SizeRanges::default(),
+        }
+    }
+}
+
+impl Settings {
+    pub const KEYS: [&'static str; 5] = [
+        "aging_units",
+        "due_aging_units",
+        "credit_apr",
+        "exclude_invoices_before",
+        "size_ranges",
+    ];
+
+    /// The text form of one setting.
+    pub fn get(&self, key: &str) -> Result<String, SettingError> {
+        Ok(match key {
+            "aging_units" => self.aging_units.to_string(),
+            "due_aging_units" => self.due_aging_units.to_string(),
+            "credit_apr" => self.credit_apr.normalize().to_string(),
+            "exclude_invoices_before" => self
+                .exclude_invoices_before
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            "size_ranges" => self.size_ranges.render(),
+            _ => return Err(SettingError::Unknown(key.to_owned())),
+        })
+    }
+
+    /// Sets one setting from its text form; an empty text restores the default.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
+        let invalid = |why: String| SettingError::Invalid {
+            key: key.to_owned(),
+            why,
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            let default = Settings::default();
+            let text = default.get(key)?;
+            return if text.is_empty() {
+                self.clear(key)
+            } else {
+                self.set(key, &text)
+            };
+        }
+        match key {
+            "aging_units" => self.aging_units = value.parse().map_err(invalid)?,
+            "due_aging_units" => self.due_aging_units = value.parse().map_err(invalid)?,
+            "credit_apr" => {
+                let apr: Decimal = value
+                    .parse()
+                    .map_err(|_| invalid(format!("{value:?} is not a number")))?;
+                if apr.is_sign_negative() || apr > Decimal::from(100) {
+                    return Err(invalid(format!(
+                        "{value} is not a percentage from 0 to 100"
+                    )));
+                }
+                self.credit_apr = apr;
+            }
+            "exclude_invoices_before" => {
+                self.exclude_invoices_before = Some(parse_date(value).map_err(invalid)?)
+            }
+            "size_ranges" => self.size_ranges = SizeRanges::parse(value).map_err(invalid)?,
+            _ => return Err(SettingError::Unknown(key.to_owned())),
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self, key: &str) -> Result<(), SettingError> {
+        match key {
+            "exclude_invoices_before" => self.exclude_invoices_before = None,
+            "size_ranges" => self.size_ranges = SizeRanges::default(),
+            _ => return Err(SettingError::Unknown(key.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_round_trips_through_text() {
+        let mut s = Settings::default();
+        s.set("aging_units", "15,45,75,105").unwrap();
+        s.set("credit_apr", "8.5").unwrap();
+        s.set("exclude_invoices_before", "2014-07-01").unwrap();
+        s.set("size_ranges", "1000,5000.50").unwrap();
+        for key in Settings::KEYS {
+            let mut copy = Settings::default();
+            copy.set(key, &s.get(key).unwrap()).unwrap();
+            assert_eq!(copy.get(key), s.get(key), "{key}");
+        }
+        assert_eq!(s.get("size_ranges").unwrap(), "1000.00,5000.50");
+    }
+
+    #[test]
+    fn empty_restores_the_default() {
+        let mut s = Settings::default();
+        s.set("credit_apr", "4").unwrap();
+        s.set("size_ranges", "100").unwrap();
+        s.set("credit_apr", "").unwrap();
+        s.set("size_ranges", "").unwrap();
+        assert_eq!(s, Settings::default());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let mut s = Settings::default();
+        let err = s.set("credit_apr", "ten").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "setting credit_apr: \"ten\" is not a number"
+        );
+        assert!(matches!(
+            s.set("colour", "red"),
+            Err(SettingError::Unknown(_))
+        ));
+        assert!(s.set("size_ranges", "1,2,3,4,5,6,7").is_err());
+        assert!(s.set("size_ranges", "500,100").is_err());
+    }
+
+    #[test]
+    fn size_ranges_put_bounds_in_the_lower_range() {
+        let r = SizeRanges::parse("1000,5000").unwrap();
+        assert_eq!(r.range_of(Money::units(1000)), Some(0));
+        assert_eq!(r.range_of(Money::from_raw(10_000_001)), Some(1));
+        assert_eq!(r.range_of(Money::units(5001)), Some(2));
+        assert_eq!(SizeRanges::default().range_of(Money::units(1)), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! Named figures: the values a report prints and a filter compares.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::aging::Buckets;
+use crate::figures::{Figures, ItemFigures};
+use crate::{Item, Money, Settings};
+
+/// One value of a named column or figure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    None,
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    Money(Money),
+    /// A rate printed with two decimals.
+    Rate(Decimal),
+    Date(NaiveDate),
+}
+
+impl Value {
+    /// JSON and CSV print numbers as exact decimal text.
+    pub fn is_number(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::Money(_) | Value::Rate(_))
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::None => f.pad(""),
+            Value::Text(t) => f.pad(t),
+            Value::Bool(b) => f.pad(if *b { "true" } else { "false" }),
+            Value::Int(i) => f.pad(&i.to_string()),
+            Value::Money(m) => m.fmt(f),
+            Value::Rate(r) => f.pad(&format!("{r:.2}")),
+            Value::Date(d) => f.pad(&d.to_string()),
+        }
+    }
+}
+
+impl From<Option<Money>> for Value {
+    fn from(m: Option<Money>) -> Value {
+        m.map_or(Value::None, Value::Money)
+    }
+}
+
+impl From<Option<Decimal>> for Value {
+    fn from(r: Option<Decimal>) -> Value {
+        r.map_or(Value::None, Value::Rate)
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(i: Option<i64>) -> Value {
+        i.map_or(Value::None, Value::Int)
+    }
+}
+
+/// Names of the invoice-date buckets, in order.
+pub const AGE_NAMES: [&str; 6] = [
+    "age_future",
+    "age_current",
+    "age_1",
+    "age_2",
+    "age_3",
+    "age_4",
+];
+/// Names of the due-date buckets, in order.
+pub const DUE_NAMES: [&str; 6] = [
+    "due_current",
+    "due_age_1",
+    "due_age_2",
+    "due_age_3",
+    "due_age_4",
+    "due_age_5",
+];
+/// Names of the cumulative lateness figures, in order.
+pub const OVER_NAMES: [&str; 5] = ["over_current", "over_30", "over_60", "over_90", "over_120"];
+/// Names of the projected receipts, in order.
+pub const PROJ_NAMES: [&str; 5] = [
+    "proj_pmts_7",
+    "proj_pmts_14",
+    "proj_pmts_21",
+    "proj_pmts_28",
+    "proj_pmts_35",
+];
+/// Names of ADP by size range.
+pub const ADP_NAMES: [&str; 7] = [
+    "avg_days_to_pay_1",
+    "avg_days_to_pay_2",
+    "avg_days_to_pay_3",
+    "avg_days_to_pay_4",
+    "avg_days_to_pay_5",
+    "avg_days_to_pay_6",
+    "avg_days_to_pay_7",
+];
+
+fn bucket_values(b: &Buckets, out: &mut Vec<(&'static str, Value)>) {
+    for (name, amount) in AGE_NAMES.iter().zip(b.age) {
+        out.push((name, Value::Money(amount)));
+    }
+    for (name, amount) in DUE_NAMES.iter().zip(b.due) {
+        out.push((name, Value::Money(amount)));
+    }
+    for (n, name) in OVER_NAMES.iter().enumerate() {
+        out.push((name, Value::Money(b.over(n))));
+    }
+}
+
+/// Every figure of sections 3 and 5 for a customer (or a company, without a credit limit).
+pub fn figure_values(
+    f: &Figures,
+    credit_limit: Option<Money>,
+    settings: &Settings,
+) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::with_capacity(48);
+    out.push(("total_age", Value::Money(f.total_age())));
+    out.push(("total_past_due", Value::Money(f.buckets.over(0))));
+    out.push(("credit_limit", credit_limit.into()));
+    out.push((
+        "available_credit",
+        credit_limit.map(|l| l - f.total_age()).into(),
+    ));
+    bucket_values(&f.buckets, &mut out);
+    out.push(("no_over_due_inv", Value::Int(f.no_over_due_inv as i64)));
+    out.push(("oldest_tran_date_days", f.oldest_tran_date_days.into()));
+    out.push(("avg_days_late", f.late.value().into()));
+    out.push(("avg_days_late_weighted", f.late_weighted.value().into()));
+    out.push(("avg_days_late_diff", f.avg_days_late_diff().into()));
+    out.push(("avg_days_count_total", Value::Int(f.late.count)));
+    out.push(("avg_days_to_pay_total", f.to_pay.value().into()));
+    for (name, mean) in ADP_NAMES.iter().zip(f.to_pay_by_size) {
+        out.push((name, mean.value().into()));
+    }
+    out.push((
+        "coc_balance",
+        Value::Money(f.coc_balance(settings.credit_apr)),
+    ));
+    out.push(("net_credit_sales", Value::Money(f.net_sales)));
+    out.push(("dso", f.dso().into()));
+    for (name, amount) in PROJ_NAMES.iter().zip(f.proj_pmts) {
+        out.push((name, Value::Money(amount)));
+    }
+    out
+}
+
+/// The figures of one open item.
+pub fn item_values(item: &Item, f: &ItemFigures) -> Vec<(&'static str, Value)> {
+    let mut b = Buckets::default();
+    b.add(f.age, f.due, f.aged_hc);
+    let mut out = vec![
+        ("tran_date_days", Value::Int(f.tran_date_days)),
+        ("due_date_days", Value::Int(f.due_date_days)),
+        ("percent_paid", f.percent_paid.into()),
+        ("aged_hc", Value::Money(f.aged_hc)),
+        ("excluded_hc", Value::Money(item.excluded_hc)),
+    ];
+    bucket_values(&b, &mut out);
+    let (days, date) = f
+        .projection
+        .map_or((None, None), |(d, date)| (Some(d), Some(date)));
+    out.push(("proj_pmt_days", days.into()));
+    out.push(("proj_pmt_date", date.map_or(Value::None, Value::Date)));
+    out
+}

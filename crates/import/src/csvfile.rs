@@ -1,0 +1,315 @@
+//! Reading one sync file: header checks, and typed fields with `file:line: column: reason` errors.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use arrears_domain::{Money, parse_date};
+use chrono::NaiveDate;
+use csv::{ByteRecord, Reader, ReaderBuilder};
+
+/// One problem with a sync folder, shown as `invoices.csv:6: tran_date: not a date "2024-13-45"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportError {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.column, self.problem
+        )
+    }
+}
+
+/// Problems found so far; past a cap, only counted.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub list: Vec<ImportError>,
+    pub more: u64,
+}
+
+impl Problems {
+    const CAP: usize = 100_000;
+
+    pub fn push(&mut self, file: &str, line: u64, column: &str, problem: impl Into<String>) {
+        if self.list.len() < Self::CAP {
+            self.list.push(ImportError {
+                file: file.to_owned(),
+                line,
+                column: column.to_owned(),
+                problem: problem.into(),
+            });
+        } else {
+            self.more += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.more == 0
+    }
+}
+
+/// An open sync file with its header understood.
+pub struct CsvFile {
+    pub name: &'static str,
+    reader: Reader<BufReader<File>>,
+    columns: HashMap<String, usize>,
+    width: usize,
+    pub size: u64,
+}
+
+impl CsvFile {
+    /// Opens `name` in `dir`; checks the header against the file's known and required columns.
+    pub fn open(
+        dir: &Path,
+        name: &'static str,
+        known: &[&str],
+        required: &[&str],
+        problems: &mut Problems,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<CsvFile>, String> {
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let file = File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        let mut header = ByteRecord::new();
+        let read = reader.read_byte_record(&mut header);
+        if !matches!(read, Ok(true)) {
+            problems.push(name, 1, "(header)", "no header row");
+            return Ok(None);
+        }
+        let mut columns = HashMap::new();
+        for (i, raw) in header.iter().enumerate() {
+            let raw = if i == 0 {
+                raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+            } else {
+                raw
+            };
+            let Ok(text) = std::str::from_utf8(raw) else {
+                problems.push(
+                    name,
+                    1,
+                    "(header)",
+                    format!("column {} is not valid UTF-8", i + 1),
+                );
+                continue;
+            };
+            let column = text.trim().to_ascii_lowercase();
+            if !known.contains(&column.as_str()) {
+                warnings.push(format!("{name}:1: {column}: unknown column, ignored"));
+            }
+            if columns.insert(column.clone(), i).is_some() {
+                problems.push(name, 1, &column, "column appears twice in the header");
+            }
+        }
+        for column in required {
+            if !columns.contains_key(*column) {
+                problems.push(name, 1, column, "required column missing");
+            }
+        }
+        let width = header.len();
+        Ok(Some(CsvFile {
+            name,
+            reader,
+            columns,
+            width,
+            size,
+        }))
+    }
+
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+
+    /// The next data row, or `None` at the end; rows that cannot be read become problems.
+    pub fn next_row(&mut self, record: &mut ByteRecord, problems: &mut Problems) -> Option<u64> {
+        loop {
+            match self.reader.read_byte_record(record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    let line = record.position().map_or(0, |p| p.line());
+                    if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+                        continue;
+                    }
+                    if record.len() != self.width {
+                        problems.push(
+                            self.name,
+                            line,
+                            "(row)",
+                            format!(
+                                "row has {} fields, the header has {}",
+                                record.len(),
+                                self.width
+                            ),
+                        );
+                        continue;
+                    }
+                    return Some(line);
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    problems.push(self.name, line, "(row)", format!("cannot read row: {e}"));
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Bytes read so far, for progress.
+    pub fn position(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    pub fn fields<'r>(&'r self, record: &'r ByteRecord, line: u64) -> Fields<'r> {
+        Fields {
+            file: self,
+            record,
+            line,
+            found: Vec::new(),
+        }
+    }
+}
+
+/// The typed fields of one row; every bad value becomes a problem of the row.
+pub struct Fields<'r> {
+    file: &'r CsvFile,
+    record: &'r ByteRecord,
+    pub line: u64,
+    found: Vec<(String, String)>,
+}
+
+impl Fields<'_> {
+    pub fn problem(&mut self, column: &str, why: impl Into<String>) {
+        self.found.push((column.to_owned(), why.into()));
+    }
+
+    pub fn is_bad(&self) -> bool {
+        !self.found.is_empty()
+    }
+
+    /// Hands the row's problems over; `true` when it had none.
+    pub fn finish(self, problems: &mut Problems) -> bool {
+        let good = self.found.is_empty();
+        for (column, why) in self.found {
+            problems.push(self.file.name, self.line, &column, why);
+        }
+        good
+    }
+
+    /// The trimmed text of `column`; `None` when absent or empty.
+    pub fn text(&mut self, column: &str) -> Option<String> {
+        let i = *self.file.columns.get(column)?;
+        let raw = self.record.get(i)?;
+        match std::str::from_utf8(raw) {
+            Ok(t) => Some(t.trim()).filter(|t| !t.is_empty()).map(str::to_owned),
+            Err(_) => {
+                self.problem(column, "not valid UTF-8");
+                None
+            }
+        }
+    }
+
+    pub fn required(&mut self, column: &str) -> Option<String> {
+        let value = self.text(column);
+        if value.is_none() && self.file.has(column) {
+            self.problem(column, "required value missing");
+        }
+        value
+    }
+
+    /// A required text, or an empty string once the problem is noted.
+    pub fn required_or_empty(&mut self, column: &str) -> String {
+        self.required(column).unwrap_or_default()
+    }
+
+    pub fn money(&mut self, column: &str) -> Option<Money> {
+        let text = self.text(column)?;
+        Money::parse(&text)
+            .map_err(|e| self.problem(column, e.to_string()))
+            .ok()
+    }
+
+    pub fn required_money(&mut self, column: &str) -> Option<Money> {
+        let text = self.required(column)?;
+        Money::parse(&text)
+            .map_err(|e| self.problem(column, e.to_string()))
+            .ok()
+    }
+
+    pub fn date(&mut self, column: &str) -> Option<NaiveDate> {
+        let text = self.text(column)?;
+        parse_date(&text).map_err(|e| self.problem(column, e)).ok()
+    }
+
+    pub fn required_date(&mut self, column: &str) -> Option<NaiveDate> {
+        let text = self.required(column)?;
+        parse_date(&text).map_err(|e| self.problem(column, e)).ok()
+    }
+
+    /// `true/false`, `1/0`, `yes/no` in any case; empty gives `default`.
+    pub fn flag(&mut self, column: &str, default: bool) -> bool {
+        let Some(text) = self.text(column) else {
+            return default;
+        };
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => {
+                self.problem(
+                    column,
+                    format!("not a boolean {text:?}, expected true/false, 1/0 or yes/no"),
+                );
+                default
+            }
+        }
+    }
+
+    /// A whole number of days, zero or more.
+    pub fn days(&mut self, column: &str) -> Option<i64> {
+        let text = self.text(column)?;
+        match text.parse::<i64>() {
+            Ok(n) if (0..=3650).contains(&n) => Some(n),
+            _ => {
+                self.problem(
+                    column,
+                    format!(
+                        "not a number of days {text:?}, expected a whole number from 0 to 3650"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// An ISO 4217 currency code.
+    pub fn currency(&mut self, column: &str, required: bool) -> Option<String> {
+        let text = if required {
+            self.required(column)
+        } else {
+            self.text(column)
+        }?;
+        if text.len() == 3 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Some(text.to_ascii_uppercase())
+        } else {
+            self.problem(
+                column,
+                format!("not a currency code {text:?}, expected three letters such as USD"),
+            );
+            None
+        }
+    }
+}

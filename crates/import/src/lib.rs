@@ -1,0 +1,286 @@
+//! One sync: check a folder of CSV files whole, then write it in one transaction.
+#![deny(clippy::float_arithmetic)]
+
+mod csvfile;
+mod files;
+mod progress;
+mod table;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use arrears_store::{
+    ApplicationRow, CompanyRow, ContactRow, CustomerRow, FileCounts, InvoiceRow, PaymentRow, Store,
+    StoreError, SyncRecord, SyncStatus, Tx, UserRow,
+};
+use chrono::{NaiveDate, Utc};
+
+pub use csvfile::ImportError;
+use csvfile::Problems;
+use progress::Progress;
+use table::Table;
+
+/// The files of a sync, in the order they are read (references point backwards,
+/// except applications to invoices, which are checked once the invoices are read).
+pub const FILES: [&str; 7] = [
+    "companies.csv",
+    "users.csv",
+    "customers.csv",
+    "contacts.csv",
+    "payments.csv",
+    "payment_applications.csv",
+    "invoices.csv",
+];
+
+/// How a sync runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The business date of the sync: closing date of invoices closed without applications.
+    pub sync_date: NaiveDate,
+    pub run_by: String,
+    /// Show rows/s and what is left on standard error.
+    pub progress: bool,
+}
+
+/// What a good sync did.
+#[derive(Debug)]
+pub struct Report {
+    pub sync_id: i64,
+    pub files: Vec<FileCounts>,
+    pub warnings: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// Why a sync wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Folder(String),
+    #[error("{} problem(s) found; nothing was imported (sync {sync_id} recorded as failed)", problems.len() as u64 + more)]
+    Problems {
+        sync_id: i64,
+        problems: Vec<ImportError>,
+        more: u64,
+        warnings: Vec<String>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything one sync holds while it reads the folder.
+pub(crate) struct Sync {
+    pub tx: Tx,
+    pub options: Options,
+    pub problems: Problems,
+    pub warnings: Vec<String>,
+    pub progress: Progress,
+    /// Home currency of every company in the store or the folder.
+    pub homes: HashMap<String, String>,
+    pub currencies: HashMap<String, String>,
+    pub companies: Table<CompanyRow>,
+    pub users: Table<UserRow>,
+    pub customers: Table<CustomerRow>,
+    pub contacts: Table<ContactRow>,
+    pub payments: Table<PaymentRow>,
+    pub applications: Table<ApplicationRow>,
+    pub invoices: Table<InvoiceRow>,
+    /// Effective date of every application in this sync, by invoice key.
+    pub applied: Vec<(String, NaiveDate)>,
+    /// Applications whose invoice must be in the store or in `invoices.csv`: (invoice key, line).
+    pub unresolved_invoices: Vec<(String, u64)>,
+    /// References within the file being read that may point forward: (key, line).
+    pub forward: Vec<(String, u64)>,
+    /// Date of every payment in this sync, by payment key.
+    pub payment_dates: HashMap<String, NaiveDate>,
+    /// Latest application date of every invoice, once the applications are read.
+    pub closing: HashMap<String, NaiveDate>,
+    /// Invoices whose content is unchanged but whose closing date moves.
+    pub closing_updates: Vec<(String, String, Option<NaiveDate>)>,
+}
+
+impl Sync {
+    pub fn clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Runs one sync of the folder `dir`.
+pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report, Failure> {
+    let started = Instant::now();
+    let started_at = Utc::now();
+    let (present, others) = present_files(dir)?;
+    let wants = |names: &[&str]| names.iter().any(|n| present.iter().any(|p| p == n));
+    let keys = |table: &'static str, needed: bool| async move {
+        if needed {
+            store.keys(table).await
+        } else {
+            Ok(Default::default())
+        }
+    };
+    let homes = store
+        .companies()
+        .await?
+        .into_iter()
+        .map(|c| (c.company_id, c.home_currency))
+        .collect();
+    let any_book = wants(&[
+        "customers.csv",
+        "contacts.csv",
+        "invoices.csv",
+        "payments.csv",
+    ]);
+    let mut sync = Sync {
+        options,
+        problems: Problems::default(),
+        warnings: Vec::new(),
+        progress: Progress::default(),
+        homes,
+        currencies: if wants(&["invoices.csv", "payments.csv"]) {
+            store.customer_currencies().await?
+        } else {
+            HashMap::new()
+        },
+        companies: Table::new(
+            "companies.csv",
+            keys("companies", wants(&["companies.csv"])).await?,
+        ),
+        users: Table::new("users.csv", keys("users", wants(&["users.csv"])).await?),
+        customers: Table::new("customers.csv", keys("customers", any_book).await?),
+        contacts: Table::new(
+            "contacts.csv",
+            keys("contacts", wants(&["contacts.csv"])).await?,
+        ),
+        payments: Table::new(
+            "payments.csv",
+            keys(
+                "payments",
+                wants(&["payments.csv", "payment_applications.csv"]),
+            )
+            .await?,
+        ),
+        applications: Table::new(
+            "payment_applications.csv",
+            keys(
+                "payment_applications",
+                wants(&["payment_applications.csv", "invoices.csv"]),
+            )
+            .await?,
+        ),
+        invoices: Table::new(
+            "invoices.csv",
+            keys(
+                "invoices",
+                wants(&["invoices.csv", "payment_applications.csv"]),
+            )
+            .await?,
+        ),
+        applied: Vec::new(),
+        unresolved_invoices: Vec::new(),
+        forward: Vec::new(),
+        payment_dates: HashMap::new(),
+        closing: HashMap::new(),
+        closing_updates: Vec::new(),
+        tx: store.begin().await?,
+    };
+    sync.progress.enabled = sync.options.progress;
+    sync.warnings.extend(others);
+    for name in FILES {
+        if name == "invoices.csv"
+            || (name == "payment_applications.csv" && !wants(&["invoices.csv"]))
+        {
+            sync.closing = files::closing_dates(&sync);
+        }
+        if present.iter().any(|p| p == name) {
+            files::read(&mut sync, dir, name).await?;
+        }
+    }
+    if !wants(&["invoices.csv"]) {
+        sync.closing = files::closing_dates(&sync);
+    }
+    files::finish(&mut sync).await?;
+    sync.progress.done();
+    let files: Vec<FileCounts> = [
+        &sync.companies.counts,
+        &sync.users.counts,
+        &sync.customers.counts,
+        &sync.contacts.counts,
+        &sync.payments.counts,
+        &sync.applications.counts,
+        &sync.invoices.counts,
+    ]
+    .into_iter()
+    .filter(|c| present.contains(&c.file))
+    .cloned()
+    .collect();
+    let mut record = SyncRecord {
+        sync_id: 0,
+        started_at,
+        finished_at: Utc::now(),
+        sync_date: sync.options.sync_date,
+        source: dir.display().to_string(),
+        run_by: sync.options.run_by.clone(),
+        status: SyncStatus::Ok,
+        problems: Vec::new(),
+        files,
+    };
+    if sync.clean() {
+        let sync_id = sync.tx.record_sync(&record).await?;
+        sync.tx.commit().await?;
+        return Ok(Report {
+            sync_id,
+            files: record.files,
+            warnings: sync.warnings,
+            elapsed: started.elapsed(),
+        });
+    }
+    sync.tx.rollback().await?;
+    let Problems { list, more } = sync.problems;
+    record.status = SyncStatus::Failed;
+    record.problems = list.iter().map(ToString::to_string).collect();
+    if more > 0 {
+        record
+            .problems
+            .push(format!("… and {more} more problem(s)"));
+    }
+    for f in &mut record.files {
+        (f.inserted, f.updated, f.unchanged) = (0, 0, 0);
+    }
+    let sync_id = store.record_sync(&record).await?;
+    Err(Failure::Problems {
+        sync_id,
+        problems: list,
+        more,
+        warnings: sync.warnings,
+    })
+}
+
+/// The sync files present in `dir`, and warnings for other CSV files, which are ignored.
+fn present_files(dir: &Path) -> Result<(Vec<String>, Vec<String>), Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Failure::Folder(match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{}: no such folder", dir.display()),
+            std::io::ErrorKind::NotADirectory => format!("{}: not a folder", dir.display()),
+            _ => format!("{}: cannot read the folder: {e}", dir.display()),
+        })
+    })?;
+    let mut present = Vec::new();
+    let mut others = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if FILES.contains(&name.as_str()) {
+            present.push(name);
+        } else if name.to_ascii_lowercase().ends_with(".csv") {
+            others.push(format!("{name}: not a sync file, ignored"));
+        }
+    }
+    others.sort();
+    if present.is_empty() {
+        return Err(Failure::Folder(format!(
+            "{}: no sync files found; expected one or more of {}",
+            dir.display(),
+            FILES.join(", ")
+        )));
+    }
+    Ok((present, others))
+}

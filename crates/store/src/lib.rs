@@ -1,0 +1,176 @@
+//! The book on SQLite (embedded) and PostgreSQL (production), behind one interface.
+#![deny(clippy::float_arithmetic)]
+
+mod book;
+mod keys;
+mod rows;
+mod settings;
+mod syncs;
+mod tx;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use book::{BookItem, CompanyRecord, CustomerRecord};
+pub use keys::{KEY_SEP, KeyState, Keys, key};
+pub use rows::{
+    ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow, Record,
+    UserRow,
+};
+pub use syncs::{FileCounts, SyncRecord, SyncStatus};
+pub use tx::Tx;
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {why}")]
+    Connect { url: String, why: String },
+    #[error(
+        "the database {url} was written by a newer version of Arrears (schema version {version}); upgrade Arrears to use it"
+    )]
+    NewerSchema { url: String, version: i64 },
+    #[error("cannot prepare the database {url}: {why}")]
+    Migrate { url: String, why: String },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("the database holds a value it cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// The store: a pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Expands `$body` once per backend, so each query compiles for both drivers.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Store {
+    /// Opens (creating if needed) the store at `url` and brings its schema up to date.
+    /// `url` is `sqlite://PATH`, `postgres://…`, or a plain file path for SQLite.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let connect = |why: String| StoreError::Connect {
+            url: redact(url),
+            why,
+        };
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| connect(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| connect(plain(&e)))?;
+            Store::Postgres(pool)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            if path.is_empty() {
+                return Err(connect("no file name given".into()));
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(|e| connect(plain(&e)))?;
+            Store::Sqlite(pool)
+        };
+        store.migrate(url).await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self, url: &str) -> Result<(), StoreError> {
+        let result = on_pool!(self, pool => {
+            let migrator = if matches!(self, Store::Sqlite(_)) { &SQLITE } else { &POSTGRES };
+            migrator.run(pool).await
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(MigrateError::VersionMissing(version)) => Err(StoreError::NewerSchema {
+                url: redact(url),
+                version,
+            }),
+            Err(e) => Err(StoreError::Migrate {
+                url: redact(url),
+                why: e.to_string(),
+            }),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The driver's message without its debug wrapping.
+fn plain(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            super::redact("postgres://app:secret@db/ar"),
+            "postgres://app:***@db/ar"
+        );
+        assert_eq!(
+            super::redact("postgres://app@db/ar"),
+            "postgres://app@db/ar"
+        );
+        assert_eq!(super::redact("sqlite://arrears.db"), "sqlite://arrears.db");
+    }
+}

@@ -1,0 +1,384 @@
+//! The rows a sync writes, one struct per table, and how each binds its columns.
+
+use arrears_domain::{Money, TranType};
+use chrono::{Datelike, NaiveDate};
+
+/// One bound value of a row.
+#[derive(Clone, Copy, Debug)]
+pub enum Param<'a> {
+    Text(Option<&'a str>),
+    Int(Option<i64>),
+    Bool(bool),
+    Date(Option<NaiveDate>),
+}
+
+/// A row of a keyed table: its columns, key, values and a hash of its content.
+pub trait Record {
+    const TABLE: &'static str;
+    /// Every column the row writes, key columns first.
+    const COLUMNS: &'static [&'static str];
+    /// How many of the leading columns form the key.
+    const KEY_LEN: usize;
+    fn params(&self) -> Vec<Param<'_>>;
+
+    fn content_hash(&self) -> i64 {
+        hash_of(&self.params())
+    }
+}
+
+/// FNV-1a over the values: equal rows hash equally on every platform and version.
+fn hash_of(params: &[Param<'_>]) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for param in params {
+        match *param {
+            Param::Text(None) | Param::Int(None) | Param::Date(None) => feed(&[0]),
+            Param::Text(Some(t)) => {
+                feed(&[1]);
+                feed(&(t.len() as u64).to_le_bytes());
+                feed(t.as_bytes());
+            }
+            Param::Int(Some(i)) => {
+                feed(&[2]);
+                feed(&i.to_le_bytes());
+            }
+            Param::Bool(b) => feed(&[3, u8::from(b)]),
+            Param::Date(Some(d)) => {
+                feed(&[4]);
+                feed(&i64::from(d.num_days_from_ce()).to_le_bytes());
+            }
+        }
+    }
+    hash as i64
+}
+
+fn text(s: &Option<String>) -> Param<'_> {
+    Param::Text(s.as_deref())
+}
+
+fn money(m: Option<Money>) -> Param<'static> {
+    Param::Int(m.map(Money::raw))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanyRow {
+    pub company_id: String,
+    pub name: String,
+    pub home_currency: String,
+}
+
+impl Record for CompanyRow {
+    const TABLE: &'static str = "companies";
+    const COLUMNS: &'static [&'static str] = &["company_id", "name", "home_currency"];
+    const KEY_LEN: usize = 1;
+    fn params(&self) -> Vec<Param<'_>> {
+        vec![
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.name)),
+            Param::Text(Some(&self.home_currency)),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRow {
+    pub user_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub manager: Option<String>,
+    pub active: bool,
+}
+
+impl Record for UserRow {
+    const TABLE: &'static str = "users";
+    const COLUMNS: &'static [&'static str] =
+        &["user_id", "name", "email", "role", "manager", "active"];
+    const KEY_LEN: usize = 1;
+    fn params(&self) -> Vec<Param<'_>> {
+        vec![
+            Param::Text(Some(&self.user_id)),
+            Param::Text(Some(&self.name)),
+            text(&self.email),
+            Param::Text(Some(&self.role)),
+            text(&self.manager),
+            Param::Bool(self.active),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub company_id: String,
+    pub customer_id: String,
+    pub name: String,
+    /// The optional text columns, `parent_id` … `udf5`, as in `COLUMNS[3..27]`.
+    pub texts: [Option<String>; 24],
+    pub credit_limit: Option<Money>,
+    pub credit_hold: bool,
+    pub date_established: Option<NaiveDate>,
+    pub days_to_respond: Option<i64>,
+}
+
+impl CustomerRow {
+    pub fn text(&self, column: &str) -> Option<&str> {
+        Self::COLUMNS[3..27]
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.texts[i].as_deref())
+    }
+}
+
+impl Record for CustomerRow {
+    const TABLE: &'static str = "customers";
+    const COLUMNS: &'static [&'static str] = &[
+        "company_id",
+        "customer_id",
+        "name",
+        "parent_id",
+        "customer_class",
+        "credit_class",
+        "status",
+        "currency",
+        "payment_terms",
+        "email",
+        "phone",
+        "addr_line1",
+        "addr_line2",
+        "addr_line3",
+        "addr_line4",
+        "addr_line5",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "sales_person_id",
+        "assigned_user",
+        "udf1",
+        "udf2",
+        "udf3",
+        "udf4",
+        "udf5",
+        "credit_limit",
+        "credit_hold",
+        "date_established",
+        "days_to_respond",
+    ];
+    const KEY_LEN: usize = 2;
+    fn params(&self) -> Vec<Param<'_>> {
+        let mut p = vec![
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.customer_id)),
+            Param::Text(Some(&self.name)),
+        ];
+        p.extend(self.texts.iter().map(text));
+        p.push(money(self.credit_limit));
+        p.push(Param::Bool(self.credit_hold));
+        p.push(Param::Date(self.date_established));
+        p.push(Param::Int(self.days_to_respond));
+        p
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactRow {
+    pub company_id: String,
+    pub customer_id: String,
+    pub contact_id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub fax: Option<String>,
+    pub is_primary: bool,
+    pub include_in_email: bool,
+}
+
+impl Record for ContactRow {
+    const TABLE: &'static str = "contacts";
+    const COLUMNS: &'static [&'static str] = &[
+        "company_id",
+        "customer_id",
+        "contact_id",
+        "name",
+        "title",
+        "email",
+        "phone",
+        "fax",
+        "is_primary",
+        "include_in_email",
+    ];
+    const KEY_LEN: usize = 3;
+    fn params(&self) -> Vec<Param<'_>> {
+        vec![
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.customer_id)),
+            Param::Text(Some(&self.contact_id)),
+            Param::Text(Some(&self.name)),
+            text(&self.title),
+            text(&self.email),
+            text(&self.phone),
+            text(&self.fax),
+            Param::Bool(self.is_primary),
+            Param::Bool(self.include_in_email),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceRow {
+    pub company_id: String,
+    pub tran_id: String,
+    pub customer_id: String,
+    pub tran_type: TranType,
+    pub tran_date: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    pub amount: Money,
+    pub balance: Money,
+    pub currency: String,
+    pub amount_hc: Money,
+    pub balance_hc: Money,
+    /// The optional text columns, `payment_terms` … `udf5`, as in `COLUMNS[11..21]`.
+    pub texts: [Option<String>; 10],
+    /// Derived at sync, not part of the row's content hash.
+    pub closing_date: Option<NaiveDate>,
+}
+
+impl Record for InvoiceRow {
+    const TABLE: &'static str = "invoices";
+    const COLUMNS: &'static [&'static str] = &[
+        "company_id",
+        "tran_id",
+        "customer_id",
+        "tran_type",
+        "tran_date",
+        "due_date",
+        "amount",
+        "balance",
+        "currency",
+        "amount_hc",
+        "balance_hc",
+        "payment_terms",
+        "customer_po",
+        "status",
+        "sold_to_id",
+        "comment",
+        "udf1",
+        "udf2",
+        "udf3",
+        "udf4",
+        "udf5",
+        "closing_date",
+    ];
+    const KEY_LEN: usize = 2;
+    fn params(&self) -> Vec<Param<'_>> {
+        let mut p = vec![
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.tran_id)),
+            Param::Text(Some(&self.customer_id)),
+            Param::Text(Some(self.tran_type.code())),
+            Param::Date(Some(self.tran_date)),
+            Param::Date(self.due_date),
+            Param::Int(Some(self.amount.raw())),
+            Param::Int(Some(self.balance.raw())),
+            Param::Text(Some(&self.currency)),
+            Param::Int(Some(self.amount_hc.raw())),
+            Param::Int(Some(self.balance_hc.raw())),
+        ];
+        p.extend(self.texts.iter().map(text));
+        p.push(Param::Date(self.closing_date));
+        p
+    }
+
+    fn content_hash(&self) -> i64 {
+        let params = self.params();
+        hash_of(&params[..params.len() - 1])
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub company_id: String,
+    pub payment_id: String,
+    pub customer_id: String,
+    pub payment_date: NaiveDate,
+    pub amount: Money,
+    pub currency: String,
+    pub amount_hc: Money,
+    pub tender_type: Option<String>,
+    pub reference: Option<String>,
+    pub unapplied_amount: Option<Money>,
+    pub comment: Option<String>,
+}
+
+impl Record for PaymentRow {
+    const TABLE: &'static str = "payments";
+    const COLUMNS: &'static [&'static str] = &[
+        "company_id",
+        "payment_id",
+        "customer_id",
+        "payment_date",
+        "amount",
+        "currency",
+        "amount_hc",
+        "tender_type",
+        "reference",
+        "unapplied_amount",
+        "comment",
+    ];
+    const KEY_LEN: usize = 2;
+    fn params(&self) -> Vec<Param<'_>> {
+        vec![
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.payment_id)),
+            Param::Text(Some(&self.customer_id)),
+            Param::Date(Some(self.payment_date)),
+            Param::Int(Some(self.amount.raw())),
+            Param::Text(Some(&self.currency)),
+            Param::Int(Some(self.amount_hc.raw())),
+            text(&self.tender_type),
+            text(&self.reference),
+            money(self.unapplied_amount),
+            text(&self.comment),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplicationRow {
+    pub company_id: String,
+    pub payment_id: String,
+    pub tran_id: String,
+    pub amount: Money,
+    pub applied_date: Option<NaiveDate>,
+    /// `applied_date`, else the payment's date.
+    pub effective_date: NaiveDate,
+}
+
+impl Record for ApplicationRow {
+    const TABLE: &'static str = "payment_applications";
+    const COLUMNS: &'static [&'static str] = &[
+        "company_id",
+        "payment_id",
+        "tran_id",
+        "amount",
+        "applied_date",
+        "effective_date",
+    ];
+    const KEY_LEN: usize = 3;
+    fn params(&self) -> Vec<Param<'_>> {
+        vec![
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.payment_id)),
+            Param::Text(Some(&self.tran_id)),
+            Param::Int(Some(self.amount.raw())),
+            Param::Date(self.applied_date),
+            Param::Date(Some(self.effective_date)),
+        ]
+    }
+}

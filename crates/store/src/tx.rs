@@ -1,0 +1,115 @@
+//! One sync's transaction: batched upserts that are all kept or all lost.
+
+use chrono::NaiveDate;
+use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+
+use crate::{Param, Record, Store, StoreError};
+
+/// Bound parameters per statement, under both drivers' limits.
+const MAX_PARAMS: usize = 30_000;
+
+/// An open transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Expands `$body` once per backend's transaction.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite($conn) => $body,
+            $crate::Tx::Postgres($conn) => $body,
+        }
+    };
+}
+
+pub(crate) use on_tx;
+
+macro_rules! bind_param {
+    ($builder:expr, $param:expr) => {
+        match $param {
+            Param::Text(v) => $builder.push_bind(v),
+            Param::Int(v) => $builder.push_bind(v),
+            Param::Bool(v) => $builder.push_bind(v),
+            Param::Date(v) => $builder.push_bind(v),
+        }
+    };
+}
+
+impl Store {
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+impl Tx {
+    /// Inserts the rows, or updates those whose key exists, in as few statements as fit.
+    pub async fn upsert<R: Record>(&mut self, rows: &[R]) -> Result<(), StoreError> {
+        let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
+        for chunk in rows.chunks(per_statement) {
+            on_tx!(self, tx => {
+                let mut b = QueryBuilder::new(insert_head::<R>());
+                b.push_values(chunk, |mut row, record| {
+                    for param in record.params() {
+                        bind_param!(row, param);
+                    }
+                    row.push_bind(record.content_hash());
+                });
+                b.push(upsert_tail::<R>());
+                b.build().persistent(true).execute(&mut **tx).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Sets the closing date of invoices whose content did not change.
+    pub async fn set_closing_dates(
+        &mut self,
+        dates: &[(String, String, Option<NaiveDate>)],
+    ) -> Result<(), StoreError> {
+        const SQL: &str =
+            "UPDATE invoices SET closing_date = $1 WHERE company_id = $2 AND tran_id = $3";
+        for (company, tran, date) in dates {
+            on_tx!(self, tx => {
+                sqlx::query(SQL).bind(date).bind(company).bind(tran).execute(&mut **tx).await?;
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        on_tx!(self, tx => tx.commit().await?);
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        on_tx!(self, tx => tx.rollback().await?);
+        Ok(())
+    }
+}
+
+fn insert_head<R: Record>() -> String {
+    format!(
+        "INSERT INTO {} ({}, row_hash) ",
+        R::TABLE,
+        R::COLUMNS.join(", ")
+    )
+}
+
+fn upsert_tail<R: Record>() -> String {
+    let key = &R::COLUMNS[..R::KEY_LEN];
+    let mut set: Vec<String> = R::COLUMNS[R::KEY_LEN..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    set.push("row_hash = excluded.row_hash".into());
+    format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}",
+        key.join(", "),
+        set.join(", ")
+    )
+}
