@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use arrears_domain::value::{figure_values, item_values};
+use arrears_domain::value::{figure_names, figure_values, item_names, item_values};
 use arrears_domain::{Context, Figures, History, Item, ItemFigures, Value};
-use arrears_store::{CustomerRecord, Store};
+use arrears_store::{CustomerRecord, Store, pages};
 
 use crate::AsOf;
 use crate::output::{Format, Report};
@@ -75,19 +75,40 @@ const TABLE_COMPANY: [&str; 11] = [
     "avg_days_late",
     "dso",
 ];
-
-/// The items of the chosen customers, grouped by customer in the order of the customers;
-/// with `tran_id` and currency of each item when the report prints items.
-#[derive(Default)]
-struct Book {
-    items: Vec<Vec<Item>>,
-    ids: Vec<Vec<(String, String)>>,
-}
+const CUSTOMER_COLUMNS: [&str; 10] = [
+    "company_id",
+    "customer_id",
+    "name",
+    "parent_id",
+    "customer_class",
+    "credit_class",
+    "status",
+    "currency",
+    "credit_hold",
+    "assigned_user",
+];
+const INVOICE_COLUMNS: [&str; 11] = [
+    "company_id",
+    "customer_id",
+    "tran_id",
+    "tran_type",
+    "tran_date",
+    "due_date",
+    "currency",
+    "amount",
+    "balance",
+    "amount_hc",
+    "balance_hc",
+];
 
 pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
-    let companies = store.companies().await?;
-    if let Some(wanted) = &args.company
-        && !companies.iter().any(|c| &c.company_id == wanted)
+    let company = args.company.as_deref();
+    if let Some(wanted) = company
+        && !store
+            .companies()
+            .await?
+            .iter()
+            .any(|c| c.company_id == wanted)
     {
         anyhow::bail!("--company: no company {wanted:?} in the store");
     }
@@ -95,25 +116,10 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         as_of: args.as_of.date(),
         settings: store.settings().await?,
     };
-    let customers = store.customers(args.company.as_deref()).await?;
-    let book = load(
-        store,
-        &customers,
-        args.company.as_deref(),
-        args.by == By::Invoice,
-    )
-    .await?;
     let mut report = match args.by {
-        By::Customer => by_customer(&customers, &book, &ctx),
-        By::Invoice => by_invoice(&customers, &book, &ctx),
-        By::Company => {
-            let names: Vec<(String, String, String)> = companies
-                .into_iter()
-                .filter(|c| args.company.as_ref().is_none_or(|w| *w == c.company_id))
-                .map(|c| (c.company_id, c.name, c.home_currency))
-                .collect();
-            by_company(&names, &customers, &book, &ctx)
-        }
+        By::Customer => by_customer(store, company, &ctx).await?,
+        By::Invoice => by_invoice(store, company, &ctx).await?,
+        By::Company => by_company(store, company, &ctx).await?,
     };
     let wanted: Vec<String> = match (args.columns.is_empty(), args.format, args.by) {
         (false, ..) => args.columns.clone(),
@@ -127,13 +133,40 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every item of the chosen customers.
-async fn load(
+/// Calls `each(company_id, customer_id, items, [(tran_id, currency)])` for every customer
+/// that has items, reading the item pages (a page holds whole customers, in order).
+async fn scan(
     store: &Store,
-    customers: &[CustomerRecord],
     company: Option<&str>,
-    keep_ids: bool,
-) -> anyhow::Result<Book> {
+    mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
+) -> anyhow::Result<()> {
+    let mut items: Vec<Item> = Vec::new();
+    store
+        .item_pages(company, |company_id, _, data| {
+            let mut ids: Vec<(&str, &str)> = Vec::new();
+            let mut current: Option<&str> = None;
+            items.clear();
+            pages::decode(data, |i| {
+                if let Some(customer) = current.filter(|c| *c != i.customer_id) {
+                    each(company_id, customer, &items, &ids);
+                    items.clear();
+                    ids.clear();
+                }
+                current = Some(i.customer_id);
+                items.push(i.item);
+                ids.push((i.tran_id, i.currency));
+            })?;
+            if let Some(customer) = current {
+                each(company_id, customer, &items, &ids);
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+/// Customer positions by company and id.
+fn positions(customers: &[CustomerRecord]) -> HashMap<&str, HashMap<&str, usize>> {
     let mut index: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
     for (i, c) in customers.iter().enumerate() {
         index
@@ -141,55 +174,34 @@ async fn load(
             .or_default()
             .insert(c.customer_id.as_str(), i);
     }
-    let mut book = Book {
-        items: vec![Vec::new(); customers.len()],
-        ids: Vec::new(),
-    };
-    if keep_ids {
-        book.ids = vec![Vec::new(); customers.len()];
-    }
-    store
-        .items(company, |row| {
-            let Some(&i) = index
-                .get(row.company_id)
-                .and_then(|m| m.get(row.customer_id))
-            else {
-                return;
-            };
-            book.items[i].push(row.item);
-            if keep_ids {
-                book.ids[i].push((row.tran_id.to_owned(), row.currency.to_owned()));
-            }
-        })
-        .await?;
-    Ok(book)
+    index
 }
 
 fn text(t: &Option<String>) -> Value {
     t.clone().map_or(Value::None, Value::Text)
 }
 
-fn by_customer(customers: &[CustomerRecord], book: &Book, ctx: &Context) -> Report {
+async fn by_customer(
+    store: &Store,
+    company: Option<&str>,
+    ctx: &Context,
+) -> anyhow::Result<Report> {
+    let customers = store.customers(company).await?;
+    let index = positions(&customers);
+    let mut figures: Vec<Figures> = vec![Figures::default(); customers.len()];
+    scan(store, company, |company_id, customer_id, items, _| {
+        if let Some(&i) = index.get(company_id).and_then(|m| m.get(customer_id)) {
+            figures[i] = Figures::of(items, ctx);
+        }
+    })
+    .await?;
+    let mut columns = CUSTOMER_COLUMNS.to_vec();
+    columns.extend(figure_names());
     let mut report = Report {
-        columns: vec![
-            "company_id",
-            "customer_id",
-            "name",
-            "parent_id",
-            "customer_class",
-            "credit_class",
-            "status",
-            "currency",
-            "credit_hold",
-            "assigned_user",
-        ],
+        columns,
         rows: Vec::with_capacity(customers.len()),
     };
-    for (c, items) in customers.iter().zip(&book.items) {
-        let figures = figure_values(&Figures::of(items, ctx), c.credit_limit, &ctx.settings);
-        if report.columns.len() == 10 {
-            report.columns.extend(figures.iter().map(|(name, _)| *name));
-        }
+    for (c, f) in customers.iter().zip(&figures) {
         let mut row = vec![
             Value::Text(c.company_id.clone()),
             Value::Text(c.customer_id.clone()),
@@ -202,89 +214,93 @@ fn by_customer(customers: &[CustomerRecord], book: &Book, ctx: &Context) -> Repo
             Value::Bool(c.credit_hold),
             text(&c.assigned_user),
         ];
-        row.extend(figures.into_iter().map(|(_, v)| v));
+        row.extend(
+            figure_values(f, c.credit_limit, &ctx.settings)
+                .into_iter()
+                .map(|(_, v)| v),
+        );
         report.rows.push(row);
     }
-    report
+    Ok(report)
 }
 
-fn by_invoice(customers: &[CustomerRecord], book: &Book, ctx: &Context) -> Report {
-    let mut report = Report {
-        columns: vec![
-            "company_id",
-            "customer_id",
-            "tran_id",
-            "tran_type",
-            "tran_date",
-            "due_date",
-            "currency",
-            "amount",
-            "balance",
-            "amount_hc",
-            "balance_hc",
-        ],
-        rows: Vec::new(),
-    };
-    for ((c, items), ids) in customers.iter().zip(&book.items).zip(&book.ids) {
+async fn by_invoice(store: &Store, company: Option<&str>, ctx: &Context) -> anyhow::Result<Report> {
+    let customers = store.customers(company).await?;
+    let index = positions(&customers);
+    let mut rows: Vec<Vec<Vec<Value>>> = vec![Vec::new(); customers.len()];
+    scan(store, company, |company_id, customer_id, items, ids| {
+        let Some(&c) = index.get(company_id).and_then(|m| m.get(customer_id)) else {
+            return;
+        };
         let history = History::of(items, ctx);
-        let mut open: Vec<(&Item, &(String, String))> =
+        let mut open: Vec<(&Item, &(&str, &str))> =
             items.iter().zip(ids).filter(|(i, _)| i.is_open()).collect();
-        open.sort_by(|a, b| (a.0.tran_date, &a.1.0).cmp(&(b.0.tran_date, &b.1.0)));
+        open.sort_by(|a, b| (a.0.tran_date, a.1.0).cmp(&(b.0.tran_date, b.1.0)));
         for (i, (tran_id, currency)) in open {
-            let figures = item_values(i, &ItemFigures::of(i, &history, ctx));
-            if report.columns.len() == 11 {
-                report.columns.extend(figures.iter().map(|(name, _)| *name));
-            }
             let mut row = vec![
-                Value::Text(c.company_id.clone()),
-                Value::Text(c.customer_id.clone()),
-                Value::Text(tran_id.clone()),
+                Value::Text(company_id.to_owned()),
+                Value::Text(customer_id.to_owned()),
+                Value::Text((*tran_id).to_owned()),
                 Value::Text(i.tran_type.code().into()),
                 Value::Date(i.tran_date),
                 i.due_date.map_or(Value::None, Value::Date),
-                Value::Text(currency.clone()),
+                Value::Text((*currency).to_owned()),
                 Value::Money(i.amount),
                 Value::Money(i.balance),
                 Value::Money(i.amount_hc),
                 Value::Money(i.balance_hc),
             ];
-            row.extend(figures.into_iter().map(|(_, v)| v));
-            report.rows.push(row);
+            row.extend(
+                item_values(i, &ItemFigures::of(i, &history, ctx))
+                    .into_iter()
+                    .map(|(_, v)| v),
+            );
+            rows[c].push(row);
         }
-    }
-    report
+    })
+    .await?;
+    let mut columns = INVOICE_COLUMNS.to_vec();
+    columns.extend(item_names());
+    Ok(Report {
+        columns,
+        rows: rows.into_iter().flatten().collect(),
+    })
 }
 
-fn by_company(
-    companies: &[(String, String, String)],
-    customers: &[CustomerRecord],
-    book: &Book,
-    ctx: &Context,
-) -> Report {
-    let mut totals: HashMap<&str, (i64, Figures)> = HashMap::new();
-    for (c, items) in customers.iter().zip(&book.items) {
-        let entry = totals.entry(c.company_id.as_str()).or_default();
-        entry.0 += 1;
-        entry.1.merge(&Figures::of(items, ctx));
-    }
+async fn by_company(store: &Store, company: Option<&str>, ctx: &Context) -> anyhow::Result<Report> {
+    let counts = store.customer_counts().await?;
+    let mut totals: HashMap<String, Figures> = HashMap::new();
+    scan(store, company, |company_id, _, items, _| {
+        totals
+            .entry(company_id.to_owned())
+            .or_default()
+            .merge(&Figures::of(items, ctx));
+    })
+    .await?;
+    let mut columns = vec!["company_id", "name", "home_currency", "customers"];
+    columns.extend(figure_names());
     let mut report = Report {
-        columns: vec!["company_id", "name", "home_currency", "customers"],
+        columns,
         rows: Vec::new(),
     };
-    for (id, name, home) in companies {
-        let (count, figures) = totals.remove(id.as_str()).unwrap_or_default();
-        let values = figure_values(&figures, None, &ctx.settings);
-        if report.columns.len() == 4 {
-            report.columns.extend(values.iter().map(|(n, _)| *n));
-        }
+    let companies = store.companies().await?;
+    for c in companies
+        .iter()
+        .filter(|c| company.is_none_or(|w| w == c.company_id))
+    {
+        let figures = totals.remove(&c.company_id).unwrap_or_default();
         let mut row = vec![
-            Value::Text(id.clone()),
-            Value::Text(name.clone()),
-            Value::Text(home.clone()),
-            Value::Int(count),
+            Value::Text(c.company_id.clone()),
+            Value::Text(c.name.clone()),
+            Value::Text(c.home_currency.clone()),
+            Value::Int(counts.get(&c.company_id).copied().unwrap_or(0)),
         ];
-        row.extend(values.into_iter().map(|(_, v)| v));
+        row.extend(
+            figure_values(&figures, None, &ctx.settings)
+                .into_iter()
+                .map(|(_, v)| v),
+        );
         report.rows.push(row);
     }
-    report
+    Ok(report)
 }

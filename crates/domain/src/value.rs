@@ -168,3 +168,36 @@ pub fn item_values(item: &Item, f: &ItemFigures) -> Vec<(&'static str, Value)> {
     out.push(("proj_pmt_date", date.map_or(Value::None, Value::Date)));
     out
 }
+
+/// The names [`figure_values`] gives, in order.
+pub fn figure_names() -> Vec<&'static str> {
+    figure_values(&Figures::default(), None, &Settings::default())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The names [`item_values`] gives, in order.
+pub fn item_names() -> Vec<&'static str> {
+    let day = NaiveDate::MIN;
+    let item = Item {
+        tran_type: crate::TranType::Invoice,
+        tran_date: day,
+        due_date: Some(day),
+        amount: Money::ZERO,
+        balance: Money::ZERO,
+        amount_hc: Money::ZERO,
+        balance_hc: Money::ZERO,
+        closing_date: None,
+        excluded_hc: Money::ZERO,
+    };
+    let ctx = crate::Context {
+        as_of: day,
+        settings: Settings::default(),
+    };
+    let figures = ItemFigures::of(&item, &crate::History::default(), &ctx);
+    item_values(&item, &figures)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use arrears_domain::{Money, TranType};
+use arrears_domain::{Item, Money, TranType};
+use arrears_store::pages::IndexedItem;
 use arrears_store::{
     ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow, Record, UserRow,
     key,
@@ -378,7 +379,7 @@ fn application(sync: &mut Sync, f: &mut Fields<'_>) {
         );
     }
     let invoice_key = key(&[&company, &tran_id]);
-    if !tran_id.is_empty() && !sync.invoices.stored.contains_key(&invoice_key) {
+    if !tran_id.is_empty() && sync.index.get_key(&invoice_key).is_none() {
         sync.unresolved_invoices.push((invoice_key.clone(), f.line));
     }
     let applied_date = f.date("applied_date");
@@ -474,22 +475,59 @@ fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         *slot = f.text(column);
     }
     let k = key(&[&row.company_id, &row.tran_id]);
-    let stored = sync.invoices.stored.get(&k).copied();
+    let stored = sync
+        .index
+        .get(&row.company_id, &row.tran_id)
+        .map(|e| (e.hash, e.item.closing_date));
     if row.balance.is_zero() {
         let applied = sync.closing.get(&k).copied();
         row.closing_date = applied
-            .or(stored.and_then(|s| s.date))
+            .or(stored.and_then(|s| s.1))
             .or(Some(sync.options.sync_date));
     }
-    if stored.is_some_and(|s| s.hash == row.content_hash() && s.date != row.closing_date) {
-        sync.closing_updates.push((
-            row.company_id.clone(),
-            row.tran_id.clone(),
-            row.closing_date,
-        ));
+    let hash = row.content_hash();
+    let good_row = good(f, row);
+    if let Some(row) = &good_row {
+        match stored {
+            Some((h, closing)) if h == hash => {
+                if closing != row.closing_date {
+                    sync.closing_updates.push((
+                        row.company_id.clone(),
+                        row.tran_id.clone(),
+                        row.closing_date,
+                    ));
+                    sync.index.set_closing(&k, row.closing_date);
+                }
+            }
+            _ => sync.index.insert(&row.company_id, &indexed(row, hash)),
+        }
     }
-    if let Err(first) = sync.invoices.add(k, good(f, row), f.line) {
+    if let Err(first) = sync
+        .invoices
+        .add_against(k, good_row, f.line, stored.map(|s| s.0))
+    {
         duplicate(f, "tran_id", first);
+    }
+}
+
+/// What the item index keeps of an invoice row.
+fn indexed(row: &InvoiceRow, hash: i64) -> IndexedItem<'_> {
+    IndexedItem {
+        customer_id: &row.customer_id,
+        tran_id: &row.tran_id,
+        currency: &row.currency,
+        hash,
+        item: Item {
+            tran_type: row.tran_type,
+            tran_date: row.tran_date,
+            due_date: row.due_date,
+            amount: row.amount,
+            balance: row.balance,
+            amount_hc: row.amount_hc,
+            balance_hc: row.balance_hc,
+            closing_date: row.closing_date,
+            excluded_hc: Money::ZERO,
+        },
     }
 }
 
@@ -521,7 +559,7 @@ pub(crate) fn closing_dates(sync: &Sync) -> HashMap<String, NaiveDate> {
 /// of stored invoices that new applications touched.
 pub(crate) async fn finish(sync: &mut Sync) -> Result<(), Failure> {
     for (invoice, line) in std::mem::take(&mut sync.unresolved_invoices) {
-        if !sync.invoices.exists(&invoice) {
+        if !sync.invoices.folder.contains_key(&invoice) && sync.index.get_key(&invoice).is_none() {
             let tran = invoice
                 .rsplit(arrears_store::KEY_SEP)
                 .next()
@@ -534,27 +572,30 @@ pub(crate) async fn finish(sync: &mut Sync) -> Result<(), Failure> {
             );
         }
     }
+    let mut moved: Vec<(String, Option<NaiveDate>)> = Vec::new();
     for (invoice, _) in &sync.applied {
         if sync.invoices.folder.contains_key(invoice) {
             continue;
         }
-        let Some(state) = sync.invoices.stored.get(invoice) else {
+        let Some(entry) = sync.index.get_key(invoice) else {
             continue;
         };
-        let latest = sync.closing.get(invoice).copied();
-        if state.date.is_some() && latest.is_some() && state.date != latest {
-            let mut parts = invoice.split(arrears_store::KEY_SEP);
-            let (company, tran) = (
-                parts.next().unwrap_or_default(),
-                parts.next().unwrap_or_default(),
-            );
-            sync.closing_updates
-                .push((company.to_owned(), tran.to_owned(), latest));
+        let (stored, latest) = (entry.item.closing_date, sync.closing.get(invoice).copied());
+        if stored.is_some() && latest.is_some() && stored != latest {
+            moved.push((invoice.clone(), latest));
         }
+    }
+    for (invoice, date) in moved {
+        if let Some((company, tran)) = invoice.split_once(arrears_store::KEY_SEP) {
+            sync.closing_updates
+                .push((company.to_owned(), tran.to_owned(), date));
+        }
+        sync.index.set_closing(&invoice, date);
     }
     if sync.clean() {
         let updates = std::mem::take(&mut sync.closing_updates);
         sync.tx.set_closing_dates(&updates).await?;
+        sync.index.write(&mut sync.tx).await?;
     }
     Ok(())
 }

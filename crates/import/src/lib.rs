@@ -3,6 +3,7 @@
 
 mod csvfile;
 mod files;
+mod index;
 mod progress;
 mod table;
 
@@ -18,6 +19,7 @@ use chrono::{NaiveDate, Utc};
 
 pub use csvfile::ImportError;
 use csvfile::Problems;
+use index::InvoiceIndex;
 use progress::Progress;
 use table::Table;
 
@@ -85,6 +87,8 @@ pub(crate) struct Sync {
     pub payments: Table<PaymentRow>,
     pub applications: Table<ApplicationRow>,
     pub invoices: Table<InvoiceRow>,
+    /// The stored invoices, from the item pages.
+    pub index: InvoiceIndex,
     /// Effective date of every application in this sync, by invoice key.
     pub applied: Vec<(String, NaiveDate)>,
     /// Applications whose invoice must be in the store or in `invoices.csv`: (invoice key, line).
@@ -167,14 +171,12 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
             )
             .await?,
         ),
-        invoices: Table::new(
-            "invoices.csv",
-            keys(
-                "invoices",
-                wants(&["invoices.csv", "payment_applications.csv"]),
-            )
-            .await?,
-        ),
+        invoices: Table::new("invoices.csv", Default::default()),
+        index: if wants(&["invoices.csv", "payment_applications.csv"]) {
+            InvoiceIndex::load(store).await?
+        } else {
+            InvoiceIndex::default()
+        },
         applied: Vec::new(),
         unresolved_invoices: Vec::new(),
         forward: Vec::new(),

@@ -36,18 +36,30 @@ impl<R: Record> Table<R> {
     /// Takes a row's key, and the row when it is good: counts it and queues it when it is
     /// new or changed. A key already seen in this file gives the line that first brought it.
     pub fn add(&mut self, key: String, row: Option<R>, line: u64) -> Result<(), u64> {
+        let stored = self.stored.get(&key).map(|s| s.hash);
+        self.add_against(key, row, line, stored)
+    }
+
+    /// As [`Table::add`], against the content hash of the stored row under that key.
+    pub fn add_against(
+        &mut self,
+        key: String,
+        row: Option<R>,
+        line: u64,
+        stored: Option<i64>,
+    ) -> Result<(), u64> {
         if let Some(first) = self.folder.get(&key) {
             return Err(*first);
         }
-        self.folder.insert(key.clone(), line);
+        self.folder.insert(key, line);
         let Some(row) = row else { return Ok(()) };
         self.counts.rows += 1;
-        match self.stored.get(&key) {
+        match stored {
             None => {
                 self.counts.inserted += 1;
                 self.pending.push(row);
             }
-            Some(state) if state.hash == row.content_hash() => self.counts.unchanged += 1,
+            Some(hash) if hash == row.content_hash() => self.counts.unchanged += 1,
             Some(_) => {
                 self.counts.updated += 1;
                 self.pending.push(row);

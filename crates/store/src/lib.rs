@@ -3,6 +3,7 @@
 
 mod book;
 mod keys;
+pub mod pages;
 mod rows;
 mod settings;
 mod syncs;
@@ -17,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use book::{BookItem, CompanyRecord, CustomerRecord};
+pub use book::{CompanyRecord, CustomerRecord};
 pub use keys::{KEY_SEP, KeyState, Keys, key};
 pub use rows::{
     ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow, Record,

@@ -1,0 +1,163 @@
+//! The invoices the store holds, as the item pages give them: what a sync compares against
+//! and patches, then writes back page by page.
+
+use std::collections::{HashMap, HashSet};
+
+use arrears_domain::Item;
+use arrears_store::pages::{self, IndexedItem, PAGES};
+use arrears_store::{KEY_SEP, Store, StoreError, Tx};
+use chrono::NaiveDate;
+
+/// One stored invoice.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Number of the customer in its company's list.
+    customer: u32,
+    currency: u16,
+    pub hash: i64,
+    pub item: Item,
+}
+
+#[derive(Default)]
+struct Company {
+    customers: Vec<Box<str>>,
+    numbers: HashMap<Box<str>, u32>,
+    items: HashMap<Box<str>, Entry>,
+    dirty: HashSet<u32>,
+}
+
+impl Company {
+    fn number(&mut self, customer: &str) -> u32 {
+        if let Some(n) = self.numbers.get(customer) {
+            return *n;
+        }
+        let n = self.customers.len() as u32;
+        self.customers.push(customer.into());
+        self.numbers.insert(customer.into(), n);
+        n
+    }
+
+    fn page(&self, entry: &Entry) -> u32 {
+        pages::page_of(&self.customers[entry.customer as usize])
+    }
+}
+
+/// Every stored invoice of every company, by company and `tran_id`.
+#[derive(Default)]
+pub struct InvoiceIndex {
+    companies: HashMap<String, Company>,
+    currencies: Vec<String>,
+}
+
+impl InvoiceIndex {
+    pub async fn load(store: &Store) -> Result<InvoiceIndex, StoreError> {
+        let mut index = InvoiceIndex::default();
+        store
+            .item_pages(None, |company, _, data| {
+                pages::decode(data, |i| index.insert(company, &i))
+            })
+            .await?;
+        for company in index.companies.values_mut() {
+            company.dirty.clear();
+        }
+        Ok(index)
+    }
+
+    fn currency(&mut self, code: &str) -> u16 {
+        match self.currencies.iter().position(|c| c == code) {
+            Some(n) => n as u16,
+            None => {
+                self.currencies.push(code.to_owned());
+                (self.currencies.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Adds or replaces an invoice; the pages it leaves and joins need writing.
+    pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>) {
+        let currency = self.currency(i.currency);
+        let c = self.companies.entry(company.to_owned()).or_default();
+        let entry = Entry {
+            customer: c.number(i.customer_id),
+            currency,
+            hash: i.hash,
+            item: i.item.clone(),
+        };
+        let page = c.page(&entry);
+        c.dirty.insert(page);
+        if let Some(old) = c.items.insert(i.tran_id.into(), entry) {
+            let old_page = c.page(&old);
+            c.dirty.insert(old_page);
+        }
+    }
+
+    pub fn get(&self, company: &str, tran: &str) -> Option<&Entry> {
+        self.companies.get(company)?.items.get(tran)
+    }
+
+    /// The invoice under a joined `company␟tran_id` key.
+    pub fn get_key(&self, key: &str) -> Option<&Entry> {
+        let (company, tran) = key.split_once(KEY_SEP)?;
+        self.get(company, tran)
+    }
+
+    /// Moves an unchanged invoice's closing date.
+    pub fn set_closing(&mut self, key: &str, date: Option<NaiveDate>) {
+        let Some((company, tran)) = key.split_once(KEY_SEP) else {
+            return;
+        };
+        let Some(c) = self.companies.get_mut(company) else {
+            return;
+        };
+        let Some(entry) = c.items.get_mut(tran) else {
+            return;
+        };
+        entry.item.closing_date = date;
+        let page = pages::page_of(&c.customers[entry.customer as usize]);
+        c.dirty.insert(page);
+    }
+
+    /// Writes every page that changed.
+    pub async fn write(&self, tx: &mut Tx) -> Result<(), StoreError> {
+        for (company_id, c) in &self.companies {
+            if c.dirty.is_empty() {
+                continue;
+            }
+            let customer_pages: Vec<u32> = c
+                .customers
+                .iter()
+                .map(|name| pages::page_of(name))
+                .collect();
+            let mut buckets: HashMap<u32, Vec<(&str, &Entry)>> =
+                c.dirty.iter().map(|p| (*p, Vec::new())).collect();
+            for (tran, entry) in &c.items {
+                if let Some(bucket) = buckets.get_mut(&customer_pages[entry.customer as usize]) {
+                    bucket.push((tran, entry));
+                }
+            }
+            let mut data = Vec::new();
+            for page in 0..PAGES {
+                let Some(bucket) = buckets.get_mut(&page) else {
+                    continue;
+                };
+                bucket.sort_unstable_by(|a, b| {
+                    (&c.customers[a.1.customer as usize], a.0)
+                        .cmp(&(&c.customers[b.1.customer as usize], b.0))
+                });
+                data.clear();
+                for (tran, entry) in bucket.iter() {
+                    let indexed = IndexedItem {
+                        customer_id: &c.customers[entry.customer as usize],
+                        tran_id: tran,
+                        currency: &self.currencies[entry.currency as usize],
+                        hash: entry.hash,
+                        item: entry.item.clone(),
+                    };
+                    pages::encode(&mut data, &indexed);
+                }
+                tx.put_page(company_id, page, &data).await?;
+            }
+        }
+        Ok(())
+    }
+}
