@@ -104,17 +104,30 @@ impl Report {
     }
 
     fn csv(&self, out: &mut impl Write) -> io::Result<()> {
-        let field = |t: &str| {
-            if t.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", t.replace('"', "\"\""))
-            } else {
-                t.to_owned()
-            }
-        };
+        use std::fmt::Write as _;
         writeln!(out, "{}", self.columns.join(","))?;
+        let mut line = String::new();
+        let mut cell = String::new();
         for row in &self.rows {
-            let fields: Vec<String> = row.iter().map(|v| field(&v.to_string())).collect();
-            writeln!(out, "{}", fields.join(","))?;
+            line.clear();
+            for (i, value) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                if let Value::Text(t) = value
+                    && t.contains([',', '"', '\n', '\r'])
+                {
+                    line.push('"');
+                    line.push_str(&t.replace('"', "\"\""));
+                    line.push('"');
+                } else {
+                    cell.clear();
+                    let _ = write!(cell, "{value}");
+                    line.push_str(&cell);
+                }
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
         }
         Ok(())
     }

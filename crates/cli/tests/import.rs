@@ -399,3 +399,83 @@ fn a_missing_or_empty_folder_is_one_clear_error() {
     assert!(err.contains("no sync files found"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_sync_killed_midway_leaves_the_store_as_it_was() {
+    let maker = TestDb::new();
+    maker.ok(&[
+        "demo",
+        "--customers",
+        "4000",
+        "--as-of",
+        "2026-11-23",
+        "--export",
+        "book",
+    ]);
+    let book = maker.dir.path().join("book");
+    let db = TestDb::new();
+    db.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
+    let before = (
+        db.ok(&["aging", "--by", "company", "--format", "csv"]),
+        db.ok(&["syncs", "--format", "csv"]),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["import", path(&book), "--quiet"])
+        .env("ARREARS_DB", &db.url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sync ended before it could be killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after = (
+        db.ok(&["aging", "--by", "company", "--format", "csv"]),
+        db.ok(&["syncs", "--format", "csv"]),
+    );
+    assert_eq!(after, before);
+    let summary = db.ok(&["import", path(&book), "--quiet"]);
+    assert!(
+        summary.contains("customers.csv 4000 rows (4000 new"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_long_import_on_a_terminal_shows_rows_per_second_and_what_is_left() {
+    let maker = TestDb::new();
+    maker.ok(&[
+        "demo",
+        "--customers",
+        "300",
+        "--as-of",
+        "2026-11-23",
+        "--export",
+        "book",
+    ]);
+    let db = TestDb::new();
+    let command = format!(
+        "{} import {}",
+        env!("CARGO_BIN_EXE_arrears"),
+        path(&maker.dir.path().join("book"))
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("ARREARS_DB", &db.url)
+        .output()
+        .expect("script(1) runs the import on a pseudo-terminal");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains(".csv: ")
+            && shown.contains(" rows, ")
+            && shown.contains("rows/s")
+            && shown.contains("% read, about"),
+        "{shown}"
+    );
+    assert!(shown.contains("sync 1: companies.csv 3 rows"), "{shown}");
+}

@@ -19,13 +19,19 @@ use chrono::NaiveDate;
 
 /// Parses a `YYYY-MM-DD` date, strictly.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let well_formed = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
+    let bytes = text.as_bytes();
+    let well_formed = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
             _ => b.is_ascii_digit(),
         });
+    let number = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
     well_formed
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .then(|| NaiveDate::from_ymd_opt(number(0..4) as i32, number(5..7), number(8..10)))
         .flatten()
         .ok_or_else(|| format!("not a date {text:?}, expected YYYY-MM-DD"))
 }

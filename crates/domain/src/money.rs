@@ -101,14 +101,18 @@ impl Money {
 impl fmt::Display for Money {
     /// At least two decimals, more only when the amount has them: `1250.00`, `-0.125`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let whole = abs / SCALE as u64;
-        let mut fraction = format!("{:04}", abs % SCALE as u64);
-        while fraction.len() > 2 && fraction.ends_with('0') {
-            fraction.pop();
+        let (whole, mut fraction) = (abs / SCALE as u64, abs % SCALE as u64);
+        let mut digits = 4;
+        while digits > 2 && fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
         }
-        f.pad(&format!("{sign}{whole}.{fraction}"))
+        let sign = if self.0 < 0 { "-" } else { "" };
+        if f.width().is_none() {
+            return write!(f, "{sign}{whole}.{fraction:0digits$}");
+        }
+        f.pad(&format!("{sign}{whole}.{fraction:0digits$}"))
     }
 }
 

@@ -35,6 +35,7 @@ impl fmt::Display for Value {
             Value::None => f.pad(""),
             Value::Text(t) => f.pad(t),
             Value::Bool(b) => f.pad(if *b { "true" } else { "false" }),
+            Value::Int(i) if f.width().is_none() => write!(f, "{i}"),
             Value::Int(i) => f.pad(&i.to_string()),
             Value::Money(m) => m.fmt(f),
             Value::Rate(r) => f.pad(&format!("{r:.2}")),

@@ -1,6 +1,6 @@
 //! Reading one sync file: header checks, and typed fields with `file:line: column: reason` errors.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::io::BufReader;
@@ -92,7 +92,7 @@ impl CsvFile {
             problems.push(name, 1, "(header)", "no header row");
             return Ok(None);
         }
-        let mut columns = HashMap::new();
+        let mut columns = HashMap::default();
         for (i, raw) in header.iter().enumerate() {
             let raw = if i == 0 {
                 raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)

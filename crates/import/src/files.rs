@@ -1,6 +1,6 @@
 //! The rules of each sync file: what a good row is, and what it refers to.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::Path;
 
 use arrears_domain::{Item, Money, TranType};
@@ -533,7 +533,7 @@ fn indexed(row: &InvoiceRow, hash: i64) -> IndexedItem<'_> {
 
 /// Latest effective application date of every invoice, from the store and this sync.
 pub(crate) fn closing_dates(sync: &Sync) -> HashMap<String, NaiveDate> {
-    let mut latest: HashMap<String, NaiveDate> = HashMap::new();
+    let mut latest: HashMap<String, NaiveDate> = HashMap::default();
     let mut note = |invoice: String, date: NaiveDate| {
         let slot = latest.entry(invoice).or_insert(date);
         *slot = (*slot).max(date);

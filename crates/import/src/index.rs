@@ -1,7 +1,7 @@
 //! The invoices the store holds, as the item pages give them: what a sync compares against
 //! and patches, then writes back page by page.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use arrears_domain::Item;
 use arrears_store::pages::{self, IndexedItem, PAGES};

@@ -7,7 +7,7 @@ mod index;
 mod progress;
 mod table;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -143,7 +143,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         currencies: if wants(&["invoices.csv", "payments.csv"]) {
             store.customer_currencies().await?
         } else {
-            HashMap::new()
+            HashMap::default()
         },
         companies: Table::new(
             "companies.csv",
@@ -180,8 +180,8 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         applied: Vec::new(),
         unresolved_invoices: Vec::new(),
         forward: Vec::new(),
-        payment_dates: HashMap::new(),
-        closing: HashMap::new(),
+        payment_dates: HashMap::default(),
+        closing: HashMap::default(),
         closing_updates: Vec::new(),
         tx: store.begin().await?,
     };

@@ -1,6 +1,6 @@
 //! One keyed table during a sync: what the store holds, what the folder brings, what changes.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use arrears_store::{FileCounts, Keys, Record, StoreError, Tx};
 
@@ -19,7 +19,7 @@ impl<R: Record> Table<R> {
     pub fn new(file: &str, stored: Keys) -> Table<R> {
         Table {
             stored,
-            folder: HashMap::new(),
+            folder: HashMap::default(),
             pending: Vec::new(),
             counts: FileCounts {
                 file: file.to_owned(),

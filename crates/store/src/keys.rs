@@ -1,6 +1,6 @@
 //! What the store already holds of a keyed table: each key's content hash and one date.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
@@ -49,7 +49,7 @@ impl Store {
         };
         let width = columns.split(',').count();
         let sql = format!("SELECT {columns}, row_hash, {date} FROM {table}");
-        let mut keys = Keys::new();
+        let mut keys = Keys::default();
         on_pool!(self, pool => {
             let mut rows = sqlx::query(&sql).fetch(pool);
             while let Some(row) = rows.try_next().await? {
@@ -67,7 +67,7 @@ impl Store {
     pub async fn customer_currencies(&self) -> Result<HashMap<String, String>, StoreError> {
         const SQL: &str =
             "SELECT company_id, customer_id, currency FROM customers WHERE currency IS NOT NULL";
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         on_pool!(self, pool => {
             let mut rows = sqlx::query(SQL).fetch(pool);
             while let Some(row) = rows.try_next().await? {

@@ -26,15 +26,31 @@ macro_rules! on_tx {
 
 pub(crate) use on_tx;
 
+/// Binds one value; `$date` turns a date into what the backend takes.
 macro_rules! bind_param {
-    ($builder:expr, $param:expr) => {
+    ($builder:expr, $param:expr, $date:expr) => {
         match $param {
             Param::Text(v) => $builder.push_bind(v),
             Param::Int(v) => $builder.push_bind(v),
             Param::Bool(v) => $builder.push_bind(v),
-            Param::Date(v) => $builder.push_bind(v),
+            Param::Date(v) => $builder.push_bind(v.map($date)),
         }
     };
+}
+
+/// Dates as SQLite keeps them, written without a format string to parse.
+fn iso(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let mut text = String::with_capacity(10);
+    let _ = write!(
+        text,
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        date.month(),
+        date.day()
+    );
+    text
 }
 
 impl Store {
@@ -51,17 +67,23 @@ impl Tx {
     pub async fn upsert<R: Record>(&mut self, rows: &[R]) -> Result<(), StoreError> {
         let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
         for chunk in rows.chunks(per_statement) {
-            on_tx!(self, tx => {
-                let mut b = QueryBuilder::new(insert_head::<R>());
-                b.push_values(chunk, |mut row, record| {
-                    for param in record.params() {
-                        bind_param!(row, param);
-                    }
-                    row.push_bind(record.content_hash());
-                });
-                b.push(upsert_tail::<R>());
-                b.build().persistent(true).execute(&mut **tx).await?;
-            });
+            macro_rules! upsert {
+                ($tx:expr, $date:expr) => {{
+                    let mut b = QueryBuilder::new(insert_head::<R>());
+                    b.push_values(chunk, |mut row, record| {
+                        for param in record.params() {
+                            bind_param!(row, param, $date);
+                        }
+                        row.push_bind(record.content_hash());
+                    });
+                    b.push(upsert_tail::<R>());
+                    b.build().persistent(true).execute(&mut **$tx).await?;
+                }};
+            }
+            match self {
+                Tx::Sqlite(tx) => upsert!(tx, iso),
+                Tx::Postgres(tx) => upsert!(tx, std::convert::identity),
+            }
         }
         Ok(())
     }
