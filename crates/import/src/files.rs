@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use csv::ByteRecord;
 
 use crate::csvfile::{CsvFile, Fields};
+use crate::writer::Batch;
 use crate::{Failure, Sync};
 
 const ROLES: [&str; 4] = ["admin", "manager", "collector", "inquiry"];
@@ -62,7 +63,25 @@ fn columns(name: &str) -> (&'static [&'static str], &'static [&'static str]) {
 }
 
 /// Reads one file of the folder into the sync.
-pub(crate) async fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> {
+/// Reads every present file, in order, sending good rows to the writer.
+pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Result<(), Failure> {
+    let has = |name: &str| present.iter().any(|p| p == name);
+    for name in crate::FILES {
+        if name == "invoices.csv" || (name == "payment_applications.csv" && !has("invoices.csv")) {
+            sync.closing = closing_dates(sync);
+        }
+        if has(name) {
+            read(sync, dir, name)?;
+        }
+    }
+    if !has("invoices.csv") {
+        sync.closing = closing_dates(sync);
+    }
+    check_after_reading(sync);
+    Ok(())
+}
+
+fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> {
     let (known, required) = columns(name);
     let opened = CsvFile::open(
         dir,
@@ -95,24 +114,29 @@ pub(crate) async fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Res
         f.finish(&mut sync.problems);
         rows += 1;
         sync.progress.tick(name, rows, file.position(), file.size);
-        flush(sync, name, false).await?;
+        flush(sync, name, false)?;
     }
-    flush(sync, name, true).await?;
+    flush(sync, name, true)?;
     after_file(sync, name);
     Ok(())
 }
 
-async fn flush(sync: &mut Sync, name: &str, all: bool) -> Result<(), Failure> {
+/// Hands the queued rows of `name` to the writer.
+fn flush(sync: &mut Sync, name: &str, all: bool) -> Result<(), Failure> {
     let clean = sync.clean();
-    let tx = &mut sync.tx;
-    match name {
-        "companies.csv" => sync.companies.flush(tx, clean, all).await?,
-        "users.csv" => sync.users.flush(tx, clean, all).await?,
-        "customers.csv" => sync.customers.flush(tx, clean, all).await?,
-        "contacts.csv" => sync.contacts.flush(tx, clean, all).await?,
-        "payments.csv" => sync.payments.flush(tx, clean, all).await?,
-        "payment_applications.csv" => sync.applications.flush(tx, clean, all).await?,
-        _ => sync.invoices.flush(tx, clean, all).await?,
+    let batch = match name {
+        "companies.csv" => sync.companies.take(clean, all).map(Batch::Companies),
+        "users.csv" => sync.users.take(clean, all).map(Batch::Users),
+        "customers.csv" => sync.customers.take(clean, all).map(Batch::Customers),
+        "contacts.csv" => sync.contacts.take(clean, all).map(Batch::Contacts),
+        "payments.csv" => sync.payments.take(clean, all).map(Batch::Payments),
+        "payment_applications.csv" => sync.applications.take(clean, all).map(Batch::Applications),
+        _ => sync.invoices.take(clean, all).map(Batch::Invoices),
+    };
+    if let (Some(batch), Some(out)) = (batch, &sync.out)
+        && out.blocking_send(batch).is_err()
+    {
+        return Err(Failure::Folder("the store stopped taking rows".into()));
     }
     Ok(())
 }
@@ -557,7 +581,7 @@ pub(crate) fn closing_dates(sync: &Sync) -> HashMap<String, NaiveDate> {
 
 /// Checks what could only be checked once every file was read, and settles closing dates
 /// of stored invoices that new applications touched.
-pub(crate) async fn finish(sync: &mut Sync) -> Result<(), Failure> {
+fn check_after_reading(sync: &mut Sync) {
     for (invoice, line) in std::mem::take(&mut sync.unresolved_invoices) {
         if !sync.invoices.folder.contains_key(&invoice) && sync.index.get_key(&invoice).is_none() {
             let tran = invoice
@@ -592,10 +616,4 @@ pub(crate) async fn finish(sync: &mut Sync) -> Result<(), Failure> {
         }
         sync.index.set_closing(&invoice, date);
     }
-    if sync.clean() {
-        let updates = std::mem::take(&mut sync.closing_updates);
-        sync.tx.set_closing_dates(&updates).await?;
-        sync.index.write(&mut sync.tx).await?;
-    }
-    Ok(())
 }

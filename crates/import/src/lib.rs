@@ -6,6 +6,7 @@ mod files;
 mod index;
 mod progress;
 mod table;
+mod writer;
 
 use foldhash::HashMap;
 use std::path::Path;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use arrears_store::{
     ApplicationRow, CompanyRow, ContactRow, CustomerRow, FileCounts, InvoiceRow, PaymentRow, Store,
-    StoreError, SyncRecord, SyncStatus, Tx, UserRow,
+    StoreError, SyncRecord, SyncStatus, UserRow,
 };
 use chrono::{NaiveDate, Utc};
 
@@ -72,7 +73,8 @@ pub enum Failure {
 
 /// Everything one sync holds while it reads the folder.
 pub(crate) struct Sync {
-    pub tx: Tx,
+    /// Where good rows go to be written; `None` once reading is done.
+    pub out: Option<tokio::sync::mpsc::Sender<writer::Batch>>,
     pub options: Options,
     pub problems: Problems,
     pub warnings: Vec<String>,
@@ -150,27 +152,20 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
             keys("companies", wants(&["companies.csv"])).await?,
         ),
         users: Table::new("users.csv", keys("users", wants(&["users.csv"])).await?),
-        customers: Table::new("customers.csv", keys("customers", any_book).await?),
-        contacts: Table::new(
-            "contacts.csv",
-            keys("contacts", wants(&["contacts.csv"])).await?,
-        ),
-        payments: Table::new(
+        customers: Table::paged("customers.csv", store, any_book).await?,
+        contacts: Table::paged("contacts.csv", store, wants(&["contacts.csv"])).await?,
+        payments: Table::paged(
             "payments.csv",
-            keys(
-                "payments",
-                wants(&["payments.csv", "payment_applications.csv"]),
-            )
-            .await?,
-        ),
-        applications: Table::new(
+            store,
+            wants(&["payments.csv", "payment_applications.csv"]),
+        )
+        .await?,
+        applications: Table::paged(
             "payment_applications.csv",
-            keys(
-                "payment_applications",
-                wants(&["payment_applications.csv", "invoices.csv"]),
-            )
-            .await?,
-        ),
+            store,
+            wants(&["payment_applications.csv", "invoices.csv"]),
+        )
+        .await?,
         invoices: Table::new("invoices.csv", Default::default()),
         index: if wants(&["invoices.csv", "payment_applications.csv"]) {
             InvoiceIndex::load(store).await?
@@ -183,25 +178,24 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         payment_dates: HashMap::default(),
         closing: HashMap::default(),
         closing_updates: Vec::new(),
-        tx: store.begin().await?,
+        out: None,
     };
     sync.progress.enabled = sync.options.progress;
     sync.warnings.extend(others);
-    for name in FILES {
-        if name == "invoices.csv"
-            || (name == "payment_applications.csv" && !wants(&["invoices.csv"]))
-        {
-            sync.closing = files::closing_dates(&sync);
-        }
-        if present.iter().any(|p| p == name) {
-            files::read(&mut sync, dir, name).await?;
-        }
-    }
-    if !wants(&["invoices.csv"]) {
-        sync.closing = files::closing_dates(&sync);
-    }
-    files::finish(&mut sync).await?;
-    sync.progress.done();
+    let (out, batches) = tokio::sync::mpsc::channel(4);
+    sync.out = Some(out);
+    let (folder, names) = (dir.to_owned(), present.clone());
+    let reader = tokio::task::spawn_blocking(move || {
+        let read = files::read_all(&mut sync, &folder, &names);
+        sync.out = None;
+        sync.progress.done();
+        (sync, read)
+    });
+    let mut tx = store.begin().await?;
+    let (reader, written) = tokio::join!(reader, writer::write_all(&mut tx, batches));
+    let (mut sync, read) = reader.map_err(|e| Failure::Folder(format!("the sync stopped: {e}")))?;
+    written?;
+    read?;
     let files: Vec<FileCounts> = [
         &sync.companies.counts,
         &sync.users.counts,
@@ -227,8 +221,15 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         files,
     };
     if sync.clean() {
-        let sync_id = sync.tx.record_sync(&record).await?;
-        sync.tx.commit().await?;
+        let updates = std::mem::take(&mut sync.closing_updates);
+        tx.set_closing_dates(&updates).await?;
+        sync.index.write(&mut tx).await?;
+        sync.customers.write_pages(&mut tx).await?;
+        sync.contacts.write_pages(&mut tx).await?;
+        sync.payments.write_pages(&mut tx).await?;
+        sync.applications.write_pages(&mut tx).await?;
+        let sync_id = tx.record_sync(&record).await?;
+        tx.commit().await?;
         return Ok(Report {
             sync_id,
             files: record.files,
@@ -236,7 +237,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
             elapsed: started.elapsed(),
         });
     }
-    sync.tx.rollback().await?;
+    tx.rollback().await?;
     let Problems { list, more } = sync.problems;
     record.status = SyncStatus::Failed;
     record.problems = list.iter().map(ToString::to_string).collect();

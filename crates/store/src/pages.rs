@@ -268,3 +268,79 @@ mod tests {
         assert!(pages.iter().all(|p| *p < PAGES));
     }
 }
+
+/// Keys of a table as the sync sees them: the key without its company, the row's content
+/// hash and its date (see [`crate::KeyState`]), packed like the item pages.
+pub mod keys {
+    use super::{Reader, put_date, put_str};
+    use crate::tx::on_tx;
+    use crate::{KeyState, Store, StoreError, Tx, on_pool};
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+
+    /// Appends one key to a page.
+    pub fn encode(out: &mut Vec<u8>, rest: &str, state: KeyState) {
+        put_str(out, rest);
+        out.extend_from_slice(&state.hash.to_le_bytes());
+        put_date(out, state.date);
+    }
+
+    /// Calls `each` for every key of a page.
+    pub fn decode<'p>(
+        data: &'p [u8],
+        mut each: impl FnMut(&'p str, KeyState),
+    ) -> Result<(), StoreError> {
+        let mut reader = Reader { data, at: 0 };
+        while reader.at < data.len() {
+            let rest = reader.text()?;
+            let hash = i64::from_le_bytes(reader.array()?);
+            let date = reader.date()?;
+            each(rest, KeyState { hash, date });
+        }
+        Ok(())
+    }
+
+    const SELECT: &str = "SELECT company_id, data FROM key_pages WHERE table_name = $1";
+    const DELETE: &str =
+        "DELETE FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
+    const UPSERT: &str = "INSERT INTO key_pages (table_name, company_id, page, data) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (table_name, company_id, page) DO UPDATE SET data = excluded.data";
+
+    impl Store {
+        /// Streams the key pages of `table` to `each(company_id, data)`.
+        pub async fn key_pages(
+            &self,
+            table: &str,
+            mut each: impl FnMut(&str, &[u8]) -> Result<(), StoreError>,
+        ) -> Result<(), StoreError> {
+            on_pool!(self, pool => {
+                let mut rows = sqlx::query(SELECT).bind(table).fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    each(row.try_get(0)?, row.try_get(1)?)?;
+                }
+            });
+            Ok(())
+        }
+    }
+
+    impl Tx {
+        /// Replaces one key page; an empty page is removed.
+        pub async fn put_key_page(
+            &mut self,
+            table: &str,
+            company: &str,
+            page: u32,
+            data: &[u8],
+        ) -> Result<(), StoreError> {
+            let page = i64::from(page);
+            on_tx!(self, tx => {
+                if data.is_empty() {
+                    sqlx::query(DELETE).bind(table).bind(company).bind(page).execute(&mut **tx).await?;
+                } else {
+                    sqlx::query(UPSERT).bind(table).bind(company).bind(page).bind(data).execute(&mut **tx).await?;
+                }
+            });
+            Ok(())
+        }
+    }
+}

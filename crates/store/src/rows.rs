@@ -21,6 +21,11 @@ pub trait Record {
     const KEY_LEN: usize;
     fn params(&self) -> Vec<Param<'_>>;
 
+    /// The date the sync keeps beside the key (see [`crate::KeyState`]).
+    fn key_date(&self) -> Option<NaiveDate> {
+        None
+    }
+
     fn content_hash(&self) -> i64 {
         hash_of(&self.params())
     }
@@ -347,6 +352,10 @@ impl Record for PaymentRow {
             text(&self.comment),
         ]
     }
+
+    fn key_date(&self) -> Option<NaiveDate> {
+        Some(self.payment_date)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -380,5 +389,9 @@ impl Record for ApplicationRow {
             Param::Date(self.applied_date),
             Param::Date(Some(self.effective_date)),
         ]
+    }
+
+    fn key_date(&self) -> Option<NaiveDate> {
+        Some(self.effective_date)
     }
 }

@@ -1,0 +1,35 @@
+//! The writing half of a sync: rows arrive in batches from the reading half and go to the
+//! store in the sync's transaction, while the next batch is being read and checked.
+
+use arrears_store::{
+    ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow, StoreError, Tx,
+    UserRow,
+};
+use tokio::sync::mpsc::Receiver;
+
+/// Rows of one file ready to be written.
+pub enum Batch {
+    Companies(Vec<CompanyRow>),
+    Users(Vec<UserRow>),
+    Customers(Vec<CustomerRow>),
+    Contacts(Vec<ContactRow>),
+    Payments(Vec<PaymentRow>),
+    Applications(Vec<ApplicationRow>),
+    Invoices(Vec<InvoiceRow>),
+}
+
+/// Writes every batch until the reader is done.
+pub async fn write_all(tx: &mut Tx, mut batches: Receiver<Batch>) -> Result<(), StoreError> {
+    while let Some(batch) = batches.recv().await {
+        match batch {
+            Batch::Companies(rows) => tx.upsert(&rows).await?,
+            Batch::Users(rows) => tx.upsert(&rows).await?,
+            Batch::Customers(rows) => tx.upsert(&rows).await?,
+            Batch::Contacts(rows) => tx.upsert(&rows).await?,
+            Batch::Payments(rows) => tx.upsert(&rows).await?,
+            Batch::Applications(rows) => tx.upsert(&rows).await?,
+            Batch::Invoices(rows) => tx.upsert(&rows).await?,
+        }
+    }
+    Ok(())
+}
