@@ -479,3 +479,98 @@ fn a_long_import_on_a_terminal_shows_rows_per_second_and_what_is_left() {
     );
     assert!(shown.contains("sync 1: companies.csv 3 rows"), "{shown}");
 }
+
+#[test]
+fn every_file_of_a_whole_book_is_unchanged_the_second_time() {
+    let db = TestDb::new();
+    db.ok(&[
+        "demo",
+        "--customers",
+        "120",
+        "--as-of",
+        "2026-11-23",
+        "--export",
+        "book",
+    ]);
+    let before = db.ok(&[
+        "aging",
+        "--by",
+        "invoice",
+        "--format",
+        "csv",
+        "--as-of",
+        "2026-11-23",
+    ]);
+    let again = db.ok(&[
+        "import",
+        path(&db.dir.path().join("book")),
+        "--as-of",
+        "2026-12-01",
+    ]);
+    for file in [
+        "companies.csv",
+        "users.csv",
+        "customers.csv",
+        "contacts.csv",
+        "payments.csv",
+        "payment_applications.csv",
+        "invoices.csv",
+    ] {
+        let part = again
+            .split("; ")
+            .find(|p| p.contains(file))
+            .unwrap_or_else(|| panic!("{file} in {again}"));
+        assert!(part.contains("(0 new, 0 changed,"), "{part}");
+    }
+    assert_eq!(
+        db.ok(&[
+            "aging",
+            "--by",
+            "invoice",
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-11-23"
+        ]),
+        before
+    );
+}
+
+#[test]
+fn an_application_in_a_later_sync_dates_from_its_stored_payment() {
+    let db = TestDb::new();
+    db.import(
+        "one",
+        &[
+            ("companies.csv", COMPANIES),
+            ("customers.csv", "company_id,customer_id,name\nUS01,C1,Acme\n"),
+            ("invoices.csv", "company_id,customer_id,tran_id,tran_date,due_date,amount,balance\nUS01,C1,I1,2015-01-01,2015-01-31,100,0\n"),
+            ("payments.csv", "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P1,2015-02-04,100\n"),
+        ],
+        "2015-03-01",
+    );
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+        "59.00",
+        "closed on the sync date"
+    );
+    let summary = db.import(
+        "two",
+        &[(
+            "payment_applications.csv",
+            "company_id,payment_id,tran_id,amount\nUS01,P1,I1,100\n",
+        )],
+        "2015-03-05",
+    );
+    assert!(
+        summary.contains("payment_applications.csv 1 rows (1 new"),
+        "{summary}"
+    );
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+        "34.00",
+        "closed on the payment's date"
+    );
+}

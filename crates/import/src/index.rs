@@ -14,6 +14,8 @@ pub struct Entry {
     /// Number of the customer in its company's list.
     customer: u32,
     currency: u16,
+    /// The line of this sync's `invoices.csv` that brought it (0: none).
+    seen: u32,
     pub hash: i64,
     pub item: Item,
 }
@@ -54,7 +56,7 @@ impl InvoiceIndex {
         let mut index = InvoiceIndex::default();
         store
             .item_pages(None, |company, _, data| {
-                pages::decode(data, |i| index.insert(company, &i))
+                pages::decode(data, |i| index.insert(company, &i, 0))
             })
             .await?;
         for company in index.companies.values_mut() {
@@ -73,13 +75,14 @@ impl InvoiceIndex {
         }
     }
 
-    /// Adds or replaces an invoice; the pages it leaves and joins need writing.
-    pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>) {
+    /// Adds or replaces an invoice brought by `line`; the pages it leaves and joins need writing.
+    pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>, line: u32) {
         let currency = self.currency(i.currency);
         let c = self.companies.entry(company.to_owned()).or_default();
         let entry = Entry {
             customer: c.number(i.customer_id),
             currency,
+            seen: line,
             hash: i.hash,
             item: i.item.clone(),
         };
@@ -89,6 +92,22 @@ impl InvoiceIndex {
             let old_page = c.page(&old);
             c.dirty.insert(old_page);
         }
+    }
+
+    /// Notes that `line` brought an unchanged invoice.
+    pub fn mark_seen(&mut self, company: &str, tran: &str, line: u32) {
+        if let Some(entry) = self
+            .companies
+            .get_mut(company)
+            .and_then(|c| c.items.get_mut(tran))
+        {
+            entry.seen = line;
+        }
+    }
+
+    /// The line of this sync that brought the invoice, if one did.
+    pub fn seen(&self, company: &str, tran: &str) -> Option<u32> {
+        self.get(company, tran).map(|e| e.seen).filter(|l| *l != 0)
     }
 
     pub fn get(&self, company: &str, tran: &str) -> Option<&Entry> {

@@ -1,10 +1,12 @@
 //! One sync: check a folder of CSV files whole, then write it in one transaction.
 #![deny(clippy::float_arithmetic)]
 
+mod closing;
 mod csvfile;
-mod files;
 mod index;
 mod progress;
+mod read;
+mod rows;
 mod table;
 mod writer;
 
@@ -89,18 +91,18 @@ pub(crate) struct Sync {
     pub payments: Table<PaymentRow>,
     pub applications: Table<ApplicationRow>,
     pub invoices: Table<InvoiceRow>,
-    /// The stored invoices, from the item pages.
+    /// The stored invoices, from the item pages, once invoices are read.
     pub index: InvoiceIndex,
-    /// Effective date of every application in this sync, by invoice key.
-    pub applied: Vec<(String, NaiveDate)>,
-    /// Applications whose invoice must be in the store or in `invoices.csv`: (invoice key, line).
+    /// Keys of bad rows of `invoices.csv`, with their lines: they still count for duplicates.
+    pub bad_invoices: HashMap<String, u32>,
+    /// Bad application rows, whose invoice must still be known: (invoice key, line).
     pub unresolved_invoices: Vec<(String, u64)>,
+    /// The store, for what is read only when needed.
+    pub store: Store,
     /// References within the file being read that may point forward: (key, line).
     pub forward: Vec<(String, u64)>,
-    /// Date of every payment in this sync, by payment key.
-    pub payment_dates: HashMap<String, NaiveDate>,
-    /// Latest application date of every invoice, once the applications are read.
-    pub closing: HashMap<String, NaiveDate>,
+    /// Latest application of every invoice, once the applications are read.
+    pub closing: HashMap<String, closing::Applied>,
     /// Invoices whose content is unchanged but whose closing date moves.
     pub closing_updates: Vec<(String, String, Option<NaiveDate>)>,
 }
@@ -167,15 +169,11 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         )
         .await?,
         invoices: Table::new("invoices.csv", Default::default()),
-        index: if wants(&["invoices.csv", "payment_applications.csv"]) {
-            InvoiceIndex::load(store).await?
-        } else {
-            InvoiceIndex::default()
-        },
-        applied: Vec::new(),
+        index: InvoiceIndex::default(),
+        bad_invoices: HashMap::default(),
         unresolved_invoices: Vec::new(),
+        store: store.clone(),
         forward: Vec::new(),
-        payment_dates: HashMap::default(),
         closing: HashMap::default(),
         closing_updates: Vec::new(),
         out: None,
@@ -186,7 +184,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     sync.out = Some(out);
     let (folder, names) = (dir.to_owned(), present.clone());
     let reader = tokio::task::spawn_blocking(move || {
-        let read = files::read_all(&mut sync, &folder, &names);
+        let read = read::read_all(&mut sync, &folder, &names);
         sync.out = None;
         sync.progress.done();
         (sync, read)
@@ -224,10 +222,6 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         let updates = std::mem::take(&mut sync.closing_updates);
         tx.set_closing_dates(&updates).await?;
         sync.index.write(&mut tx).await?;
-        sync.customers.write_pages(&mut tx).await?;
-        sync.contacts.write_pages(&mut tx).await?;
-        sync.payments.write_pages(&mut tx).await?;
-        sync.applications.write_pages(&mut tx).await?;
         let sync_id = tx.record_sync(&record).await?;
         tx.commit().await?;
         return Ok(Report {

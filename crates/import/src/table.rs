@@ -1,16 +1,24 @@
 //! One keyed table during a sync: what the store holds, what the folder brings, what changes.
 
-use arrears_store::pages::{self, PAGES};
-use arrears_store::{FileCounts, KEY_SEP, KeyState, Keys, Record, Store, StoreError, Tx};
+use arrears_store::pages;
+use arrears_store::{FileCounts, KEY_SEP, KeyState, Keys, Record, Store, StoreError};
 use foldhash::{HashMap, HashSet};
 
 /// Rows written per round trip.
 const BATCH: usize = 2_000;
 
+/// One key: its stored state, and the line of this sync's file that brought it (0: none).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Slot {
+    pub stored: Option<KeyState>,
+    pub line: u32,
+}
+
+/// A page of keys to write: company, page number, packed keys.
+pub type KeyPage = (String, u32, Vec<u8>);
+
 pub struct Table<R> {
-    pub stored: Keys,
-    /// Keys seen in the folder, with the line that brought each.
-    pub folder: HashMap<String, u64>,
+    keys: HashMap<String, Slot>,
     pending: Vec<R>,
     pub counts: FileCounts,
     /// Key pages changed by this sync, by company and page, when the table keeps them.
@@ -21,8 +29,18 @@ impl<R: Record> Table<R> {
     /// A table whose stored keys the caller gives.
     pub fn new(file: &str, stored: Keys) -> Table<R> {
         Table {
-            stored,
-            folder: HashMap::default(),
+            keys: stored
+                .into_iter()
+                .map(|(k, s)| {
+                    (
+                        k,
+                        Slot {
+                            stored: Some(s),
+                            line: 0,
+                        },
+                    )
+                })
+                .collect(),
             pending: Vec::new(),
             counts: FileCounts {
                 file: file.to_owned(),
@@ -34,74 +52,82 @@ impl<R: Record> Table<R> {
 
     /// A table whose stored keys come from its key pages, and go back to them.
     pub async fn paged(file: &str, store: &Store, needed: bool) -> Result<Table<R>, StoreError> {
-        let mut stored = Keys::default();
+        let mut table = Table::new(file, Keys::default());
+        table.dirty = Some(HashSet::default());
         if needed {
+            let keys = &mut table.keys;
             store
                 .key_pages(R::TABLE, |company, data| {
                     pages::keys::decode(data, |rest, state| {
-                        stored.insert(format!("{company}{KEY_SEP}{rest}"), state);
+                        keys.insert(
+                            format!("{company}{KEY_SEP}{rest}"),
+                            Slot {
+                                stored: Some(state),
+                                line: 0,
+                            },
+                        );
                     })
                 })
                 .await?;
         }
-        let mut table = Table::new(file, stored);
-        table.dirty = Some(HashSet::default());
         Ok(table)
     }
 
     /// Whether `key` is in the store or in this sync.
     pub fn exists(&self, key: &str) -> bool {
-        self.folder.contains_key(key) || self.stored.contains_key(key)
+        self.keys.contains_key(key)
+    }
+
+    /// What the store holds under `key`, as this sync leaves it.
+    pub fn stored(&self, key: &str) -> Option<KeyState> {
+        self.keys.get(key).and_then(|s| s.stored)
+    }
+
+    pub fn slots(&self) -> impl Iterator<Item = (&String, &Slot)> {
+        self.keys.iter()
     }
 
     /// Takes a row's key, and the row when it is good: counts it and queues it when it is
     /// new or changed. A key already seen in this file gives the line that first brought it.
     pub fn add(&mut self, key: String, row: Option<R>, line: u64) -> Result<(), u64> {
-        let stored = self.stored.get(&key).map(|s| s.hash);
-        self.add_against(key, row, line, stored)
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        let existing = self.keys.get(&key).copied();
+        if let Some(first) = existing.map(|s| s.line).filter(|l| *l != 0) {
+            return Err(u64::from(first));
+        }
+        let mut slot = Slot {
+            stored: existing.and_then(|s| s.stored),
+            line,
+        };
+        if let Some(row) = row {
+            let (hash, date) = (row.content_hash(), row.key_date());
+            if self.queue(row, slot.stored.map(|s| s.hash), hash)
+                && let Some(dirty) = &mut self.dirty
+            {
+                if let Some((company, rest)) = key.split_once(KEY_SEP) {
+                    dirty.insert((company.to_owned(), pages::page_of(rest)));
+                }
+                slot.stored = Some(KeyState { hash, date });
+            }
+        }
+        self.keys.insert(key, slot);
+        Ok(())
     }
 
-    /// As [`Table::add`], against the content hash of the stored row under that key.
-    pub fn add_against(
-        &mut self,
-        key: String,
-        row: Option<R>,
-        line: u64,
-        stored: Option<i64>,
-    ) -> Result<(), u64> {
-        if let Some(first) = self.folder.get(&key) {
-            return Err(*first);
-        }
-        let Some(row) = row else {
-            self.folder.insert(key, line);
-            return Ok(());
-        };
+    /// Counts a good row against the hash stored under its key and queues it when it is
+    /// new or changed; says whether it was.
+    pub fn queue(&mut self, row: R, stored: Option<i64>, hash: i64) -> bool {
         self.counts.rows += 1;
-        let hash = row.content_hash();
         match stored {
             None => self.counts.inserted += 1,
             Some(h) if h == hash => {
                 self.counts.unchanged += 1;
-                self.folder.insert(key, line);
-                return Ok(());
+                return false;
             }
             Some(_) => self.counts.updated += 1,
         }
-        if let Some(dirty) = &mut self.dirty {
-            if let Some((company, rest)) = key.split_once(KEY_SEP) {
-                dirty.insert((company.to_owned(), pages::page_of(rest)));
-            }
-            self.stored.insert(
-                key.clone(),
-                KeyState {
-                    hash,
-                    date: row.key_date(),
-                },
-            );
-        }
         self.pending.push(row);
-        self.folder.insert(key, line);
-        Ok(())
+        true
     }
 
     /// The queued rows once there are enough, or all of them when `all`; with problems
@@ -117,33 +143,38 @@ impl<R: Record> Table<R> {
         Some(std::mem::take(&mut self.pending))
     }
 
-    /// Writes the key pages this sync changed.
-    pub async fn write_pages(&self, tx: &mut Tx) -> Result<(), StoreError> {
+    /// The key pages this sync changed, packed.
+    pub fn key_pages(&self) -> Vec<KeyPage> {
         let Some(dirty) = self.dirty.as_ref().filter(|d| !d.is_empty()) else {
-            return Ok(());
+            return Vec::new();
         };
-        let mut buckets: HashMap<(&str, u32), Vec<(&str, KeyState)>> = HashMap::default();
-        for (company, page) in dirty {
-            buckets.insert((company.as_str(), *page), Vec::new());
-        }
-        for (key, state) in &self.stored {
-            let Some((company, rest)) = key.split_once(KEY_SEP) else {
+        let mut buckets: HashMap<(&str, u32), Vec<(&str, KeyState)>> = dirty
+            .iter()
+            .map(|(company, page)| ((company.as_str(), *page), Vec::new()))
+            .collect();
+        for (key, slot) in &self.keys {
+            let (Some((company, rest)), Some(state)) = (key.split_once(KEY_SEP), slot.stored)
+            else {
                 continue;
             };
             if let Some(bucket) = buckets.get_mut(&(company, pages::page_of(rest))) {
-                bucket.push((rest, *state));
+                bucket.push((rest, state));
             }
         }
-        let mut data = Vec::new();
+        let mut out = Vec::with_capacity(buckets.len());
         for ((company, page), mut keys) in buckets {
             keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            data.clear();
+            let mut data = Vec::new();
             for (rest, state) in keys {
                 pages::keys::encode(&mut data, rest, state);
             }
-            debug_assert!(page < PAGES);
-            tx.put_key_page(R::TABLE, company, page, &data).await?;
+            out.push((company.to_owned(), page, data));
         }
-        Ok(())
+        out
+    }
+
+    /// Frees the keys once no later file needs them.
+    pub fn release(&mut self) {
+        self.keys = HashMap::default();
     }
 }

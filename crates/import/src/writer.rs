@@ -7,6 +7,8 @@ use arrears_store::{
 };
 use tokio::sync::mpsc::Receiver;
 
+use crate::table::KeyPage;
+
 /// Rows of one file ready to be written.
 pub enum Batch {
     Companies(Vec<CompanyRow>),
@@ -16,6 +18,8 @@ pub enum Batch {
     Payments(Vec<PaymentRow>),
     Applications(Vec<ApplicationRow>),
     Invoices(Vec<InvoiceRow>),
+    /// Key pages of a table: company, page, packed keys.
+    KeyPages(&'static str, Vec<KeyPage>),
 }
 
 /// Writes every batch until the reader is done.
@@ -29,6 +33,11 @@ pub async fn write_all(tx: &mut Tx, mut batches: Receiver<Batch>) -> Result<(), 
             Batch::Payments(rows) => tx.upsert(&rows).await?,
             Batch::Applications(rows) => tx.upsert(&rows).await?,
             Batch::Invoices(rows) => tx.upsert(&rows).await?,
+            Batch::KeyPages(table, pages) => {
+                for (company, page, data) in pages {
+                    tx.put_key_page(table, &company, page, &data).await?;
+                }
+            }
         }
     }
     Ok(())

@@ -1,0 +1,92 @@
+//! Closing dates from applications, and the checks that wait until every file is read.
+
+use arrears_store::{ApplicationRow, KEY_SEP, key};
+use chrono::NaiveDate;
+use foldhash::HashMap;
+
+use crate::Sync;
+use crate::table::Table;
+
+/// The latest application of an invoice, and the first line of this sync that applied to it.
+#[derive(Clone, Copy, Debug)]
+pub struct Applied {
+    pub date: NaiveDate,
+    /// 0 when every application to it was already stored.
+    pub line: u32,
+}
+
+/// Latest effective application date of every invoice, from the store and this sync.
+pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<String, Applied> {
+    let mut latest: HashMap<String, Applied> = HashMap::default();
+    for (k, slot) in applications.slots() {
+        let mut parts = k.split(KEY_SEP);
+        let (Some(company), Some(_), Some(tran), Some(date)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            slot.stored.and_then(|s| s.date),
+        ) else {
+            continue;
+        };
+        let applied = latest
+            .entry(key(&[company, tran]))
+            .or_insert(Applied { date, line: 0 });
+        applied.date = applied.date.max(date);
+        if slot.line != 0 && (applied.line == 0 || slot.line < applied.line) {
+            applied.line = slot.line;
+        }
+    }
+    latest
+}
+
+/// Applications must name known invoices; a new application moves the closing date of a
+/// stored, closed invoice that this sync did not bring.
+pub(crate) fn check_after_reading(sync: &mut Sync) {
+    let known = |sync: &Sync, invoice: &str| {
+        sync.index.get_key(invoice).is_some() || sync.bad_invoices.contains_key(invoice)
+    };
+    let mut unknown: Vec<(u64, String)> = sync
+        .closing
+        .iter()
+        .filter(|(invoice, applied)| applied.line != 0 && !known(sync, invoice))
+        .map(|(invoice, applied)| (u64::from(applied.line), invoice.clone()))
+        .collect();
+    for (invoice, line) in std::mem::take(&mut sync.unresolved_invoices) {
+        if !known(sync, &invoice) {
+            unknown.push((line, invoice));
+        }
+    }
+    unknown.sort();
+    for (line, invoice) in unknown {
+        let tran = invoice.rsplit(KEY_SEP).next().unwrap_or_default();
+        sync.problems.push(
+            "payment_applications.csv",
+            line,
+            "tran_id",
+            format!("invoice {tran:?} is neither in the store nor in this sync"),
+        );
+    }
+    let mut moved: Vec<(String, Option<NaiveDate>)> = Vec::new();
+    for (invoice, applied) in sync.closing.iter().filter(|(_, a)| a.line != 0) {
+        let Some((company, tran)) = invoice.split_once(KEY_SEP) else {
+            continue;
+        };
+        let Some(entry) = sync.index.get(company, tran) else {
+            continue;
+        };
+        let stored = entry.item.closing_date;
+        if sync.index.seen(company, tran).is_none()
+            && stored.is_some()
+            && stored != Some(applied.date)
+        {
+            moved.push((invoice.clone(), Some(applied.date)));
+        }
+    }
+    for (invoice, date) in moved {
+        if let Some((company, tran)) = invoice.split_once(KEY_SEP) {
+            sync.closing_updates
+                .push((company.to_owned(), tran.to_owned(), date));
+        }
+        sync.index.set_closing(&invoice, date);
+    }
+}

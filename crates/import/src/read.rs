@@ -1,0 +1,230 @@
+//! Reading the folder: each file in turn, rows checked and handed to the writer in batches,
+//! and each table's keys freed once no later file needs them.
+
+use std::path::Path;
+
+use arrears_store::{
+    ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow, Record, UserRow,
+};
+use csv::ByteRecord;
+
+use crate::csvfile::CsvFile;
+use crate::index::InvoiceIndex;
+use crate::rows::{application, company, contact, customer, invoice, payment, user};
+use crate::table::KeyPage;
+use crate::writer::Batch;
+use crate::{Failure, Sync, closing};
+
+/// The columns a file may have, and those it must have.
+fn columns(name: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    match name {
+        "companies.csv" => (CompanyRow::COLUMNS, CompanyRow::COLUMNS),
+        "users.csv" => (UserRow::COLUMNS, &["user_id", "name", "role"]),
+        "customers.csv" => (CustomerRow::COLUMNS, &["company_id", "customer_id", "name"]),
+        "contacts.csv" => (
+            ContactRow::COLUMNS,
+            &["company_id", "customer_id", "contact_id", "name"],
+        ),
+        "invoices.csv" => (
+            &InvoiceRow::COLUMNS[..InvoiceRow::COLUMNS.len() - 1],
+            &[
+                "company_id",
+                "customer_id",
+                "tran_id",
+                "tran_date",
+                "amount",
+                "balance",
+            ],
+        ),
+        "payments.csv" => (
+            PaymentRow::COLUMNS,
+            &[
+                "company_id",
+                "customer_id",
+                "payment_id",
+                "payment_date",
+                "amount",
+            ],
+        ),
+        _ => (
+            &[
+                "company_id",
+                "payment_id",
+                "tran_id",
+                "amount",
+                "applied_date",
+            ],
+            &["company_id", "payment_id", "tran_id", "amount"],
+        ),
+    }
+}
+
+/// Reads every present file, in order, sending good rows to the writer.
+pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Result<(), Failure> {
+    let has = |name: &str| present.iter().any(|p| p == name);
+    for name in crate::FILES {
+        if name == "invoices.csv" {
+            settle_applications(sync)?;
+            load_invoices(sync, has("invoices.csv") || has("payment_applications.csv"))?;
+        }
+        if has(name) {
+            read(sync, dir, name)?;
+        }
+        match name {
+            "contacts.csv" => {
+                let pages = sync.contacts.key_pages();
+                sync.contacts.release();
+                send_key_pages(sync, ContactRow::TABLE, pages)?;
+            }
+            "payment_applications.csv" => {
+                let pages = sync.payments.key_pages();
+                sync.payments.release();
+                send_key_pages(sync, PaymentRow::TABLE, pages)?;
+            }
+            _ => {}
+        }
+    }
+    let pages = sync.customers.key_pages();
+    send_key_pages(sync, CustomerRow::TABLE, pages)?;
+    closing::check_after_reading(sync);
+    Ok(())
+}
+
+/// Once the applications are read: the latest application of every invoice, then their keys
+/// go to the writer and are freed.
+fn settle_applications(sync: &mut Sync) -> Result<(), Failure> {
+    sync.closing = closing::closing_dates(&sync.applications);
+    let pages = sync.applications.key_pages();
+    sync.applications.release();
+    send_key_pages(sync, ApplicationRow::TABLE, pages)
+}
+
+/// The stored invoices, read only when invoices or applications are synced.
+fn load_invoices(sync: &mut Sync, needed: bool) -> Result<(), Failure> {
+    if needed {
+        let store = sync.store.clone();
+        sync.index = tokio::runtime::Handle::current().block_on(InvoiceIndex::load(&store))?;
+    }
+    Ok(())
+}
+
+/// Sends a table's changed key pages to the writer.
+fn send_key_pages(
+    sync: &mut Sync,
+    table: &'static str,
+    pages: Vec<KeyPage>,
+) -> Result<(), Failure> {
+    if pages.is_empty() || !sync.clean() {
+        return Ok(());
+    }
+    send(sync, Batch::KeyPages(table, pages))
+}
+
+fn send(sync: &Sync, batch: Batch) -> Result<(), Failure> {
+    match &sync.out {
+        Some(out) if out.blocking_send(batch).is_err() => {
+            Err(Failure::Folder("the store stopped taking rows".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads one file of the folder into the sync.
+fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> {
+    let (known, required) = columns(name);
+    let opened = CsvFile::open(
+        dir,
+        name,
+        known,
+        required,
+        &mut sync.problems,
+        &mut sync.warnings,
+    );
+    let Some(mut file) = opened.map_err(Failure::Folder)? else {
+        return Ok(());
+    };
+    if !sync.clean() && required.iter().any(|c| !file.has(c)) {
+        return Ok(());
+    }
+    sync.progress.start();
+    let mut record = ByteRecord::new();
+    let mut rows: i64 = 0;
+    while let Some(line) = file.next_row(&mut record, &mut sync.problems) {
+        let mut f = file.fields(&record, line);
+        match name {
+            "companies.csv" => company(sync, &mut f),
+            "users.csv" => user(sync, &mut f),
+            "customers.csv" => customer(sync, &mut f),
+            "contacts.csv" => contact(sync, &mut f),
+            "payments.csv" => payment(sync, &mut f),
+            "payment_applications.csv" => application(sync, &mut f),
+            _ => invoice(sync, &mut f),
+        }
+        f.finish(&mut sync.problems);
+        rows += 1;
+        sync.progress.tick(name, rows, file.position(), file.size);
+        flush(sync, name, false)?;
+    }
+    flush(sync, name, true)?;
+    after_file(sync, name);
+    Ok(())
+}
+
+/// Hands the queued rows of `name` to the writer.
+fn flush(sync: &mut Sync, name: &str, all: bool) -> Result<(), Failure> {
+    let clean = sync.clean();
+    let batch = match name {
+        "companies.csv" => sync.companies.take(clean, all).map(Batch::Companies),
+        "users.csv" => sync.users.take(clean, all).map(Batch::Users),
+        "customers.csv" => sync.customers.take(clean, all).map(Batch::Customers),
+        "contacts.csv" => sync.contacts.take(clean, all).map(Batch::Contacts),
+        "payments.csv" => sync.payments.take(clean, all).map(Batch::Payments),
+        "payment_applications.csv" => sync.applications.take(clean, all).map(Batch::Applications),
+        _ => sync.invoices.take(clean, all).map(Batch::Invoices),
+    };
+    match batch {
+        Some(batch) => send(sync, batch),
+        None => Ok(()),
+    }
+}
+
+/// References that may point forward within a file are checked once it is read.
+fn after_file(sync: &mut Sync, name: &str) {
+    match name {
+        "users.csv" => forward_references(sync, name, "manager", |s, k| s.users.exists(k)),
+        "customers.csv" => {
+            forward_references(sync, name, "parent_id", |s, k| s.customers.exists(k))
+        }
+        _ => {}
+    }
+}
+
+/// Pending references noted as `(file, column, key, line)` while reading.
+fn forward_references(
+    sync: &mut Sync,
+    name: &str,
+    column: &str,
+    exists: impl Fn(&Sync, &str) -> bool,
+) {
+    let pending = std::mem::take(&mut sync.forward);
+    for (target, line) in pending {
+        if !exists(sync, &target) {
+            let shown = target
+                .rsplit(arrears_store::KEY_SEP)
+                .next()
+                .unwrap_or(&target)
+                .to_owned();
+            let what = if column == "manager" {
+                "user"
+            } else {
+                "customer"
+            };
+            sync.problems.push(
+                name,
+                line,
+                column,
+                format!("{what} {shown:?} is neither in the store nor in this sync"),
+            );
+        }
+    }
+}
