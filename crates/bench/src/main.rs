@@ -47,9 +47,9 @@ fn main() -> anyhow::Result<()> {
     let as_of = arrears_domain_date(&args.as_of)?;
     fs::create_dir_all(&args.out)?;
     println!(
-        "| invoices | store | import | import rows/s | re-sync 5% | aging | invoices/s aged | peak memory |"
+        "| invoices | store | import | rows/s | peak | re-sync 5% | peak | aging | invoices/s | peak | customer report | peak |"
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for size in &args.sizes {
         let invoices = parse_size(size)?;
         let customers = (invoices / 10).max(1);
@@ -73,17 +73,25 @@ fn main() -> anyhow::Result<()> {
             let aging = run(
                 &arrears,
                 &db,
+                &["aging", "--by", "company", "--as-of", &args.as_of],
+            )?;
+            let report = run(
+                &arrears,
+                &db,
                 &["aging", "--format", "csv", "--as-of", &args.as_of],
             )?;
-            let peak = import.peak_kib.max(resync.peak_kib).max(aging.peak_kib);
             println!(
-                "| {items} | {backend} | {:.2} s | {} | {:.2} s | {:.2} s | {} | {} MiB |",
-                import.wall.as_secs_f64(),
+                "| {items} | {backend} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                seconds(&import),
                 per_second(rows, import.wall),
-                resync.wall.as_secs_f64(),
-                aging.wall.as_secs_f64(),
+                mib(&import),
+                seconds(&resync),
+                mib(&resync),
+                seconds(&aging),
                 per_second(items, aging.wall),
-                peak / 1024
+                mib(&aging),
+                seconds(&report),
+                mib(&report),
             );
         }
     }
@@ -105,6 +113,14 @@ fn parse_size(text: &str) -> anyhow::Result<usize> {
         .parse()
         .with_context(|| format!("not a size {text:?}"))?;
     Ok(n * factor)
+}
+
+fn seconds(run: &Run) -> String {
+    format!("{:.2} s", run.wall.as_secs_f64())
+}
+
+fn mib(run: &Run) -> String {
+    format!("{} MiB", run.peak_kib / 1024)
 }
 
 fn per_second(count: u64, wall: Duration) -> String {
