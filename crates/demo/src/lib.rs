@@ -1,6 +1,7 @@
 //! Deterministic synthetic books, written as sync folders: the demo and the benchmark's input.
 #![deny(clippy::float_arithmetic)]
 
+mod book;
 mod names;
 
 use std::fs::File;
@@ -8,7 +9,7 @@ use std::io::{self, BufWriter};
 use std::path::Path;
 
 use arrears_domain::Money;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use csv::Writer;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -64,12 +65,12 @@ const TERMS: [(&str, u64); 4] = [
     ("2%10Net30", 30),
 ];
 
-struct Writers {
-    customers: Writer<BufWriter<File>>,
-    contacts: Writer<BufWriter<File>>,
-    invoices: Writer<BufWriter<File>>,
-    payments: Writer<BufWriter<File>>,
-    applications: Writer<BufWriter<File>>,
+pub(crate) struct Writers {
+    pub(crate) customers: Writer<BufWriter<File>>,
+    pub(crate) contacts: Writer<BufWriter<File>>,
+    pub(crate) invoices: Writer<BufWriter<File>>,
+    pub(crate) payments: Writer<BufWriter<File>>,
+    pub(crate) applications: Writer<BufWriter<File>>,
 }
 
 fn writer(dir: &Path, name: &str, header: &[&str]) -> io::Result<Writer<BufWriter<File>>> {
@@ -82,7 +83,7 @@ fn writer(dir: &Path, name: &str, header: &[&str]) -> io::Result<Writer<BufWrite
 }
 
 /// Cents as a CSV amount.
-fn cents(c: i64) -> String {
+pub(crate) fn cents(c: i64) -> String {
     Money::from_raw(c * 100).to_string()
 }
 
@@ -242,7 +243,7 @@ pub fn write_book(dir: &Path, options: &Options) -> io::Result<Counts> {
 
 /// Whether row `(number, k)` is one of the changed ones; independent of the random stream,
 /// so a changed book differs from its base book in those rows only.
-fn changes(per_mille: u32, number: usize, k: usize) -> bool {
+pub(crate) fn changes(per_mille: u32, number: usize, k: usize) -> bool {
     let mixed = (number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ (k as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     (mixed >> 33) % 1000 < u64::from(per_mille)
@@ -362,7 +363,7 @@ fn customer(
     }
     let profile = payer(rng);
     let rate = if foreign { Some(73) } else { None };
-    let book = Book {
+    let book = book::Book {
         company,
         customer: &id,
         currency,
@@ -373,178 +374,4 @@ fn customer(
         as_of: options.as_of,
     };
     book.invoices(w, rng, counts, number, options.changed_per_mille)
-}
-
-/// One customer's invoices, payments and credit memos.
-struct Book<'a> {
-    company: &'a str,
-    customer: &'a str,
-    currency: &'a str,
-    /// Home currency per 100 units of the customer's currency, when it is foreign.
-    rate: Option<i64>,
-    terms: &'a str,
-    term_days: u64,
-    profile: (i64, i64),
-    as_of: NaiveDate,
-}
-
-impl Book<'_> {
-    fn home(&self, c: i64) -> i64 {
-        self.rate.map_or(c, |r| (c * r + 50).div_euclid(100))
-    }
-
-    fn invoices(
-        &self,
-        w: &mut Writers,
-        rng: &mut ChaCha8Rng,
-        counts: &mut Counts,
-        number: usize,
-        changed: u32,
-    ) -> io::Result<()> {
-        let n = rng.random_range(6..=14);
-        for k in 0..n {
-            let tran_id = format!("I{number:07}{k:02}");
-            let age: i64 = if rng.random_ratio(1, 50) {
-                -rng.random_range(1..60)
-            } else {
-                rng.random_range(0..540)
-            };
-            let tran = if age < 0 {
-                self.as_of + Days::new(age.unsigned_abs())
-            } else {
-                self.as_of - Days::new(age as u64)
-            };
-            let due = tran + Days::new(self.term_days);
-            let amount =
-                rng.random_range(50_00..2_000_000) / if rng.random_ratio(1, 3) { 10 } else { 1 };
-            let late = self.profile.0 + rng.random_range(-self.profile.1..=self.profile.1);
-            let paid_on = due
-                .checked_add_signed(chrono::Duration::days(late))
-                .unwrap_or(due)
-                .max(tran);
-            let (tran_type, amount) = if rng.random_ratio(1, 25) && age > 45 {
-                ("FC", amount / 20 + 500)
-            } else if rng.random_ratio(1, 60) {
-                ("DM", amount / 5)
-            } else {
-                ("IN", amount)
-            };
-            let stuck = self.profile.0 > 60 && rng.random_ratio(1, 3);
-            let balance = if paid_on <= self.as_of && !stuck {
-                self.pay(w, counts, &tran_id, amount, paid_on, k)?;
-                0
-            } else if rng.random_ratio(3, 20) && age > 20 {
-                let part = amount / 4;
-                let on = tran + Days::new(rng.random_range(1..=age as u64));
-                self.pay(w, counts, &tran_id, part, on, k)?;
-                amount - part
-            } else {
-                amount
-            };
-            let comment = if changes(changed, number, k) {
-                "revised"
-            } else {
-                ""
-            };
-            self.item(
-                w,
-                &tran_id,
-                tran_type,
-                tran,
-                Some(due),
-                amount,
-                balance,
-                comment,
-            )?;
-            counts.invoices += 1;
-            if rng.random_ratio(1, 20) {
-                let credit = -(amount / 10);
-                let open = rng.random_ratio(1, 5);
-                self.item(
-                    w,
-                    &format!("M{number:07}{k:02}"),
-                    "CM",
-                    tran + Days::new(5),
-                    None,
-                    credit,
-                    if open { credit } else { 0 },
-                    "",
-                )?;
-                counts.invoices += 1;
-            }
-        }
-        Ok(())
-    }
-
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "an invoice row has this many fields"
-    )]
-    fn item(
-        &self,
-        w: &mut Writers,
-        tran_id: &str,
-        tran_type: &str,
-        tran: NaiveDate,
-        due: Option<NaiveDate>,
-        amount: i64,
-        balance: i64,
-        comment: &str,
-    ) -> io::Result<()> {
-        let po = if tran.day().is_multiple_of(7) {
-            String::new()
-        } else {
-            format!("PO-{}", &tran_id[1..])
-        };
-        w.invoices.write_record([
-            self.company,
-            self.customer,
-            tran_id,
-            tran_type,
-            &tran.to_string(),
-            &due.map(|d| d.to_string()).unwrap_or_default(),
-            &cents(amount),
-            &cents(balance),
-            self.currency,
-            &cents(self.home(amount)),
-            &cents(self.home(balance)),
-            self.terms,
-            &po,
-            comment,
-        ])?;
-        Ok(())
-    }
-
-    fn pay(
-        &self,
-        w: &mut Writers,
-        counts: &mut Counts,
-        tran_id: &str,
-        amount: i64,
-        on: NaiveDate,
-        k: usize,
-    ) -> io::Result<()> {
-        let payment_id = format!("P{}{k:02}", &tran_id[1..]);
-        w.payments.write_record([
-            self.company,
-            self.customer,
-            &payment_id,
-            &on.to_string(),
-            &cents(amount),
-            self.currency,
-            &cents(self.home(amount)),
-            ["Check", "ACH", "Wire", "Card"][k % 4],
-            &format!("REF{}", &payment_id[1..]),
-        ])?;
-        w.applications.write_record([
-            self.company,
-            &payment_id,
-            tran_id,
-            &cents(amount),
-            &on.to_string(),
-        ])?;
-        counts.payments += 1;
-        counts.applications += 1;
-        Ok(())
-    }
 }

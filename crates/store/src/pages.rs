@@ -6,8 +6,6 @@
 
 use arrears_domain::{Item, Money, TranType};
 use chrono::NaiveDate;
-use futures_util::TryStreamExt;
-use sqlx::Row;
 
 use crate::tx::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
@@ -161,20 +159,22 @@ pub fn decode<'p>(data: &'p [u8], mut each: impl FnMut(IndexedItem<'p>)) -> Resu
     Ok(())
 }
 
-const PAGES_SQL: &str = "SELECT company_id, page, data FROM item_pages WHERE ($1 IS NULL OR company_id = $1) ORDER BY company_id, page";
+const PAGE_LIST: &str = "SELECT company_id, page FROM item_pages WHERE ($1 IS NULL OR company_id = $1) ORDER BY company_id, page";
+const PAGE_DATA: &str = "SELECT data FROM item_pages WHERE company_id = $1 AND page = $2";
 
 impl Store {
-    /// Streams the item pages of one company, or of all, to `each(company_id, page, data)`.
+    /// Gives the item pages of one company, or of all, to `each(company_id, page, data)`,
+    /// one page in memory at a time (a streamed query would let the driver read ahead).
     pub async fn item_pages(
         &self,
         company: Option<&str>,
         mut each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut rows = sqlx::query(PAGES_SQL).bind(company).fetch(pool);
-            while let Some(row) = rows.try_next().await? {
-                let page: i64 = row.try_get(1)?;
-                each(row.try_get(0)?, u32::try_from(page).unwrap_or(0), row.try_get(2)?)?;
+            let list: Vec<(String, i64)> = sqlx::query_as(PAGE_LIST).bind(company).fetch_all(pool).await?;
+            for (company_id, page) in list {
+                let data: Vec<u8> = sqlx::query_scalar(PAGE_DATA).bind(&company_id).bind(page).fetch_one(pool).await?;
+                each(&company_id, u32::try_from(page).unwrap_or(0), &data)?;
             }
         });
         Ok(())
@@ -275,8 +275,6 @@ pub mod keys {
     use super::{Reader, put_date, put_str};
     use crate::tx::on_tx;
     use crate::{KeyState, Store, StoreError, Tx, on_pool};
-    use futures_util::TryStreamExt;
-    use sqlx::Row;
 
     /// Appends one key to a page.
     pub fn encode(out: &mut Vec<u8>, rest: &str, state: KeyState) {
@@ -300,23 +298,32 @@ pub mod keys {
         Ok(())
     }
 
-    const SELECT: &str = "SELECT company_id, data FROM key_pages WHERE table_name = $1";
+    const LIST: &str =
+        "SELECT company_id, page FROM key_pages WHERE table_name = $1 ORDER BY company_id, page";
+    const SELECT: &str =
+        "SELECT data FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
     const DELETE: &str =
         "DELETE FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
     const UPSERT: &str = "INSERT INTO key_pages (table_name, company_id, page, data) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (table_name, company_id, page) DO UPDATE SET data = excluded.data";
 
     impl Store {
-        /// Streams the key pages of `table` to `each(company_id, data)`.
+        /// Gives the key pages of `table` to `each(company_id, data)`, one page in memory at a time.
         pub async fn key_pages(
             &self,
             table: &str,
             mut each: impl FnMut(&str, &[u8]) -> Result<(), StoreError>,
         ) -> Result<(), StoreError> {
             on_pool!(self, pool => {
-                let mut rows = sqlx::query(SELECT).bind(table).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    each(row.try_get(0)?, row.try_get(1)?)?;
+                let list: Vec<(String, i64)> = sqlx::query_as(LIST).bind(table).fetch_all(pool).await?;
+                for (company_id, page) in list {
+                    let data: Vec<u8> = sqlx::query_scalar(SELECT)
+                        .bind(table)
+                        .bind(&company_id)
+                        .bind(page)
+                        .fetch_one(pool)
+                        .await?;
+                    each(&company_id, &data)?;
                 }
             });
             Ok(())
