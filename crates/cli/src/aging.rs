@@ -8,7 +8,7 @@ use arrears_domain::{Context, Figures, History, Item, ItemFigures, Value};
 use arrears_store::{CustomerRecord, Store, pages};
 
 use crate::AsOf;
-use crate::output::{Format, Report};
+use crate::output::{Format, Printer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum By {
@@ -87,6 +87,7 @@ const CUSTOMER_COLUMNS: [&str; 10] = [
     "credit_hold",
     "assigned_user",
 ];
+const COMPANY_COLUMNS: [&str; 4] = ["company_id", "name", "home_currency", "customers"];
 const INVOICE_COLUMNS: [&str; 11] = [
     "company_id",
     "customer_id",
@@ -116,20 +117,37 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         as_of: args.as_of.date(),
         settings: store.settings().await?,
     };
-    let mut report = match args.by {
-        By::Customer => by_customer(store, company, &ctx).await?,
-        By::Invoice => by_invoice(store, company, &ctx).await?,
-        By::Company => by_company(store, company, &ctx).await?,
-    };
     let wanted: Vec<String> = match (args.columns.is_empty(), args.format, args.by) {
         (false, ..) => args.columns.clone(),
         (true, Format::Table, By::Customer) => TABLE_CUSTOMER.map(String::from).to_vec(),
         (true, Format::Table, By::Invoice) => TABLE_INVOICE.map(String::from).to_vec(),
         (true, Format::Table, By::Company) => TABLE_COMPANY.map(String::from).to_vec(),
-        (true, ..) => vec!["all".into()],
+        (true, ..) => Vec::new(),
     };
-    report.select(&wanted)?;
-    report.print(args.format)?;
+    let columns: Vec<&'static str> = match args.by {
+        By::Customer => CUSTOMER_COLUMNS
+            .iter()
+            .copied()
+            .chain(figure_names())
+            .collect(),
+        By::Invoice => INVOICE_COLUMNS
+            .iter()
+            .copied()
+            .chain(item_names())
+            .collect(),
+        By::Company => COMPANY_COLUMNS
+            .iter()
+            .copied()
+            .chain(figure_names())
+            .collect(),
+    };
+    let mut printer = Printer::new(&columns, &wanted, args.format)?;
+    match args.by {
+        By::Customer => by_customer(store, company, &ctx, &mut printer).await?,
+        By::Invoice => by_invoice(store, company, &ctx, &mut printer).await?,
+        By::Company => by_company(store, company, &ctx, &mut printer).await?,
+    }
+    printer.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -185,7 +203,8 @@ async fn by_customer(
     store: &Store,
     company: Option<&str>,
     ctx: &Context,
-) -> anyhow::Result<Report> {
+    out: &mut Printer,
+) -> anyhow::Result<()> {
     let customers = store.customers(company).await?;
     let index = positions(&customers);
     let mut figures: Vec<Figures> = vec![Figures::default(); customers.len()];
@@ -195,12 +214,6 @@ async fn by_customer(
         }
     })
     .await?;
-    let mut columns = CUSTOMER_COLUMNS.to_vec();
-    columns.extend(figure_names());
-    let mut report = Report {
-        columns,
-        rows: Vec::with_capacity(customers.len()),
-    };
     for (c, f) in customers.iter().zip(&figures) {
         let mut row = vec![
             Value::Text(c.company_id.clone()),
@@ -219,12 +232,17 @@ async fn by_customer(
                 .into_iter()
                 .map(|(_, v)| v),
         );
-        report.rows.push(row);
+        out.push(&row);
     }
-    Ok(report)
+    Ok(())
 }
 
-async fn by_invoice(store: &Store, company: Option<&str>, ctx: &Context) -> anyhow::Result<Report> {
+async fn by_invoice(
+    store: &Store,
+    company: Option<&str>,
+    ctx: &Context,
+    out: &mut Printer,
+) -> anyhow::Result<()> {
     let customers = store.customers(company).await?;
     let index = positions(&customers);
     let mut rows: Vec<Vec<Vec<Value>>> = vec![Vec::new(); customers.len()];
@@ -259,15 +277,18 @@ async fn by_invoice(store: &Store, company: Option<&str>, ctx: &Context) -> anyh
         }
     })
     .await?;
-    let mut columns = INVOICE_COLUMNS.to_vec();
-    columns.extend(item_names());
-    Ok(Report {
-        columns,
-        rows: rows.into_iter().flatten().collect(),
-    })
+    for row in rows.iter().flatten() {
+        out.push(row);
+    }
+    Ok(())
 }
 
-async fn by_company(store: &Store, company: Option<&str>, ctx: &Context) -> anyhow::Result<Report> {
+async fn by_company(
+    store: &Store,
+    company: Option<&str>,
+    ctx: &Context,
+    out: &mut Printer,
+) -> anyhow::Result<()> {
     let counts = store.customer_counts().await?;
     let mut totals: HashMap<String, Figures> = HashMap::new();
     scan(store, company, |company_id, _, items, _| {
@@ -277,12 +298,6 @@ async fn by_company(store: &Store, company: Option<&str>, ctx: &Context) -> anyh
             .merge(&Figures::of(items, ctx));
     })
     .await?;
-    let mut columns = vec!["company_id", "name", "home_currency", "customers"];
-    columns.extend(figure_names());
-    let mut report = Report {
-        columns,
-        rows: Vec::new(),
-    };
     let companies = store.companies().await?;
     for c in companies
         .iter()
@@ -300,7 +315,7 @@ async fn by_company(store: &Store, company: Option<&str>, ctx: &Context) -> anyh
                 .into_iter()
                 .map(|(_, v)| v),
         );
-        report.rows.push(row);
+        out.push(&row);
     }
-    Ok(report)
+    Ok(())
 }

@@ -1,6 +1,8 @@
-//! Rows of named values printed as an aligned table, CSV or JSON.
+//! Rows of named values printed as an aligned table, CSV or JSON. CSV and JSON print each
+//! row as it comes, so a report of millions of rows never sits in memory; a table needs
+//! every row to size its columns.
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 
 use arrears_domain::Value;
 
@@ -11,138 +13,167 @@ pub enum Format {
     Json,
 }
 
-/// A report: column names and rows of values in that order.
-pub struct Report {
-    pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<Value>>,
+/// Prints the chosen columns of each row it is given.
+pub struct Printer {
+    format: Format,
+    names: Vec<&'static str>,
+    picks: Vec<usize>,
+    table: Vec<Vec<String>>,
+    numeric: Vec<bool>,
+    out: BufWriter<Stdout>,
+    line: String,
+    rows: usize,
+    error: Option<io::Error>,
 }
 
-impl Report {
-    /// Keeps the named columns, in the order given; `all` keeps every column.
-    pub fn select(&mut self, wanted: &[String]) -> anyhow::Result<()> {
-        if wanted.iter().any(|w| w == "all") {
-            return Ok(());
+impl Printer {
+    /// A printer of `columns`, keeping those `wanted` in that order (all when empty or `all`).
+    pub fn new(
+        columns: &[&'static str],
+        wanted: &[String],
+        format: Format,
+    ) -> anyhow::Result<Printer> {
+        let picks: Vec<usize> = if wanted.is_empty() || wanted.iter().any(|w| w == "all") {
+            (0..columns.len()).collect()
+        } else {
+            wanted
+                .iter()
+                .map(|name| {
+                    columns.iter().position(|c| c == name).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--columns: no column {name:?}; columns are: {}",
+                            columns.join(", ")
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?
+        };
+        let names: Vec<&'static str> = picks.iter().map(|&i| columns[i]).collect();
+        let mut printer = Printer {
+            format,
+            numeric: vec![false; names.len()],
+            names,
+            picks,
+            table: Vec::new(),
+            out: BufWriter::new(io::stdout()),
+            line: String::new(),
+            rows: 0,
+            error: None,
+        };
+        match format {
+            Format::Csv => printer.write(&format!("{}\n", printer.names.join(","))),
+            Format::Json => printer.write("["),
+            Format::Table => {}
         }
-        let mut picks = Vec::with_capacity(wanted.len());
-        for name in wanted {
-            let Some(i) = self.columns.iter().position(|c| c == name) else {
-                anyhow::bail!(
-                    "--columns: no column {name:?}; columns are: {}",
-                    self.columns.join(", ")
-                );
-            };
-            picks.push(i);
-        }
-        self.columns = picks.iter().map(|&i| self.columns[i]).collect();
-        for row in &mut self.rows {
-            *row = picks.iter().map(|&i| row[i].clone()).collect();
-        }
-        Ok(())
+        Ok(printer)
     }
 
-    /// Prints the report; a reader that stops early (`| head`) is not an error.
-    pub fn print(&self, format: Format) -> io::Result<()> {
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        let written = match format {
-            Format::Table => self.table(&mut out),
-            Format::Csv => self.csv(&mut out),
-            Format::Json => self.json(&mut out),
+    fn write(&mut self, text: &str) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.error = Some(e);
         }
-        .and_then(|()| out.flush());
-        match written {
+    }
+
+    /// Prints one row (all columns, in the order given to [`Printer::new`]).
+    pub fn push(&mut self, row: &[Value]) {
+        use std::fmt::Write as _;
+        if self.error.is_some() {
+            return;
+        }
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        match self.format {
+            Format::Table => {
+                let cells = self.picks.iter().map(|&i| row[i].to_string()).collect();
+                for (n, &i) in self.picks.iter().enumerate() {
+                    self.numeric[n] |= row[i].is_number();
+                }
+                self.table.push(cells);
+            }
+            Format::Csv => {
+                for (n, &i) in self.picks.iter().enumerate() {
+                    if n > 0 {
+                        line.push(',');
+                    }
+                    match &row[i] {
+                        Value::Text(t) if t.contains([',', '"', '\n', '\r']) => {
+                            let _ = write!(line, "\"{}\"", t.replace('"', "\"\""));
+                        }
+                        value => {
+                            let _ = write!(line, "{value}");
+                        }
+                    }
+                }
+                line.push('\n');
+            }
+            Format::Json => {
+                line.push_str(if self.rows > 0 { ",\n  {" } else { "\n  {" });
+                for (n, &i) in self.picks.iter().enumerate() {
+                    let sep = if n > 0 { ", " } else { "" };
+                    let _ = write!(line, "{sep}\"{}\": {}", self.names[n], json_value(&row[i]));
+                }
+                line.push('}');
+            }
+        }
+        self.write(&line);
+        self.line = line;
+        self.rows += 1;
+    }
+
+    /// Ends the output; a reader that stops early (`| head`) is not an error.
+    pub fn finish(mut self) -> io::Result<()> {
+        match self.format {
+            Format::Table => {
+                let text = self.render_table();
+                self.write(&text);
+            }
+            Format::Json => self.write(if self.rows > 0 { "\n]\n" } else { "]\n" }),
+            Format::Csv => {}
+        }
+        let flushed = match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        };
+        match flushed {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }
     }
 
-    fn table(&self, out: &mut impl Write) -> io::Result<()> {
-        let cells: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|r| r.iter().map(ToString::to_string).collect())
-            .collect();
-        let widths: Vec<usize> = (0..self.columns.len())
+    fn render_table(&self) -> String {
+        let widths: Vec<usize> = (0..self.names.len())
             .map(|i| {
-                cells
+                self.table
                     .iter()
                     .map(|r| r[i].chars().count())
-                    .chain([self.columns[i].len()])
+                    .chain([self.names[i].len()])
                     .max()
                     .unwrap_or(0)
             })
             .collect();
-        let numeric: Vec<bool> = (0..self.columns.len())
-            .map(|i| {
-                self.rows.iter().any(|r| r[i].is_number())
-                    && self
-                        .rows
-                        .iter()
-                        .all(|r| r[i].is_number() || r[i] == Value::None)
-            })
-            .collect();
-        let line =
-            |out: &mut dyn Write, values: &mut dyn Iterator<Item = &str>| -> io::Result<()> {
-                let mut text = String::new();
-                for (i, v) in values.enumerate() {
-                    if i > 0 {
-                        text.push_str("  ");
-                    }
-                    if numeric[i] {
-                        text.push_str(&format!("{v:>w$}", w = widths[i]));
-                    } else {
-                        text.push_str(&format!("{v:<w$}", w = widths[i]));
-                    }
-                }
-                writeln!(out, "{}", text.trim_end())
-            };
-        line(out, &mut self.columns.iter().copied())?;
-        for row in &cells {
-            line(out, &mut row.iter().map(String::as_str))?;
-        }
-        Ok(())
-    }
-
-    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
-        use std::fmt::Write as _;
-        writeln!(out, "{}", self.columns.join(","))?;
-        let mut line = String::new();
-        let mut cell = String::new();
-        for row in &self.rows {
-            line.clear();
-            for (i, value) in row.iter().enumerate() {
+        let mut text = String::new();
+        let header: Vec<String> = self.names.iter().map(|n| (*n).to_owned()).collect();
+        for row in std::iter::once(&header).chain(&self.table) {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
                 if i > 0 {
-                    line.push(',');
+                    line.push_str("  ");
                 }
-                if let Value::Text(t) = value
-                    && t.contains([',', '"', '\n', '\r'])
-                {
-                    line.push('"');
-                    line.push_str(&t.replace('"', "\"\""));
-                    line.push('"');
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                if self.numeric[i] {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                    line.push_str(cell);
                 } else {
-                    cell.clear();
-                    let _ = write!(cell, "{value}");
-                    line.push_str(&cell);
+                    line.push_str(cell);
+                    line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
-            line.push('\n');
-            out.write_all(line.as_bytes())?;
+            text.push_str(line.trim_end());
+            text.push('\n');
         }
-        Ok(())
-    }
-
-    fn json(&self, out: &mut impl Write) -> io::Result<()> {
-        write!(out, "[")?;
-        for (n, row) in self.rows.iter().enumerate() {
-            write!(out, "{}\n  {{", if n > 0 { "," } else { "" })?;
-            for (i, (name, value)) in self.columns.iter().zip(row).enumerate() {
-                let sep = if i > 0 { ", " } else { "" };
-                write!(out, "{sep}\"{name}\": {}", json_value(value))?;
-            }
-            write!(out, "}}")?;
-        }
-        writeln!(out, "{}]", if self.rows.is_empty() { "" } else { "\n" })
+        text
     }
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use arrears_domain::Value;
 use arrears_store::Store;
 
-use crate::output::{Format, Report};
+use crate::output::{Format, Printer};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,23 +21,21 @@ pub struct Args {
 
 pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     let syncs = store.syncs(args.limit.max(1)).await?;
-    let mut report = Report {
-        columns: vec![
-            "sync_id",
-            "started_at",
-            "sync_date",
-            "status",
-            "run_by",
-            "source",
-            "file",
-            "rows",
-            "inserted",
-            "updated",
-            "unchanged",
-            "problems",
-        ],
-        rows: Vec::new(),
-    };
+    let columns = [
+        "sync_id",
+        "started_at",
+        "sync_date",
+        "status",
+        "run_by",
+        "source",
+        "file",
+        "rows",
+        "inserted",
+        "updated",
+        "unchanged",
+        "problems",
+    ];
+    let mut out = Printer::new(&columns, &[], args.format)?;
     for s in &syncs {
         let head = |file: Value, counts: [Value; 4]| {
             let [rows, inserted, updated, unchanged] = counts;
@@ -57,20 +55,20 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
             ]
         };
         if s.files.is_empty() {
-            report.rows.push(head(
+            out.push(&head(
                 Value::None,
                 [Value::None, Value::None, Value::None, Value::None],
             ));
         }
         for f in &s.files {
             let n = |v: i64| Value::Int(v);
-            report.rows.push(head(
+            out.push(&head(
                 Value::Text(f.file.clone()),
                 [n(f.rows), n(f.inserted), n(f.updated), n(f.unchanged)],
             ));
         }
     }
-    report.print(args.format)?;
+    out.finish()?;
     if args.problems {
         for s in syncs.iter().filter(|s| !s.problems.is_empty()) {
             for p in &s.problems {
