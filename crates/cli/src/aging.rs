@@ -199,22 +199,38 @@ fn text(t: &Option<String>) -> Value {
     t.clone().map_or(Value::None, Value::Text)
 }
 
+/// The customers of one company, or of all, and `each(position, company_id, customer_id,
+/// items, ids)` for every one of them that has items.
+async fn scan_customers(
+    store: &Store,
+    company: Option<&str>,
+    mut each: impl FnMut(usize, &str, &str, &[Item], &[(&str, &str)]),
+) -> anyhow::Result<Vec<CustomerRecord>> {
+    let customers = store.customers(company).await?;
+    let index = positions(&customers);
+    scan(store, company, |company_id, customer_id, items, ids| {
+        if let Some(&i) = index.get(company_id).and_then(|m| m.get(customer_id)) {
+            each(i, company_id, customer_id, items, ids);
+        }
+    })
+    .await?;
+    Ok(customers)
+}
+
 async fn by_customer(
     store: &Store,
     company: Option<&str>,
     ctx: &Context,
     out: &mut Printer,
 ) -> anyhow::Result<()> {
-    let customers = store.customers(company).await?;
-    let index = positions(&customers);
-    let mut figures: Vec<Figures> = vec![Figures::default(); customers.len()];
-    scan(store, company, |company_id, customer_id, items, _| {
-        if let Some(&i) = index.get(company_id).and_then(|m| m.get(customer_id)) {
-            figures[i] = Figures::of(items, ctx);
-        }
+    let mut figures: HashMap<usize, Figures> = HashMap::new();
+    let customers = scan_customers(store, company, |i, _, _, items, _| {
+        figures.insert(i, Figures::of(items, ctx));
     })
     .await?;
-    for (c, f) in customers.iter().zip(&figures) {
+    let none = Figures::default();
+    for (i, c) in customers.iter().enumerate() {
+        let f = figures.get(&i).unwrap_or(&none);
         let mut row = vec![
             Value::Text(c.company_id.clone()),
             Value::Text(c.customer_id.clone()),
@@ -243,13 +259,8 @@ async fn by_invoice(
     ctx: &Context,
     out: &mut Printer,
 ) -> anyhow::Result<()> {
-    let customers = store.customers(company).await?;
-    let index = positions(&customers);
-    let mut rows: Vec<Vec<Vec<Value>>> = vec![Vec::new(); customers.len()];
-    scan(store, company, |company_id, customer_id, items, ids| {
-        let Some(&c) = index.get(company_id).and_then(|m| m.get(customer_id)) else {
-            return;
-        };
+    let mut rows: HashMap<usize, Vec<Vec<Value>>> = HashMap::new();
+    let customers = scan_customers(store, company, |c, company_id, customer_id, items, ids| {
         let history = History::of(items, ctx);
         let mut open: Vec<(&Item, &(&str, &str))> =
             items.iter().zip(ids).filter(|(i, _)| i.is_open()).collect();
@@ -273,12 +284,14 @@ async fn by_invoice(
                     .into_iter()
                     .map(|(_, v)| v),
             );
-            rows[c].push(row);
+            rows.entry(c).or_default().push(row);
         }
     })
     .await?;
-    for row in rows.iter().flatten() {
-        out.push(row);
+    for c in 0..customers.len() {
+        for row in rows.get(&c).into_iter().flatten() {
+            out.push(row);
+        }
     }
     Ok(())
 }
