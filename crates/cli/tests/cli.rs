@@ -198,6 +198,27 @@ fn the_demo_is_deterministic_and_keeps_its_files_when_asked() {
         customers.lines().any(|l| l.contains(",CAD,")),
         "foreign-currency customers"
     );
+    let rows = a.aging_json(&["--as-of", "2026-11-23"]);
+    let any = |what: &str, test: &dyn Fn(&serde_json::Value) -> bool| {
+        assert!(rows.iter().any(test), "{what}")
+    };
+    any("child accounts of a parent", &|r| {
+        !field(r, "parent_id").is_empty()
+    });
+    any("customers assigned to collectors", &|r| {
+        field(r, "assigned_user").starts_with("c.")
+    });
+    any("an unassigned pool", &|r| {
+        field(r, "assigned_user").is_empty()
+    });
+    any("future-dated invoices", &|r| {
+        field(r, "age_future") != "0.00"
+    });
+    any("late payers", &|r| field(r, "no_over_due_inv") != "0");
+    let users = std::fs::read_to_string(a.dir.path().join("book/users.csv")).unwrap();
+    for role in [",admin,", ",manager,", ",collector,mgr.lee,", ",inquiry,"] {
+        assert!(users.contains(role), "a user with role {role}");
+    }
     assert!(a.ok(&["syncs", "--format", "csv"]).contains(",demo,"));
 }
 

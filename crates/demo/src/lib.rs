@@ -218,8 +218,9 @@ pub fn write_book(dir: &Path, options: &Options) -> io::Result<Counts> {
             .min(options.customers - number);
         for i in 0..n {
             number += 1;
+            // A child account names one of the company's first customers (never itself).
             let parent =
-                (i > 20 && rng.random_ratio(1, 10)).then(|| rng.random_range(1..=n.min(20)));
+                (i >= 3 && rng.random_ratio(1, 8)).then(|| rng.random_range(1..=i.min(20)));
             customer(
                 &mut w,
                 &mut rng,

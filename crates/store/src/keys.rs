@@ -35,27 +35,24 @@ pub fn key(parts: &[&str]) -> String {
 }
 
 impl Store {
-    /// Every key of `table` with its hash, and its date column when it has one.
+    /// Every key of a table keyed by one column (`companies`, `users`) with its content hash;
+    /// the other tables keep their keys in key or item pages.
     pub async fn keys(&self, table: &str) -> Result<Keys, StoreError> {
-        let (columns, date) = match table {
-            "companies" => ("company_id", "NULL"),
-            "users" => ("user_id", "NULL"),
-            "customers" => ("company_id, customer_id", "NULL"),
-            "contacts" => ("company_id, customer_id, contact_id", "NULL"),
-            "invoices" => ("company_id, tran_id", "closing_date"),
-            "payments" => ("company_id, payment_id", "payment_date"),
-            "payment_applications" => ("company_id, payment_id, tran_id", "effective_date"),
-            other => return Err(StoreError::Corrupt(format!("no keyed table {other}"))),
+        let column = match table {
+            "companies" => "company_id",
+            "users" => "user_id",
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "no table keyed by one column: {other}"
+                )));
+            }
         };
-        let width = columns.split(',').count();
-        let sql = format!("SELECT {columns}, row_hash, {date} FROM {table}");
+        let sql = format!("SELECT {column}, row_hash FROM {table}");
         let mut keys = Keys::default();
         on_pool!(self, pool => {
             let mut rows = sqlx::query(&sql).fetch(pool);
             while let Some(row) = rows.try_next().await? {
-                let parts: Vec<&str> = (0..width).map(|i| row.try_get(i)).collect::<Result<_, _>>()?;
-                let state = KeyState { hash: row.try_get(width)?, date: row.try_get(width + 1)? };
-                keys.insert(key(&parts), state);
+                keys.insert(row.try_get(0)?, KeyState { hash: row.try_get(1)?, date: None });
             }
         });
         Ok(keys)
