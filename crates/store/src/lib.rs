@@ -6,6 +6,7 @@ mod keys;
 pub mod pages;
 mod rows;
 mod settings;
+mod sqlite;
 mod syncs;
 mod tx;
 
@@ -43,6 +44,8 @@ pub enum StoreError {
     Migrate { url: String, why: String },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
 }

@@ -19,6 +19,8 @@ pub trait Record {
     const COLUMNS: &'static [&'static str];
     /// How many of the leading columns form the key.
     const KEY_LEN: usize;
+    /// How many of the leading columns make up the row's content (see [`Record::content_hash`]).
+    const HASHED: usize = Self::COLUMNS.len();
     fn params(&self) -> Vec<Param<'_>>;
 
     /// The date the sync keeps beside the key (see [`crate::KeyState`]).
@@ -26,8 +28,13 @@ pub trait Record {
         None
     }
 
+    /// The content hash of a row from its `params`.
+    fn hash_params(params: &[Param<'_>]) -> i64 {
+        hash_of(&params[..Self::HASHED.min(params.len())])
+    }
+
     fn content_hash(&self) -> i64 {
-        hash_of(&self.params())
+        Self::hash_params(&self.params())
     }
 }
 
@@ -281,6 +288,8 @@ impl Record for InvoiceRow {
         "closing_date",
     ];
     const KEY_LEN: usize = 2;
+    /// `closing_date` is derived at sync, not part of the content.
+    const HASHED: usize = Self::COLUMNS.len() - 1;
     fn params(&self) -> Vec<Param<'_>> {
         let mut p = vec![
             Param::Text(Some(&self.company_id)),
@@ -298,11 +307,6 @@ impl Record for InvoiceRow {
         p.extend(self.texts.iter().map(text));
         p.push(Param::Date(self.closing_date));
         p
-    }
-
-    fn content_hash(&self) -> i64 {
-        let params = self.params();
-        hash_of(&params[..params.len() - 1])
     }
 }
 

@@ -3,9 +3,9 @@
 use chrono::NaiveDate;
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
-use crate::{Param, Record, Store, StoreError};
+use crate::{Param, Record, Store, StoreError, sqlite};
 
-/// Bound parameters per statement, under both drivers' limits.
+/// Bound parameters per statement, under PostgreSQL's limit.
 const MAX_PARAMS: usize = 30_000;
 
 /// An open transaction on either backend.
@@ -26,33 +26,6 @@ macro_rules! on_tx {
 
 pub(crate) use on_tx;
 
-/// Binds one value; `$date` turns a date into what the backend takes.
-macro_rules! bind_param {
-    ($builder:expr, $param:expr, $date:expr) => {
-        match $param {
-            Param::Text(v) => $builder.push_bind(v),
-            Param::Int(v) => $builder.push_bind(v),
-            Param::Bool(v) => $builder.push_bind(v),
-            Param::Date(v) => $builder.push_bind(v.map($date)),
-        }
-    };
-}
-
-/// Dates as SQLite keeps them, written without a format string to parse.
-fn iso(date: NaiveDate) -> String {
-    use chrono::Datelike;
-    use std::fmt::Write;
-    let mut text = String::with_capacity(10);
-    let _ = write!(
-        text,
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        date.month(),
-        date.day()
-    );
-    text
-}
-
 impl Store {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
@@ -63,29 +36,12 @@ impl Store {
 }
 
 impl Tx {
-    /// Inserts the rows, or updates those whose key exists, in as few statements as fit.
+    /// Inserts the rows, or updates those whose key exists.
     pub async fn upsert<R: Record>(&mut self, rows: &[R]) -> Result<(), StoreError> {
-        let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
-        for chunk in rows.chunks(per_statement) {
-            macro_rules! upsert {
-                ($tx:expr, $date:expr) => {{
-                    let mut b = QueryBuilder::new(insert_head::<R>());
-                    b.push_values(chunk, |mut row, record| {
-                        for param in record.params() {
-                            bind_param!(row, param, $date);
-                        }
-                        row.push_bind(record.content_hash());
-                    });
-                    b.push(upsert_tail::<R>());
-                    b.build().persistent(true).execute(&mut **$tx).await?;
-                }};
-            }
-            match self {
-                Tx::Sqlite(tx) => upsert!(tx, iso),
-                Tx::Postgres(tx) => upsert!(tx, std::convert::identity),
-            }
+        match self {
+            Tx::Sqlite(tx) => sqlite::with_handle(tx, |conn| sqlite::upsert(conn, rows)).await,
+            Tx::Postgres(tx) => upsert_batched(tx, rows).await,
         }
-        Ok(())
     }
 
     /// Sets the closing date of invoices whose content did not change.
@@ -114,6 +70,33 @@ impl Tx {
     }
 }
 
+/// PostgreSQL: upserts in as few multi-row statements as fit.
+async fn upsert_batched<R: Record>(
+    tx: &mut Transaction<'static, Postgres>,
+    rows: &[R],
+) -> Result<(), StoreError> {
+    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut b = QueryBuilder::new(insert_head::<R>());
+        b.push_values(chunk, |mut row, record| {
+            let params = record.params();
+            let hash = R::hash_params(&params);
+            for param in params {
+                match param {
+                    Param::Text(v) => row.push_bind(v),
+                    Param::Int(v) => row.push_bind(v),
+                    Param::Bool(v) => row.push_bind(v),
+                    Param::Date(v) => row.push_bind(v),
+                };
+            }
+            row.push_bind(hash);
+        });
+        b.push(upsert_tail::<R>());
+        b.build().persistent(true).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 fn insert_head<R: Record>() -> String {
     format!(
         "INSERT INTO {} ({}, row_hash) ",
@@ -122,7 +105,7 @@ fn insert_head<R: Record>() -> String {
     )
 }
 
-fn upsert_tail<R: Record>() -> String {
+pub(crate) fn upsert_tail<R: Record>() -> String {
     let key = &R::COLUMNS[..R::KEY_LEN];
     let mut set: Vec<String> = R::COLUMNS[R::KEY_LEN..]
         .iter()
