@@ -47,15 +47,15 @@ impl FromStr for TranType {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        match text.to_ascii_uppercase().as_str() {
-            "IN" => Ok(TranType::Invoice),
-            "CM" => Ok(TranType::CreditMemo),
-            "FC" => Ok(TranType::FinanceCharge),
-            "DM" => Ok(TranType::DebitMemo),
-            _ => Err(format!(
-                "unknown tran_type {text:?}, expected IN, CM, FC or DM"
-            )),
-        }
+        [
+            TranType::Invoice,
+            TranType::CreditMemo,
+            TranType::FinanceCharge,
+            TranType::DebitMemo,
+        ]
+        .into_iter()
+        .find(|t| t.code().eq_ignore_ascii_case(text))
+        .ok_or_else(|| format!("unknown tran_type {text:?}, expected IN, CM, FC or DM"))
     }
 }
 

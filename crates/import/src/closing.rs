@@ -1,6 +1,6 @@
 //! Closing dates from applications, and the checks that wait until every file is read.
 
-use arrears_store::{ApplicationRow, KEY_SEP, key};
+use arrears_store::{ApplicationRow, KEY_SEP, Key, key};
 use chrono::NaiveDate;
 use foldhash::HashMap;
 
@@ -16,8 +16,8 @@ pub struct Applied {
 }
 
 /// Latest effective application date of every invoice, from the store and this sync.
-pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<String, Applied> {
-    let mut latest: HashMap<String, Applied> = HashMap::default();
+pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key, Applied> {
+    let mut latest: HashMap<Key, Applied> = HashMap::default();
     for (k, slot) in applications.slots() {
         let mut parts = k.split(KEY_SEP);
         let (Some(company), Some(_), Some(tran), Some(date)) = (
@@ -45,7 +45,7 @@ pub(crate) fn check_after_reading(sync: &mut Sync) {
     let known = |sync: &Sync, invoice: &str| {
         sync.index.get_key(invoice).is_some() || sync.bad_invoices.contains_key(invoice)
     };
-    let mut unknown: Vec<(u64, String)> = sync
+    let mut unknown: Vec<(u64, Key)> = sync
         .closing
         .iter()
         .filter(|(invoice, applied)| applied.line != 0 && !known(sync, invoice))
@@ -66,7 +66,7 @@ pub(crate) fn check_after_reading(sync: &mut Sync) {
             format!("invoice {tran:?} is neither in the store nor in this sync"),
         );
     }
-    let mut moved: Vec<(String, Option<NaiveDate>)> = Vec::new();
+    let mut moved: Vec<(Key, Option<NaiveDate>)> = Vec::new();
     for (invoice, applied) in sync.closing.iter().filter(|(_, a)| a.line != 0) {
         let Some((company, tran)) = invoice.split_once(KEY_SEP) else {
             continue;
@@ -74,11 +74,8 @@ pub(crate) fn check_after_reading(sync: &mut Sync) {
         let Some(entry) = sync.index.get(company, tran) else {
             continue;
         };
-        let stored = entry.item.closing_date;
-        if sync.index.seen(company, tran).is_none()
-            && stored.is_some()
-            && stored != Some(applied.date)
-        {
+        let stored = entry.closing_date;
+        if entry.seen == 0 && stored.is_some() && stored != Some(applied.date) {
             moved.push((invoice.clone(), Some(applied.date)));
         }
     }

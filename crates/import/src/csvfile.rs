@@ -192,7 +192,7 @@ pub struct Fields<'r> {
     found: Vec<(String, String)>,
 }
 
-impl Fields<'_> {
+impl<'r> Fields<'r> {
     pub fn problem(&mut self, column: &str, why: impl Into<String>) {
         self.found.push((column.to_owned(), why.into()));
     }
@@ -211,11 +211,11 @@ impl Fields<'_> {
     }
 
     /// The trimmed text of `column`; `None` when absent or empty.
-    pub fn text(&mut self, column: &str) -> Option<String> {
+    pub fn text(&mut self, column: &str) -> Option<&'r str> {
         let i = *self.file.columns.get(column)?;
         let raw = self.record.get(i)?;
         match std::str::from_utf8(raw) {
-            Ok(t) => Some(t.trim()).filter(|t| !t.is_empty()).map(str::to_owned),
+            Ok(t) => Some(t.trim()).filter(|t| !t.is_empty()),
             Err(_) => {
                 self.problem(column, "not valid UTF-8");
                 None
@@ -223,7 +223,12 @@ impl Fields<'_> {
         }
     }
 
-    pub fn required(&mut self, column: &str) -> Option<String> {
+    /// [`Fields::text`], owned, for a row to keep.
+    pub fn owned(&mut self, column: &str) -> Option<String> {
+        self.text(column).map(str::to_owned)
+    }
+
+    pub fn required(&mut self, column: &str) -> Option<&'r str> {
         let value = self.text(column);
         if value.is_none() && self.file.has(column) {
             self.problem(column, "required value missing");
@@ -233,31 +238,31 @@ impl Fields<'_> {
 
     /// A required text, or an empty string once the problem is noted.
     pub fn required_or_empty(&mut self, column: &str) -> String {
-        self.required(column).unwrap_or_default()
+        self.required(column).unwrap_or_default().to_owned()
     }
 
     pub fn money(&mut self, column: &str) -> Option<Money> {
         let text = self.text(column)?;
-        Money::parse(&text)
+        Money::parse(text)
             .map_err(|e| self.problem(column, e.to_string()))
             .ok()
     }
 
     pub fn required_money(&mut self, column: &str) -> Option<Money> {
         let text = self.required(column)?;
-        Money::parse(&text)
+        Money::parse(text)
             .map_err(|e| self.problem(column, e.to_string()))
             .ok()
     }
 
     pub fn date(&mut self, column: &str) -> Option<NaiveDate> {
         let text = self.text(column)?;
-        parse_date(&text).map_err(|e| self.problem(column, e)).ok()
+        parse_date(text).map_err(|e| self.problem(column, e)).ok()
     }
 
     pub fn required_date(&mut self, column: &str) -> Option<NaiveDate> {
         let text = self.required(column)?;
-        parse_date(&text).map_err(|e| self.problem(column, e)).ok()
+        parse_date(text).map_err(|e| self.problem(column, e)).ok()
     }
 
     /// `true/false`, `1/0`, `yes/no` in any case; empty gives `default`.
@@ -265,9 +270,10 @@ impl Fields<'_> {
         let Some(text) = self.text(column) else {
             return default;
         };
-        match text.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" => false,
+        let is = |words: [&str; 3]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+        match text {
+            _ if is(["true", "1", "yes"]) => true,
+            _ if is(["false", "0", "no"]) => false,
             _ => {
                 self.problem(
                     column,

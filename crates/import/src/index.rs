@@ -3,28 +3,50 @@
 
 use foldhash::{HashMap, HashSet};
 
-use arrears_domain::Item;
+use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
-use arrears_store::{KEY_SEP, Store, StoreError, Tx};
+use arrears_store::{KEY_SEP, Key, Store, StoreError, Tx};
 use chrono::NaiveDate;
 
-/// One stored invoice.
+/// One stored invoice, packed: ten million of them are held at once.
 #[derive(Clone, Debug)]
 pub struct Entry {
+    pub hash: i64,
+    /// `amount`, `balance`, `amount_hc`, `balance_hc`.
+    amounts: [Money; 4],
+    tran_date: NaiveDate,
+    due_date: Option<NaiveDate>,
+    pub closing_date: Option<NaiveDate>,
     /// Number of the customer in its company's list.
     customer: u32,
-    currency: u16,
     /// The line of this sync's `invoices.csv` that brought it (0: none).
-    seen: u32,
-    pub hash: i64,
-    pub item: Item,
+    pub seen: u32,
+    currency: u16,
+    tran_type: TranType,
+}
+
+impl Entry {
+    fn item(&self) -> Item {
+        let [amount, balance, amount_hc, balance_hc] = self.amounts;
+        Item {
+            tran_type: self.tran_type,
+            tran_date: self.tran_date,
+            due_date: self.due_date,
+            amount,
+            balance,
+            amount_hc,
+            balance_hc,
+            closing_date: self.closing_date,
+            excluded_hc: Money::ZERO,
+        }
+    }
 }
 
 #[derive(Default)]
 struct Company {
-    customers: Vec<Box<str>>,
-    numbers: HashMap<Box<str>, u32>,
-    items: HashMap<Box<str>, Entry>,
+    customers: Vec<Key>,
+    numbers: HashMap<Key, u32>,
+    items: HashMap<Key, Entry>,
     dirty: HashSet<u32>,
 }
 
@@ -54,6 +76,15 @@ pub struct InvoiceIndex {
 impl InvoiceIndex {
     pub async fn load(store: &Store) -> Result<InvoiceIndex, StoreError> {
         let mut index = InvoiceIndex::default();
+        for (company, bytes) in store.page_bytes(None).await? {
+            let items = usize::try_from(bytes / pages::MIN_ITEM_BYTES).unwrap_or(0);
+            index
+                .companies
+                .entry(company)
+                .or_default()
+                .items
+                .reserve(items);
+        }
         store
             .item_pages(None, |company, _, data| {
                 pages::decode(data, |i| index.insert(company, &i, 0))
@@ -79,12 +110,17 @@ impl InvoiceIndex {
     pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>, line: u32) {
         let currency = self.currency(i.currency);
         let c = self.companies.entry(company.to_owned()).or_default();
+        let item = &i.item;
         let entry = Entry {
-            customer: c.number(i.customer_id),
-            currency,
-            seen: line,
             hash: i.hash,
-            item: i.item.clone(),
+            amounts: [item.amount, item.balance, item.amount_hc, item.balance_hc],
+            tran_date: item.tran_date,
+            due_date: item.due_date,
+            closing_date: item.closing_date,
+            customer: c.number(i.customer_id),
+            seen: line,
+            currency,
+            tran_type: item.tran_type,
         };
         let page = c.page(&entry);
         c.dirty.insert(page);
@@ -94,20 +130,26 @@ impl InvoiceIndex {
         }
     }
 
-    /// Notes that `line` brought an unchanged invoice.
-    pub fn mark_seen(&mut self, company: &str, tran: &str, line: u32) {
-        if let Some(entry) = self
-            .companies
-            .get_mut(company)
-            .and_then(|c| c.items.get_mut(tran))
-        {
-            entry.seen = line;
+    /// Notes that `line` brought an unchanged invoice, whose closing date may move.
+    pub fn mark_seen(
+        &mut self,
+        company: &str,
+        tran: &str,
+        line: u32,
+        closing: Option<Option<NaiveDate>>,
+    ) {
+        let Some(c) = self.companies.get_mut(company) else {
+            return;
+        };
+        let Some(entry) = c.items.get_mut(tran) else {
+            return;
+        };
+        entry.seen = line;
+        if let Some(date) = closing {
+            entry.closing_date = date;
+            let page = pages::page_of(&c.customers[entry.customer as usize]);
+            c.dirty.insert(page);
         }
-    }
-
-    /// The line of this sync that brought the invoice, if one did.
-    pub fn seen(&self, company: &str, tran: &str) -> Option<u32> {
-        self.get(company, tran).map(|e| e.seen).filter(|l| *l != 0)
     }
 
     pub fn get(&self, company: &str, tran: &str) -> Option<&Entry> {
@@ -131,7 +173,7 @@ impl InvoiceIndex {
         let Some(entry) = c.items.get_mut(tran) else {
             return;
         };
-        entry.item.closing_date = date;
+        entry.closing_date = date;
         let page = pages::page_of(&c.customers[entry.customer as usize]);
         c.dirty.insert(page);
     }
@@ -170,7 +212,7 @@ impl InvoiceIndex {
                         tran_id: tran,
                         currency: &self.currencies[entry.currency as usize],
                         hash: entry.hash,
-                        item: entry.item.clone(),
+                        item: entry.item(),
                     };
                     pages::encode(&mut data, &indexed);
                 }

@@ -7,6 +7,7 @@ mod index;
 mod progress;
 mod read;
 mod rows;
+mod stored;
 mod table;
 mod writer;
 
@@ -15,8 +16,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use arrears_store::{
-    ApplicationRow, CompanyRow, ContactRow, CustomerRow, FileCounts, InvoiceRow, PaymentRow, Store,
-    StoreError, SyncRecord, SyncStatus, UserRow,
+    ApplicationRow, CompanyRow, ContactRow, CustomerRow, FileCounts, InvoiceRow, Key, Keys,
+    PaymentRow, Store, StoreError, SyncRecord, SyncStatus, UserRow,
 };
 use chrono::{NaiveDate, Utc};
 
@@ -83,7 +84,7 @@ pub(crate) struct Sync {
     pub progress: Progress,
     /// Home currency of every company in the store or the folder.
     pub homes: HashMap<String, String>,
-    pub currencies: HashMap<String, String>,
+    pub currencies: HashMap<Key, String>,
     pub companies: Table<CompanyRow>,
     pub users: Table<UserRow>,
     pub customers: Table<CustomerRow>,
@@ -94,15 +95,15 @@ pub(crate) struct Sync {
     /// The stored invoices, from the item pages, once invoices are read.
     pub index: InvoiceIndex,
     /// Keys of bad rows of `invoices.csv`, with their lines: they still count for duplicates.
-    pub bad_invoices: HashMap<String, u32>,
+    pub bad_invoices: HashMap<Key, u32>,
     /// Bad application rows, whose invoice must still be known: (invoice key, line).
-    pub unresolved_invoices: Vec<(String, u64)>,
-    /// The store, for what is read only when needed.
-    pub store: Store,
+    pub unresolved_invoices: Vec<(Key, u64)>,
+    /// What the store holds, arriving while the first files are read.
+    pub parts: stored::Parts,
     /// References within the file being read that may point forward: (key, line).
-    pub forward: Vec<(String, u64)>,
+    pub forward: Vec<(Key, u64)>,
     /// Latest application of every invoice, once the applications are read.
-    pub closing: HashMap<String, closing::Applied>,
+    pub closing: HashMap<Key, closing::Applied>,
     /// Invoices whose content is unchanged but whose closing date moves.
     pub closing_updates: Vec<(String, String, Option<NaiveDate>)>,
 }
@@ -126,53 +127,49 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
             Ok(Default::default())
         }
     };
+    let parts = stored::load(
+        store,
+        stored::Needs {
+            currencies: wants(&["invoices.csv", "payments.csv"]),
+            customers: wants(&[
+                "customers.csv",
+                "contacts.csv",
+                "invoices.csv",
+                "payments.csv",
+            ]),
+            contacts: wants(&["contacts.csv"]),
+            payments: wants(&["payments.csv", "payment_applications.csv"]),
+            applications: wants(&["payment_applications.csv", "invoices.csv"]),
+            invoices: wants(&["invoices.csv", "payment_applications.csv"]),
+        },
+    );
     let homes = store
         .companies()
         .await?
         .into_iter()
         .map(|c| (c.company_id, c.home_currency))
         .collect();
-    let any_book = wants(&[
-        "customers.csv",
-        "contacts.csv",
-        "invoices.csv",
-        "payments.csv",
-    ]);
     let mut sync = Sync {
         options,
         problems: Problems::default(),
         warnings: Vec::new(),
         progress: Progress::default(),
         homes,
-        currencies: if wants(&["invoices.csv", "payments.csv"]) {
-            store.customer_currencies().await?
-        } else {
-            HashMap::default()
-        },
+        currencies: HashMap::default(),
         companies: Table::new(
             "companies.csv",
             keys("companies", wants(&["companies.csv"])).await?,
         ),
         users: Table::new("users.csv", keys("users", wants(&["users.csv"])).await?),
-        customers: Table::paged("customers.csv", store, any_book).await?,
-        contacts: Table::paged("contacts.csv", store, wants(&["contacts.csv"])).await?,
-        payments: Table::paged(
-            "payments.csv",
-            store,
-            wants(&["payments.csv", "payment_applications.csv"]),
-        )
-        .await?,
-        applications: Table::paged(
-            "payment_applications.csv",
-            store,
-            wants(&["payment_applications.csv", "invoices.csv"]),
-        )
-        .await?,
+        customers: Table::new("customers.csv", Keys::default()),
+        contacts: Table::new("contacts.csv", Keys::default()),
+        payments: Table::new("payments.csv", Keys::default()),
+        applications: Table::new("payment_applications.csv", Keys::default()),
+        parts,
         invoices: Table::new("invoices.csv", Default::default()),
         index: InvoiceIndex::default(),
         bad_invoices: HashMap::default(),
         unresolved_invoices: Vec::new(),
-        store: store.clone(),
         forward: Vec::new(),
         closing: HashMap::default(),
         closing_updates: Vec::new(),

@@ -9,8 +9,8 @@ use arrears_store::{
 use csv::ByteRecord;
 
 use crate::csvfile::CsvFile;
-use crate::index::InvoiceIndex;
 use crate::rows::{application, company, contact, customer, invoice, payment, user};
+use crate::stored::Part;
 use crate::table::KeyPage;
 use crate::writer::Batch;
 use crate::{Failure, Sync, closing};
@@ -63,9 +63,17 @@ fn columns(name: &str) -> (&'static [&'static str], &'static [&'static str]) {
 pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Result<(), Failure> {
     let has = |name: &str| present.iter().any(|p| p == name);
     for name in crate::FILES {
-        if name == "invoices.csv" {
-            settle_applications(sync)?;
-            load_invoices(sync, has("invoices.csv") || has("payment_applications.csv"))?;
+        match name {
+            "customers.csv" => {
+                take_stored(sync)?;
+                take_stored(sync)?;
+            }
+            "contacts.csv" | "payments.csv" | "payment_applications.csv" => take_stored(sync)?,
+            "invoices.csv" => {
+                settle_applications(sync)?;
+                take_stored(sync)?;
+            }
+            _ => {}
         }
         if has(name) {
             read(sync, dir, name)?;
@@ -91,19 +99,31 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
 }
 
 /// Once the applications are read: the latest application of every invoice, then their keys
-/// go to the writer and are freed.
+/// go to the writer and are freed, and the stored invoices may be read.
 fn settle_applications(sync: &mut Sync) -> Result<(), Failure> {
     sync.closing = closing::closing_dates(&sync.applications);
     let pages = sync.applications.key_pages();
     sync.applications.release();
+    if let Some(wanted) = sync.parts.invoices_wanted.take() {
+        let _ = wanted.send(());
+    }
     send_key_pages(sync, ApplicationRow::TABLE, pages)
 }
 
-/// The stored invoices, read only when invoices or applications are synced.
-fn load_invoices(sync: &mut Sync, needed: bool) -> Result<(), Failure> {
-    if needed {
-        let store = sync.store.clone();
-        sync.index = tokio::runtime::Handle::current().block_on(InvoiceIndex::load(&store))?;
+/// Puts the next part of what the store holds in its place, waiting for it if need be.
+fn take_stored(sync: &mut Sync) -> Result<(), Failure> {
+    let part = sync
+        .parts
+        .next
+        .blocking_recv()
+        .ok_or_else(|| Failure::Folder("the store stopped giving what it holds".into()))??;
+    match part {
+        Part::Currencies(currencies) => sync.currencies = currencies,
+        Part::Customers(table) => sync.customers = table,
+        Part::Contacts(table) => sync.contacts = table,
+        Part::Payments(table) => sync.payments = table,
+        Part::Applications(table) => sync.applications = table,
+        Part::Invoices(index) => sync.index = index,
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ const ROLES: [&str; 4] = ["admin", "manager", "collector", "inquiry"];
 
 /// The row's company, which must be in the store or in `companies.csv`.
 fn company_of(sync: &Sync, f: &mut Fields<'_>) -> Option<String> {
-    let company = f.required("company_id")?;
+    let company = f.required("company_id")?.to_owned();
     if sync.homes.contains_key(&company) {
         Some(company)
     } else {
@@ -31,7 +31,8 @@ fn known_customer(sync: &Sync, f: &mut Fields<'_>, company: &str, column: &str) 
         f.required(column)
     } else {
         f.text(column)
-    }?;
+    }?
+    .to_owned();
     if !sync.customers.exists(&key(&[company, &customer])) {
         f.problem(
             column,
@@ -62,7 +63,7 @@ pub(crate) fn company(sync: &mut Sync, f: &mut Fields<'_>) {
     }
     if let Err(first) = sync
         .companies
-        .add(row.company_id.clone(), good(f, row), f.line)
+        .add(row.company_id.as_str().into(), good(f, row), f.line)
     {
         duplicate(f, "company_id", first);
     }
@@ -79,15 +80,18 @@ pub(crate) fn user(sync: &mut Sync, f: &mut Fields<'_>) {
     let row = UserRow {
         user_id: f.required_or_empty("user_id"),
         name: f.required_or_empty("name"),
-        email: f.text("email"),
+        email: f.owned("email"),
         role: role.unwrap_or_default(),
-        manager: f.text("manager"),
+        manager: f.owned("manager"),
         active: f.flag("active", true),
     };
     if let Some(manager) = &row.manager {
-        sync.forward.push((manager.clone(), f.line));
+        sync.forward.push((manager.as_str().into(), f.line));
     }
-    if let Err(first) = sync.users.add(row.user_id.clone(), good(f, row), f.line) {
+    if let Err(first) = sync
+        .users
+        .add(row.user_id.as_str().into(), good(f, row), f.line)
+    {
         duplicate(f, "user_id", first);
     }
 }
@@ -107,7 +111,7 @@ pub(crate) fn customer(sync: &mut Sync, f: &mut Fields<'_>) {
         *slot = if *column == "currency" {
             f.currency(column, false)
         } else {
-            f.text(column)
+            f.owned(column)
         };
     }
     if row.credit_limit.is_some_and(|l| l < Money::ZERO) {
@@ -139,10 +143,10 @@ pub(crate) fn contact(sync: &mut Sync, f: &mut Fields<'_>) {
         customer_id: customer.unwrap_or_default(),
         contact_id: f.required_or_empty("contact_id"),
         name: f.required_or_empty("name"),
-        title: f.text("title"),
-        email: f.text("email"),
-        phone: f.text("phone"),
-        fax: f.text("fax"),
+        title: f.owned("title"),
+        email: f.owned("email"),
+        phone: f.owned("phone"),
+        fax: f.owned("fax"),
         is_primary: f.flag("is_primary", false),
         include_in_email: f.flag("include_in_email", true),
         company_id: company,
@@ -197,10 +201,10 @@ pub(crate) fn payment(sync: &mut Sync, f: &mut Fields<'_>) {
         payment_date: f.required_date("payment_date").unwrap_or_default(),
         amount: amount.unwrap_or_default(),
         amount_hc: amount_hc.unwrap_or_default(),
-        tender_type: f.text("tender_type"),
-        reference: f.text("reference"),
+        tender_type: f.owned("tender_type"),
+        reference: f.owned("reference"),
         unapplied_amount: f.money("unapplied_amount"),
-        comment: f.text("comment"),
+        comment: f.owned("comment"),
         company_id: company,
         customer_id: customer,
         currency,
@@ -293,7 +297,7 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         balance,
     ));
     if let Some(sold_to) = f.text("sold_to_id")
-        && !sync.customers.exists(&key(&[&company, &sold_to]))
+        && !sync.customers.exists(&key(&[&company, sold_to]))
     {
         f.problem(
             "sold_to_id",
@@ -316,12 +320,13 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         currency,
     };
     for (slot, column) in row.texts.iter_mut().zip(&InvoiceRow::COLUMNS[11..21]) {
-        *slot = f.text(column);
+        *slot = f.owned(column);
     }
     let k = key(&[&row.company_id, &row.tran_id]);
-    let seen = sync
-        .index
-        .seen(&row.company_id, &row.tran_id)
+    let entry = sync.index.get(&row.company_id, &row.tran_id);
+    let seen = entry
+        .map(|e| e.seen)
+        .filter(|l| *l != 0)
         .or_else(|| sync.bad_invoices.get(&k).copied());
     if let Some(first) = seen {
         duplicate(f, "tran_id", u64::from(first));
@@ -332,10 +337,7 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         sync.bad_invoices.insert(k, line);
         return;
     }
-    let stored = sync
-        .index
-        .get(&row.company_id, &row.tran_id)
-        .map(|e| (e.hash, e.item.closing_date));
+    let stored = entry.map(|e| (e.hash, e.closing_date));
     if row.balance.is_zero() {
         let applied = sync.closing.get(&k).map(|a| a.date);
         row.closing_date = applied
@@ -345,14 +347,12 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
     let hash = row.content_hash();
     match stored {
         Some((h, closing)) if h == hash => {
-            sync.index.mark_seen(&row.company_id, &row.tran_id, line);
-            if closing != row.closing_date {
-                sync.closing_updates.push((
-                    row.company_id.clone(),
-                    row.tran_id.clone(),
-                    row.closing_date,
-                ));
-                sync.index.set_closing(&k, row.closing_date);
+            let moved = (closing != row.closing_date).then_some(row.closing_date);
+            sync.index
+                .mark_seen(&row.company_id, &row.tran_id, line, moved);
+            if let Some(date) = moved {
+                sync.closing_updates
+                    .push((row.company_id.clone(), row.tran_id.clone(), date));
             }
         }
         _ => sync

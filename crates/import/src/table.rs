@@ -1,7 +1,7 @@
 //! One keyed table during a sync: what the store holds, what the folder brings, what changes.
 
 use arrears_store::pages;
-use arrears_store::{FileCounts, KEY_SEP, KeyState, Keys, Record, Store, StoreError};
+use arrears_store::{Change, FileCounts, KEY_SEP, Key, KeyState, Keys, Record, Store, StoreError};
 use foldhash::{HashMap, HashSet};
 
 /// Rows written per round trip.
@@ -18,8 +18,8 @@ pub struct Slot {
 pub type KeyPage = (String, u32, Vec<u8>);
 
 pub struct Table<R> {
-    keys: HashMap<String, Slot>,
-    pending: Vec<R>,
+    keys: HashMap<Key, Slot>,
+    pending: Vec<Change<R>>,
     pub counts: FileCounts,
     /// Key pages changed by this sync, by company and page, when the table keeps them.
     dirty: Option<HashSet<(String, u32)>>,
@@ -55,12 +55,14 @@ impl<R: Record> Table<R> {
         let mut table = Table::new(file, Keys::default());
         table.dirty = Some(HashSet::default());
         if needed {
+            let bytes: i64 = store.page_bytes(Some(R::TABLE)).await?.values().sum();
             let keys = &mut table.keys;
+            keys.reserve(usize::try_from(bytes / pages::keys::MIN_KEY_BYTES).unwrap_or(0));
             store
                 .key_pages(R::TABLE, |company, data| {
                     pages::keys::decode(data, |rest, state| {
                         keys.insert(
-                            format!("{company}{KEY_SEP}{rest}"),
+                            arrears_store::key(&[company, rest]),
                             Slot {
                                 stored: Some(state),
                                 line: 0,
@@ -83,13 +85,13 @@ impl<R: Record> Table<R> {
         self.keys.get(key).and_then(|s| s.stored)
     }
 
-    pub fn slots(&self) -> impl Iterator<Item = (&String, &Slot)> {
+    pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot)> {
         self.keys.iter()
     }
 
     /// Takes a row's key, and the row when it is good: counts it and queues it when it is
     /// new or changed. A key already seen in this file gives the line that first brought it.
-    pub fn add(&mut self, key: String, row: Option<R>, line: u64) -> Result<(), u64> {
+    pub fn add(&mut self, key: Key, row: Option<R>, line: u64) -> Result<(), u64> {
         let line = u32::try_from(line).unwrap_or(u32::MAX);
         let existing = self.keys.get(&key).copied();
         if let Some(first) = existing.map(|s| s.line).filter(|l| *l != 0) {
@@ -126,13 +128,17 @@ impl<R: Record> Table<R> {
             }
             Some(_) => self.counts.updated += 1,
         }
-        self.pending.push(row);
+        self.pending.push(Change {
+            row,
+            hash,
+            new: stored.is_none(),
+        });
         true
     }
 
     /// The queued rows once there are enough, or all of them when `all`; with problems
     /// found, drops them instead: the sync will write nothing.
-    pub fn take(&mut self, clean: bool, all: bool) -> Option<Vec<R>> {
+    pub fn take(&mut self, clean: bool, all: bool) -> Option<Vec<Change<R>>> {
         if !clean {
             self.pending.clear();
             return None;

@@ -2,8 +2,8 @@
 //! store in the sync's transaction, while the next batch is being read and checked.
 
 use arrears_store::{
-    ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow, StoreError, Tx,
-    UserRow,
+    ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow,
+    StoreError, Tx, UserRow,
 };
 use tokio::sync::mpsc::Receiver;
 
@@ -11,13 +11,13 @@ use crate::table::KeyPage;
 
 /// Rows of one file ready to be written.
 pub enum Batch {
-    Companies(Vec<CompanyRow>),
-    Users(Vec<UserRow>),
-    Customers(Vec<CustomerRow>),
-    Contacts(Vec<ContactRow>),
-    Payments(Vec<PaymentRow>),
-    Applications(Vec<ApplicationRow>),
-    Invoices(Vec<InvoiceRow>),
+    Companies(Vec<Change<CompanyRow>>),
+    Users(Vec<Change<UserRow>>),
+    Customers(Vec<Change<CustomerRow>>),
+    Contacts(Vec<Change<ContactRow>>),
+    Payments(Vec<Change<PaymentRow>>),
+    Applications(Vec<Change<ApplicationRow>>),
+    Invoices(Vec<Change<InvoiceRow>>),
     /// Key pages of a table: company, page, packed keys.
     KeyPages(&'static str, Vec<KeyPage>),
 }

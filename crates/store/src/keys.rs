@@ -3,6 +3,7 @@
 use foldhash::HashMap;
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use futures_util::TryStreamExt;
 use sqlx::Row;
 
@@ -20,11 +21,14 @@ pub struct KeyState {
 }
 
 /// Stored keys of one table, joined with [`KEY_SEP`].
-pub type Keys = HashMap<String, KeyState>;
+pub type Keys = HashMap<Key, KeyState>;
+
+/// A key as a sync holds millions of them: short ones inline, without an allocation each.
+pub type Key = CompactString;
 
 /// Joins the parts of a composite key.
-pub fn key(parts: &[&str]) -> String {
-    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+pub fn key(parts: &[&str]) -> Key {
+    let mut key = Key::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             key.push(KEY_SEP);
@@ -52,7 +56,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut rows = sqlx::query(&sql).fetch(pool);
             while let Some(row) = rows.try_next().await? {
-                keys.insert(row.try_get(0)?, KeyState { hash: row.try_get(1)?, date: None });
+                keys.insert(Key::from(row.try_get::<&str, _>(0)?), KeyState { hash: row.try_get(1)?, date: None });
             }
         });
         Ok(keys)
@@ -61,7 +65,7 @@ impl Store {
 
 impl Store {
     /// The currency of every customer that names one, by customer key.
-    pub async fn customer_currencies(&self) -> Result<HashMap<String, String>, StoreError> {
+    pub async fn customer_currencies(&self) -> Result<HashMap<Key, String>, StoreError> {
         const SQL: &str =
             "SELECT company_id, customer_id, currency FROM customers WHERE currency IS NOT NULL";
         let mut out = HashMap::default();

@@ -20,10 +20,10 @@ use sqlx::sqlite::{
 };
 
 pub use book::{CompanyRecord, CustomerRecord};
-pub use keys::{KEY_SEP, KeyState, Keys, key};
+pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
 pub use rows::{
-    ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow, Record,
-    UserRow,
+    ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,
+    Record, UserRow,
 };
 pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
@@ -100,7 +100,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                .page_size(16384);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)

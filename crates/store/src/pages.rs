@@ -36,6 +36,9 @@ pub struct IndexedItem<'p> {
 
 const NO_DATE: i32 = i32::MIN;
 
+/// The fewest bytes an item takes in a page (with one-character ids); a typical one takes 80.
+pub const MIN_ITEM_BYTES: i64 = 62;
+
 fn put_str(out: &mut Vec<u8>, text: &str) {
     let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&len.to_le_bytes());
@@ -162,22 +165,82 @@ pub fn decode<'p>(data: &'p [u8], mut each: impl FnMut(IndexedItem<'p>)) -> Resu
 const PAGE_LIST: &str = "SELECT company_id, page FROM item_pages WHERE ($1 IS NULL OR company_id = $1) ORDER BY company_id, page";
 const PAGE_DATA: &str = "SELECT data FROM item_pages WHERE company_id = $1 AND page = $2";
 
+/// Pages read ahead of the one being decoded.
+const READ_AHEAD: usize = 2;
+
+/// Which pages to read: item pages, or the key pages of a table.
+#[derive(Clone, Debug)]
+enum Source {
+    Items,
+    Keys(String),
+}
+
 impl Store {
-    /// Gives the item pages of one company, or of all, to `each(company_id, page, data)`,
-    /// one page in memory at a time (a streamed query would let the driver read ahead).
+    /// Gives the item pages of one company, or of all, to `each(company_id, page, data)`.
     pub async fn item_pages(
         &self,
         company: Option<&str>,
+        each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let list: Vec<(String, i64)> =
+            on_pool!(self, pool => sqlx::query_as(PAGE_LIST).bind(company).fetch_all(pool).await?);
+        self.read_pages(Source::Items, list, each).await
+    }
+
+    /// Bytes of the item pages (`table` `None`) or of the key pages of `table`, per company:
+    /// what a reader sizes its maps by before decoding them.
+    pub async fn page_bytes(
+        &self,
+        table: Option<&str>,
+    ) -> Result<foldhash::HashMap<String, i64>, StoreError> {
+        const ITEMS: &str =
+            "SELECT company_id, SUM(LENGTH(data)) FROM item_pages GROUP BY company_id";
+        const KEYS: &str = "SELECT company_id, SUM(LENGTH(data)) FROM key_pages \
+             WHERE table_name = $1 GROUP BY company_id";
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => match table {
+            None => sqlx::query_as(ITEMS).fetch_all(pool).await?,
+            Some(table) => sqlx::query_as(KEYS).bind(table).fetch_all(pool).await?,
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Reads the pages of `list` on a task of its own, a few ahead, and gives each to `each`,
+    /// so that one page is decoded while the next ones are read; only those few are held in
+    /// memory (a streamed query would let the driver read the whole table ahead).
+    async fn read_pages(
+        &self,
+        source: Source,
+        list: Vec<(String, i64)>,
         mut each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let list: Vec<(String, i64)> = sqlx::query_as(PAGE_LIST).bind(company).fetch_all(pool).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+        let store = self.clone();
+        tokio::spawn(async move {
             for (company_id, page) in list {
-                let data: Vec<u8> = sqlx::query_scalar(PAGE_DATA).bind(&company_id).bind(page).fetch_one(pool).await?;
-                each(&company_id, u32::try_from(page).unwrap_or(0), &data)?;
+                let data = store.page(&source, &company_id, page).await;
+                let failed = data.is_err();
+                if tx.send(data.map(|d| (company_id, page, d))).await.is_err() || failed {
+                    break;
+                }
             }
         });
+        while let Some(next) = rx.recv().await {
+            let (company_id, page, data) = next?;
+            each(&company_id, u32::try_from(page).unwrap_or(0), &data)?;
+        }
         Ok(())
+    }
+
+    async fn page(&self, source: &Source, company: &str, page: i64) -> Result<Vec<u8>, StoreError> {
+        Ok(on_pool!(self, pool => match source {
+            Source::Items => sqlx::query_scalar(PAGE_DATA).bind(company).bind(page).fetch_one(pool).await?,
+            Source::Keys(table) => sqlx::query_scalar(keys::SELECT)
+                .bind(table)
+                .bind(company)
+                .bind(page)
+                .fetch_one(pool)
+                .await?,
+        }))
     }
 }
 
@@ -272,9 +335,12 @@ mod tests {
 /// Keys of a table as the sync sees them: the key without its company, the row's content
 /// hash and its date (see [`crate::KeyState`]), packed like the item pages.
 pub mod keys {
-    use super::{Reader, put_date, put_str};
+    use super::{Reader, Source, put_date, put_str};
     use crate::tx::on_tx;
     use crate::{KeyState, Store, StoreError, Tx, on_pool};
+
+    /// The fewest bytes a key of a few characters takes in a page.
+    pub const MIN_KEY_BYTES: i64 = 20;
 
     /// Appends one key to a page.
     pub fn encode(out: &mut Vec<u8>, rest: &str, state: KeyState) {
@@ -300,7 +366,7 @@ pub mod keys {
 
     const LIST: &str =
         "SELECT company_id, page FROM key_pages WHERE table_name = $1 ORDER BY company_id, page";
-    const SELECT: &str =
+    pub(super) const SELECT: &str =
         "SELECT data FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
     const DELETE: &str =
         "DELETE FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
@@ -308,25 +374,17 @@ pub mod keys {
          ON CONFLICT (table_name, company_id, page) DO UPDATE SET data = excluded.data";
 
     impl Store {
-        /// Gives the key pages of `table` to `each(company_id, data)`, one page in memory at a time.
+        /// Gives the key pages of `table` to `each(company_id, data)`.
         pub async fn key_pages(
             &self,
             table: &str,
             mut each: impl FnMut(&str, &[u8]) -> Result<(), StoreError>,
         ) -> Result<(), StoreError> {
-            on_pool!(self, pool => {
-                let list: Vec<(String, i64)> = sqlx::query_as(LIST).bind(table).fetch_all(pool).await?;
-                for (company_id, page) in list {
-                    let data: Vec<u8> = sqlx::query_scalar(SELECT)
-                        .bind(table)
-                        .bind(&company_id)
-                        .bind(page)
-                        .fetch_one(pool)
-                        .await?;
-                    each(&company_id, &data)?;
-                }
-            });
-            Ok(())
+            let list: Vec<(String, i64)> =
+                on_pool!(self, pool => sqlx::query_as(LIST).bind(table).fetch_all(pool).await?);
+            let source = Source::Keys(table.to_owned());
+            self.read_pages(source, list, |company, _, data| each(company, data))
+                .await
         }
     }
 

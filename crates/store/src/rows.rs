@@ -12,6 +12,14 @@ pub enum Param<'a> {
     Date(Option<NaiveDate>),
 }
 
+/// A row on its way to the store, with its content hash and whether its key is new there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change<R> {
+    pub row: R,
+    pub hash: i64,
+    pub new: bool,
+}
+
 /// A row of a keyed table: its columns, key, values and a hash of its content.
 pub trait Record {
     const TABLE: &'static str;

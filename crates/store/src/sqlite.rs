@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::types::Null;
 use sqlx::sqlite::SqliteConnection;
 
-use crate::{Param, Record, StoreError};
+use crate::{Change, Param, Record, StoreError};
 
 /// Runs `f` with the connection's handle locked away from the driver.
 pub(crate) async fn with_handle<T>(
@@ -25,12 +25,17 @@ pub(crate) async fn with_handle<T>(
     Ok(out?)
 }
 
-/// Inserts the rows, or updates those whose key exists, one prepared statement for all.
-pub(crate) fn upsert<R: Record>(conn: &rusqlite::Connection, rows: &[R]) -> rusqlite::Result<()> {
-    let mut statement = conn.prepare(&upsert_sql::<R>())?;
+/// Inserts the new rows and updates the others, a prepared statement for each kind.
+pub(crate) fn upsert<R: Record>(
+    conn: &rusqlite::Connection,
+    rows: &[Change<R>],
+) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare(&insert_sql::<R>(""))?;
+    let mut update = conn.prepare(&insert_sql::<R>(&crate::tx::upsert_tail::<R>()))?;
     let mut day = [0u8; 10];
-    for row in rows {
-        let params = row.params();
+    for change in rows {
+        let statement = if change.new { &mut insert } else { &mut update };
+        let params = change.row.params();
         for (i, param) in params.iter().enumerate() {
             let at = i + 1;
             match *param {
@@ -43,22 +48,21 @@ pub(crate) fn upsert<R: Record>(conn: &rusqlite::Connection, rows: &[R]) -> rusq
                 }
             }
         }
-        statement.raw_bind_parameter(params.len() + 1, R::hash_params(&params))?;
+        statement.raw_bind_parameter(params.len() + 1, change.hash)?;
         statement.raw_execute()?;
     }
     Ok(())
 }
 
-/// `INSERT … ON CONFLICT (key) DO UPDATE` for one row of `R`.
-pub(crate) fn upsert_sql<R: Record>() -> String {
+/// `INSERT` of one row of `R`, followed by `tail`.
+fn insert_sql<R: Record>(tail: &str) -> String {
     let n = R::COLUMNS.len() + 1;
     let values: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
     format!(
-        "INSERT INTO {} ({}, row_hash) VALUES ({}){}",
+        "INSERT INTO {} ({}, row_hash) VALUES ({}){tail}",
         R::TABLE,
         R::COLUMNS.join(", "),
         values.join(", "),
-        crate::tx::upsert_tail::<R>()
     )
 }
 
@@ -78,7 +82,11 @@ pub(crate) fn iso(date: NaiveDate, out: &mut [u8; 10]) -> &str {
         d % 10,
     ];
     for (slot, digit) in out.iter_mut().zip(digits) {
-        *slot = if digit == 10 { b'-' } else { b'0' + digit as u8 };
+        *slot = if digit == 10 {
+            b'-'
+        } else {
+            b'0' + digit as u8
+        };
     }
     std::str::from_utf8(out).unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
-use crate::{Param, Record, Store, StoreError, sqlite};
+use crate::{Change, Param, Record, Store, StoreError, sqlite};
 
 /// Bound parameters per statement, under PostgreSQL's limit.
 const MAX_PARAMS: usize = 30_000;
@@ -36,8 +36,8 @@ impl Store {
 }
 
 impl Tx {
-    /// Inserts the rows, or updates those whose key exists.
-    pub async fn upsert<R: Record>(&mut self, rows: &[R]) -> Result<(), StoreError> {
+    /// Inserts the new rows and updates the others.
+    pub async fn upsert<R: Record>(&mut self, rows: &[Change<R>]) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => sqlite::with_handle(tx, |conn| sqlite::upsert(conn, rows)).await,
             Tx::Postgres(tx) => upsert_batched(tx, rows).await,
@@ -73,15 +73,13 @@ impl Tx {
 /// PostgreSQL: upserts in as few multi-row statements as fit.
 async fn upsert_batched<R: Record>(
     tx: &mut Transaction<'static, Postgres>,
-    rows: &[R],
+    rows: &[Change<R>],
 ) -> Result<(), StoreError> {
     let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
     for chunk in rows.chunks(per_statement) {
         let mut b = QueryBuilder::new(insert_head::<R>());
-        b.push_values(chunk, |mut row, record| {
-            let params = record.params();
-            let hash = R::hash_params(&params);
-            for param in params {
+        b.push_values(chunk, |mut row, change| {
+            for param in change.row.params() {
                 match param {
                     Param::Text(v) => row.push_bind(v),
                     Param::Int(v) => row.push_bind(v),
@@ -89,7 +87,7 @@ async fn upsert_batched<R: Record>(
                     Param::Date(v) => row.push_bind(v),
                 };
             }
-            row.push_bind(hash);
+            row.push_bind(change.hash);
         });
         b.push(upsert_tail::<R>());
         b.build().persistent(true).execute(&mut **tx).await?;

@@ -1,0 +1,96 @@
+//! What the store already holds, read by one task in the order the files need it, while the
+//! folder is being read and checked on another thread.
+
+use foldhash::HashMap;
+
+use arrears_store::{ApplicationRow, ContactRow, CustomerRow, Key, PaymentRow, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::index::InvoiceIndex;
+use crate::table::Table;
+
+/// Which stored parts a sync needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Needs {
+    pub currencies: bool,
+    pub customers: bool,
+    pub contacts: bool,
+    pub payments: bool,
+    pub applications: bool,
+    pub invoices: bool,
+}
+
+/// One stored part, as it arrives.
+pub enum Part {
+    Currencies(HashMap<Key, String>),
+    Customers(Table<CustomerRow>),
+    Contacts(Table<ContactRow>),
+    Payments(Table<PaymentRow>),
+    Applications(Table<ApplicationRow>),
+    Invoices(InvoiceIndex),
+}
+
+/// The parts still to come, in the order the reading half takes them, and the signal that
+/// lets the invoices be read: only once the applications' keys are freed, so that the two
+/// largest parts are never held at once.
+pub struct Parts {
+    pub next: mpsc::Receiver<Result<Part, StoreError>>,
+    pub invoices_wanted: Option<oneshot::Sender<()>>,
+}
+
+/// Starts reading the parts of the store that `needs` names; unneeded ones arrive empty.
+pub fn load(store: &Store, needs: Needs) -> Parts {
+    let (tx, rx) = mpsc::channel(1);
+    let (wanted, invoices_wanted) = oneshot::channel();
+    let store = store.clone();
+    tokio::spawn(async move {
+        let parts = async {
+            let currencies = if needs.currencies {
+                store.customer_currencies().await?
+            } else {
+                HashMap::default()
+            };
+            send(&tx, Part::Currencies(currencies)).await?;
+            let customers = Table::paged("customers.csv", &store, needs.customers).await?;
+            send(&tx, Part::Customers(customers)).await?;
+            let contacts = Table::paged("contacts.csv", &store, needs.contacts).await?;
+            send(&tx, Part::Contacts(contacts)).await?;
+            let payments = Table::paged("payments.csv", &store, needs.payments).await?;
+            send(&tx, Part::Payments(payments)).await?;
+            let applications =
+                Table::paged("payment_applications.csv", &store, needs.applications).await?;
+            send(&tx, Part::Applications(applications)).await?;
+            invoices_wanted.await.map_err(|_| Stop::Gone)?;
+            let index = if needs.invoices {
+                InvoiceIndex::load(&store).await?
+            } else {
+                InvoiceIndex::default()
+            };
+            send(&tx, Part::Invoices(index)).await
+        };
+        if let Err(Stop::Store(e)) = parts.await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    Parts {
+        next: rx,
+        invoices_wanted: Some(wanted),
+    }
+}
+
+/// Why loading stopped early.
+enum Stop {
+    Store(StoreError),
+    /// The reading half has stopped and wants nothing more.
+    Gone,
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+async fn send(tx: &mpsc::Sender<Result<Part, StoreError>>, part: Part) -> Result<(), Stop> {
+    tx.send(Ok(part)).await.map_err(|_| Stop::Gone)
+}
