@@ -574,3 +574,25 @@ fn an_application_in_a_later_sync_dates_from_its_stored_payment() {
         "closed on the payment's date"
     );
 }
+
+#[test]
+fn text_keeps_quotes_commas_line_breaks_tabs_and_backslashes() {
+    let db = TestDb::new();
+    let name = "Smith, Jones & \"Sons\"\nLtd.\tWest\\Branch é";
+    let customers = format!(
+        "company_id,customer_id,name\nUS01,C1,\"{}\"\n",
+        name.replace('"', "\"\"")
+    );
+    let files = [
+        ("companies.csv", COMPANIES),
+        ("customers.csv", customers.as_str()),
+    ];
+    db.import("book", &files, "2015-03-15");
+    let rows = db.aging_json(&["--as-of", "2015-03-15"]);
+    assert_eq!(field(row(&rows, "customer_id", "C1"), "name"), name);
+    let again = db.import("again", &files, "2015-03-15");
+    assert!(
+        again.contains("customers.csv 1 rows (0 new, 0 changed, 1 unchanged)"),
+        "{again}"
+    );
+}

@@ -4,6 +4,7 @@
 mod book;
 mod keys;
 pub mod pages;
+mod postgres;
 mod rows;
 mod settings;
 mod sqlite;

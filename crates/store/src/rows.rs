@@ -77,6 +77,31 @@ fn hash_of(params: &[Param<'_>]) -> i64 {
     hash as i64
 }
 
+/// A date as SQLite keeps it, `YYYY-MM-DD`, written into `out` (years are 0 to 9999).
+pub(crate) fn iso(date: NaiveDate, out: &mut [u8; 10]) -> &str {
+    let (y, m, d) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        10,
+        m / 10,
+        m % 10,
+        10,
+        d / 10,
+        d % 10,
+    ];
+    for (slot, digit) in out.iter_mut().zip(digits) {
+        *slot = if digit == 10 {
+            b'-'
+        } else {
+            b'0' + digit as u8
+        };
+    }
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
 fn text(s: &Option<String>) -> Param<'_> {
     Param::Text(s.as_deref())
 }
@@ -405,5 +430,23 @@ impl Record for ApplicationRow {
 
     fn key_date(&self) -> Option<NaiveDate> {
         Some(self.effective_date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_print_as_iso() {
+        let mut buf = [0u8; 10];
+        for (y, m, d, text) in [
+            (2015, 3, 2, "2015-03-02"),
+            (1, 12, 31, "0001-12-31"),
+            (9999, 1, 1, "9999-01-01"),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso(date, &mut buf), text);
+        }
     }
 }

@@ -5,10 +5,10 @@
 //! Here one prepared single-row statement is bound straight from the rows instead, on the
 //! same connection and so inside the same transaction.
 
-use chrono::{Datelike, NaiveDate};
 use rusqlite::types::Null;
 use sqlx::sqlite::SqliteConnection;
 
+use crate::rows::iso;
 use crate::{Change, Param, Record, StoreError};
 
 /// Runs `f` with the connection's handle locked away from the driver.
@@ -66,45 +66,72 @@ fn insert_sql<R: Record>(tail: &str) -> String {
     )
 }
 
-/// A date as SQLite keeps it, `YYYY-MM-DD`, written into `out` (years are 0 to 9999).
-pub(crate) fn iso(date: NaiveDate, out: &mut [u8; 10]) -> &str {
-    let (y, m, d) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
-    let digits = [
-        y / 1000,
-        y / 100 % 10,
-        y / 10 % 10,
-        y % 10,
-        10,
-        m / 10,
-        m % 10,
-        10,
-        d / 10,
-        d % 10,
-    ];
-    for (slot, digit) in out.iter_mut().zip(digits) {
-        *slot = if digit == 10 {
-            b'-'
-        } else {
-            b'0' + digit as u8
-        };
-    }
-    std::str::from_utf8(out).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// A store of the first three schema versions, with a row in each table 0004 rebuilds.
+    fn store_at_version_3() -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in [
+            include_str!("../migrations/sqlite/0001_book.sql"),
+            include_str!("../migrations/sqlite/0002_item_pages.sql"),
+            include_str!("../migrations/sqlite/0003_key_pages.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO invoices (company_id, tran_id, customer_id, tran_type, tran_date, \
+                 due_date, amount, balance, currency, amount_hc, balance_hc, comment, \
+                 closing_date, row_hash) \
+             VALUES ('US01', 'I1', 'C1', 'IN', '2015-01-01', '2015-03-02', 1000000, 0, \
+                 'USD', 1000000, 0, 'paid late', '2015-03-15', 7); \
+             INSERT INTO payments (company_id, payment_id, customer_id, payment_date, amount, \
+                 currency, amount_hc, row_hash) \
+             VALUES ('US01', 'P1', 'C1', '2015-03-15', 1000000, 'USD', 1000000, 8); \
+             INSERT INTO payment_applications (company_id, payment_id, tran_id, amount, \
+                 effective_date, row_hash) \
+             VALUES ('US01', 'P1', 'I1', 1000000, '2015-03-15', 9);",
+        )
+        .unwrap();
+        conn
+    }
 
     #[test]
-    fn dates_print_as_iso() {
-        let mut buf = [0u8; 10];
-        for (y, m, d, text) in [
-            (2015, 3, 2, "2015-03-02"),
-            (1, 12, 31, "0001-12-31"),
-            (9999, 1, 1, "9999-01-01"),
-        ] {
-            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            assert_eq!(iso(date, &mut buf), text);
+    fn clustered_rows_migration_keeps_every_row_and_index() {
+        let conn = store_at_version_3();
+        conn.execute_batch(include_str!("../migrations/sqlite/0004_storage.sql"))
+            .unwrap();
+        let invoice: (String, String, i64, String) = conn
+            .query_row(
+                "SELECT customer_id, comment, amount, closing_date FROM invoices \
+                 WHERE company_id = 'US01' AND tran_id = 'I1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            invoice,
+            (
+                "C1".into(),
+                "paid late".into(),
+                1_000_000,
+                "2015-03-15".into()
+            )
+        );
+        for (table, hash) in [("payments", 8), ("payment_applications", 9)] {
+            let stored: i64 = conn
+                .query_row(&format!("SELECT row_hash FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(stored, hash, "{table}");
+            assert!(conn.prepare(&format!("SELECT rowid FROM {table}")).is_err());
         }
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' \
+                 AND name IN ('invoices_by_customer', 'applications_by_invoice')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 2);
     }
 }

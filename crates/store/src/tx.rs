@@ -1,12 +1,9 @@
 //! One sync's transaction: batched upserts that are all kept or all lost.
 
 use chrono::NaiveDate;
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite, Transaction};
 
-use crate::{Change, Param, Record, Store, StoreError, sqlite};
-
-/// Bound parameters per statement, under PostgreSQL's limit.
-const MAX_PARAMS: usize = 30_000;
+use crate::{Change, Record, Store, StoreError, postgres, sqlite};
 
 /// An open transaction on either backend.
 pub enum Tx {
@@ -40,7 +37,7 @@ impl Tx {
     pub async fn upsert<R: Record>(&mut self, rows: &[Change<R>]) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => sqlite::with_handle(tx, |conn| sqlite::upsert(conn, rows)).await,
-            Tx::Postgres(tx) => upsert_batched(tx, rows).await,
+            Tx::Postgres(tx) => postgres::write(tx, rows).await,
         }
     }
 
@@ -68,39 +65,6 @@ impl Tx {
         on_tx!(self, tx => tx.rollback().await?);
         Ok(())
     }
-}
-
-/// PostgreSQL: upserts in as few multi-row statements as fit.
-async fn upsert_batched<R: Record>(
-    tx: &mut Transaction<'static, Postgres>,
-    rows: &[Change<R>],
-) -> Result<(), StoreError> {
-    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
-    for chunk in rows.chunks(per_statement) {
-        let mut b = QueryBuilder::new(insert_head::<R>());
-        b.push_values(chunk, |mut row, change| {
-            for param in change.row.params() {
-                match param {
-                    Param::Text(v) => row.push_bind(v),
-                    Param::Int(v) => row.push_bind(v),
-                    Param::Bool(v) => row.push_bind(v),
-                    Param::Date(v) => row.push_bind(v),
-                };
-            }
-            row.push_bind(change.hash);
-        });
-        b.push(upsert_tail::<R>());
-        b.build().persistent(true).execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-fn insert_head<R: Record>() -> String {
-    format!(
-        "INSERT INTO {} ({}, row_hash) ",
-        R::TABLE,
-        R::COLUMNS.join(", ")
-    )
 }
 
 pub(crate) fn upsert_tail<R: Record>() -> String {
