@@ -18,6 +18,7 @@ pub struct Applied {
 /// Latest effective application date of every invoice, from the store and this sync.
 pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key, Applied> {
     let mut latest: HashMap<Key, Applied> = HashMap::default();
+    latest.reserve(applications.len());
     for (k, slot) in applications.slots() {
         let mut parts = k.split(KEY_SEP);
         let (Some(company), Some(_), Some(tran), Some(date)) = (

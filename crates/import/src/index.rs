@@ -5,7 +5,7 @@ use foldhash::{HashMap, HashSet};
 
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
-use arrears_store::{KEY_SEP, Key, Store, StoreError, Tx};
+use arrears_store::{KEY_SEP, Key, Store, StoreError};
 use chrono::NaiveDate;
 
 /// One stored invoice, packed: ten million of them are held at once.
@@ -48,21 +48,51 @@ struct Company {
     numbers: HashMap<Key, u32>,
     items: HashMap<Key, Entry>,
     dirty: HashSet<u32>,
+    last: Option<u32>,
 }
 
 impl Company {
+    /// The customer's number; pages and files list a customer's items together, so the last
+    /// number asked for is usually the one.
     fn number(&mut self, customer: &str) -> u32 {
-        if let Some(n) = self.numbers.get(customer) {
-            return *n;
+        if let Some(last) = self
+            .last
+            .filter(|n| self.customers[*n as usize] == customer)
+        {
+            return last;
         }
-        let n = self.customers.len() as u32;
-        self.customers.push(customer.into());
-        self.numbers.insert(customer.into(), n);
+        let n = match self.numbers.get(customer) {
+            Some(n) => *n,
+            None => {
+                let n = self.customers.len() as u32;
+                self.customers.push(customer.into());
+                self.numbers.insert(customer.into(), n);
+                n
+            }
+        };
+        self.last = Some(n);
         n
     }
 
     fn page(&self, entry: &Entry) -> u32 {
         pages::page_of(&self.customers[entry.customer as usize])
+    }
+}
+
+/// A stored invoice found by [`InvoiceIndex::find`].
+pub struct Found<'a> {
+    pub entry: &'a mut Entry,
+    customers: &'a [Key],
+    dirty: &'a mut HashSet<u32>,
+}
+
+impl Found<'_> {
+    /// Moves the closing date; its page needs writing.
+    pub fn set_closing(&mut self, date: Option<NaiveDate>) {
+        self.entry.closing_date = date;
+        self.dirty.insert(pages::page_of(
+            &self.customers[self.entry.customer as usize],
+        ));
     }
 }
 
@@ -109,7 +139,13 @@ impl InvoiceIndex {
     /// Adds or replaces an invoice brought by `line`; the pages it leaves and joins need writing.
     pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>, line: u32) {
         let currency = self.currency(i.currency);
-        let c = self.companies.entry(company.to_owned()).or_default();
+        if !self.companies.contains_key(company) {
+            self.companies
+                .insert(company.to_owned(), Company::default());
+        }
+        let Some(c) = self.companies.get_mut(company) else {
+            return;
+        };
         let item = &i.item;
         let entry = Entry {
             hash: i.hash,
@@ -130,26 +166,15 @@ impl InvoiceIndex {
         }
     }
 
-    /// Notes that `line` brought an unchanged invoice, whose closing date may move.
-    pub fn mark_seen(
-        &mut self,
-        company: &str,
-        tran: &str,
-        line: u32,
-        closing: Option<Option<NaiveDate>>,
-    ) {
-        let Some(c) = self.companies.get_mut(company) else {
-            return;
-        };
-        let Some(entry) = c.items.get_mut(tran) else {
-            return;
-        };
-        entry.seen = line;
-        if let Some(date) = closing {
-            entry.closing_date = date;
-            let page = pages::page_of(&c.customers[entry.customer as usize]);
-            c.dirty.insert(page);
-        }
+    /// A stored invoice, to check and mark in one lookup.
+    pub fn find(&mut self, company: &str, tran: &str) -> Option<Found<'_>> {
+        let c = self.companies.get_mut(company)?;
+        let entry = c.items.get_mut(tran)?;
+        Some(Found {
+            entry,
+            customers: &c.customers,
+            dirty: &mut c.dirty,
+        })
     }
 
     pub fn get(&self, company: &str, tran: &str) -> Option<&Entry> {
@@ -178,8 +203,11 @@ impl InvoiceIndex {
         c.dirty.insert(page);
     }
 
-    /// Writes every page that changed.
-    pub async fn write(&self, tx: &mut Tx) -> Result<(), StoreError> {
+    /// Encodes every page that changed and hands it to `each(company_id, page, data)`.
+    pub fn changed_pages<E>(
+        &self,
+        mut each: impl FnMut(&str, u32, Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
         for (company_id, c) in &self.companies {
             if c.dirty.is_empty() {
                 continue;
@@ -189,6 +217,12 @@ impl InvoiceIndex {
                 .iter()
                 .map(|name| pages::page_of(name))
                 .collect();
+            let mut order: Vec<u32> = (0..c.customers.len() as u32).collect();
+            order.sort_unstable_by(|a, b| c.customers[*a as usize].cmp(&c.customers[*b as usize]));
+            let mut rank = vec![0u32; order.len()];
+            for (r, customer) in order.into_iter().enumerate() {
+                rank[customer as usize] = r as u32;
+            }
             let mut buckets: HashMap<u32, Vec<(&str, &Entry)>> =
                 c.dirty.iter().map(|p| (*p, Vec::new())).collect();
             for (tran, entry) in &c.items {
@@ -196,17 +230,13 @@ impl InvoiceIndex {
                     bucket.push((tran, entry));
                 }
             }
-            let mut data = Vec::new();
             for page in 0..PAGES {
-                let Some(bucket) = buckets.get_mut(&page) else {
+                let Some(mut bucket) = buckets.remove(&page) else {
                     continue;
                 };
-                bucket.sort_unstable_by(|a, b| {
-                    (&c.customers[a.1.customer as usize], a.0)
-                        .cmp(&(&c.customers[b.1.customer as usize], b.0))
-                });
-                data.clear();
-                for (tran, entry) in bucket.iter() {
+                bucket.sort_unstable_by_key(|(tran, entry)| (rank[entry.customer as usize], *tran));
+                let mut data = Vec::with_capacity(bucket.len() * 80);
+                for (tran, entry) in bucket {
                     let indexed = IndexedItem {
                         customer_id: &c.customers[entry.customer as usize],
                         tran_id: tran,
@@ -216,7 +246,7 @@ impl InvoiceIndex {
                     };
                     pages::encode(&mut data, &indexed);
                 }
-                tx.put_page(company_id, page, &data).await?;
+                each(company_id, page, data)?;
             }
         }
         Ok(())

@@ -188,7 +188,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     });
     let mut tx = store.begin().await?;
     let (reader, written) = tokio::join!(reader, writer::write_all(&mut tx, batches));
-    let (mut sync, read) = reader.map_err(|e| Failure::Folder(format!("the sync stopped: {e}")))?;
+    let (sync, read) = reader.map_err(|e| Failure::Folder(format!("the sync stopped: {e}")))?;
     written?;
     read?;
     let files: Vec<FileCounts> = [
@@ -216,9 +216,6 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         files,
     };
     if sync.clean() {
-        let updates = std::mem::take(&mut sync.closing_updates);
-        tx.set_closing_dates(&updates).await?;
-        sync.index.write(&mut tx).await?;
         let sync_id = tx.record_sync(&record).await?;
         tx.commit().await?;
         return Ok(Report {

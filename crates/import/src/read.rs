@@ -95,7 +95,26 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
     let pages = sync.customers.key_pages();
     send_key_pages(sync, CustomerRow::TABLE, pages)?;
     closing::check_after_reading(sync);
-    Ok(())
+    send_invoice_pages(sync)
+}
+
+/// Once everything is read and checked: the moved closing dates and the changed item pages,
+/// encoded here while the writer stores the ones before.
+fn send_invoice_pages(sync: &mut Sync) -> Result<(), Failure> {
+    if !sync.clean() {
+        return Ok(());
+    }
+    let dates = std::mem::take(&mut sync.closing_updates);
+    if !dates.is_empty() {
+        send(sync, Batch::ClosingDates(dates))?;
+    }
+    sync.index
+        .changed_pages(|company, page, data| match &sync.out {
+            Some(out) => out
+                .blocking_send(Batch::ItemPage(company.to_owned(), page, data))
+                .map_err(|_| Failure::Folder("the store stopped taking rows".into())),
+            None => Ok(()),
+        })
 }
 
 /// Once the applications are read: the latest application of every invoice, then their keys

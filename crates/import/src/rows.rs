@@ -323,9 +323,10 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         *slot = f.owned(column);
     }
     let k = key(&[&row.company_id, &row.tran_id]);
-    let entry = sync.index.get(&row.company_id, &row.tran_id);
-    let seen = entry
-        .map(|e| e.seen)
+    let mut found = sync.index.find(&row.company_id, &row.tran_id);
+    let seen = found
+        .as_ref()
+        .map(|f| f.entry.seen)
         .filter(|l| *l != 0)
         .or_else(|| sync.bad_invoices.get(&k).copied());
     if let Some(first) = seen {
@@ -337,7 +338,7 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         sync.bad_invoices.insert(k, line);
         return;
     }
-    let stored = entry.map(|e| (e.hash, e.closing_date));
+    let stored = found.as_ref().map(|f| (f.entry.hash, f.entry.closing_date));
     if row.balance.is_zero() {
         let applied = sync.closing.get(&k).map(|a| a.date);
         row.closing_date = applied
@@ -347,12 +348,16 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
     let hash = row.content_hash();
     match stored {
         Some((h, closing)) if h == hash => {
-            let moved = (closing != row.closing_date).then_some(row.closing_date);
-            sync.index
-                .mark_seen(&row.company_id, &row.tran_id, line, moved);
-            if let Some(date) = moved {
-                sync.closing_updates
-                    .push((row.company_id.clone(), row.tran_id.clone(), date));
+            if let Some(found) = &mut found {
+                found.entry.seen = line;
+                if closing != row.closing_date {
+                    found.set_closing(row.closing_date);
+                    sync.closing_updates.push((
+                        row.company_id.clone(),
+                        row.tran_id.clone(),
+                        row.closing_date,
+                    ));
+                }
             }
         }
         _ => sync

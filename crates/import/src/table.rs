@@ -89,30 +89,47 @@ impl<R: Record> Table<R> {
         self.keys.iter()
     }
 
+    /// Keys in the store or in this sync.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
     /// Takes a row's key, and the row when it is good: counts it and queues it when it is
     /// new or changed. A key already seen in this file gives the line that first brought it.
     pub fn add(&mut self, key: Key, row: Option<R>, line: u64) -> Result<(), u64> {
         let line = u32::try_from(line).unwrap_or(u32::MAX);
-        let existing = self.keys.get(&key).copied();
-        if let Some(first) = existing.map(|s| s.line).filter(|l| *l != 0) {
-            return Err(u64::from(first));
-        }
-        let mut slot = Slot {
-            stored: existing.and_then(|s| s.stored),
-            line,
+        let found = match self.keys.get_mut(&key) {
+            Some(slot) if slot.line != 0 => return Err(u64::from(slot.line)),
+            Some(slot) => {
+                slot.line = line;
+                Some(slot.stored)
+            }
+            None => None,
         };
+        let stored = found.flatten();
+        let mut changed = None;
         if let Some(row) = row {
             let (hash, date) = (row.content_hash(), row.key_date());
-            if self.queue(row, slot.stored.map(|s| s.hash), hash)
+            if self.queue(row, stored.map(|s| s.hash), hash)
                 && let Some(dirty) = &mut self.dirty
             {
                 if let Some((company, rest)) = key.split_once(KEY_SEP) {
                     dirty.insert((company.to_owned(), pages::page_of(rest)));
                 }
-                slot.stored = Some(KeyState { hash, date });
+                changed = Some(KeyState { hash, date });
             }
         }
-        self.keys.insert(key, slot);
+        match (found, changed) {
+            (None, stored) => {
+                self.keys.insert(key, Slot { stored, line });
+            }
+            (Some(_), Some(state)) => {
+                if let Some(slot) = self.keys.get_mut(&key) {
+                    slot.stored = Some(state);
+                }
+            }
+            (Some(_), None) => {}
+        }
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use arrears_store::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow,
     StoreError, Tx, UserRow,
 };
+use chrono::NaiveDate;
 use tokio::sync::mpsc::Receiver;
 
 use crate::table::KeyPage;
@@ -20,6 +21,10 @@ pub enum Batch {
     Invoices(Vec<Change<InvoiceRow>>),
     /// Key pages of a table: company, page, packed keys.
     KeyPages(&'static str, Vec<KeyPage>),
+    /// One item page: company, page, packed items.
+    ItemPage(String, u32, Vec<u8>),
+    /// Unchanged invoices whose closing date moves: company, tran_id, date.
+    ClosingDates(Vec<(String, String, Option<NaiveDate>)>),
 }
 
 /// Writes every batch until the reader is done.
@@ -33,6 +38,8 @@ pub async fn write_all(tx: &mut Tx, mut batches: Receiver<Batch>) -> Result<(), 
             Batch::Payments(rows) => tx.upsert(&rows).await?,
             Batch::Applications(rows) => tx.upsert(&rows).await?,
             Batch::Invoices(rows) => tx.upsert(&rows).await?,
+            Batch::ItemPage(company, page, data) => tx.put_page(&company, page, &data).await?,
+            Batch::ClosingDates(dates) => tx.set_closing_dates(&dates).await?,
             Batch::KeyPages(table, pages) => {
                 for (company, page, data) in pages {
                     tx.put_key_page(table, &company, page, &data).await?;
