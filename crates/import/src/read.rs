@@ -108,13 +108,10 @@ fn send_invoice_pages(sync: &mut Sync) -> Result<(), Failure> {
     if !dates.is_empty() {
         send(sync, Batch::ClosingDates(dates))?;
     }
-    sync.index
-        .changed_pages(|company, page, data| match &sync.out {
-            Some(out) => out
-                .blocking_send(Batch::ItemPage(company.to_owned(), page, data))
-                .map_err(|_| Failure::Folder("the store stopped taking rows".into())),
-            None => Ok(()),
-        })
+    let sync = &*sync;
+    sync.index.changed_pages(|company, page, data| {
+        send(sync, Batch::ItemPage(company.to_owned(), page, data))
+    })
 }
 
 /// Once the applications are read: the latest application of every invoice, then their keys

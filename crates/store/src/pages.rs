@@ -162,11 +162,47 @@ pub fn decode<'p>(data: &'p [u8], mut each: impl FnMut(IndexedItem<'p>)) -> Resu
     Ok(())
 }
 
-const PAGE_LIST: &str = "SELECT company_id, page FROM item_pages WHERE ($1 IS NULL OR company_id = $1) ORDER BY company_id, page";
-const PAGE_DATA: &str = "SELECT data FROM item_pages WHERE company_id = $1 AND page = $2";
+const PAGE_LIST: &str = "SELECT company_id, page, CAST(LENGTH(data) AS BIGINT) FROM item_pages \
+     WHERE ($1 IS NULL OR company_id = $1) ORDER BY company_id, page";
+const PAGE_DATA: &str = "SELECT page, data FROM item_pages \
+     WHERE company_id = $1 AND page >= $2 AND page <= $3 ORDER BY page";
 
-/// Pages read ahead of the one being decoded.
+/// Pages are read a few at a time, up to this many bytes (or one larger page) per query.
+const CHUNK_BYTES: i64 = 4 << 20;
+
+/// Chunks read ahead of the one being decoded.
 const READ_AHEAD: usize = 2;
+
+/// Pages of one company, `first` to `last`, read by one query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Chunk {
+    company: String,
+    first: i64,
+    last: i64,
+}
+
+/// Groups a list of `(company, page, bytes)` into chunks of neighbouring pages.
+fn chunks(list: Vec<(String, i64, i64)>) -> Vec<Chunk> {
+    let mut out: Vec<Chunk> = Vec::new();
+    let mut bytes = 0;
+    for (company, page, size) in list {
+        match out.last_mut() {
+            Some(c) if c.company == company && bytes + size <= CHUNK_BYTES => {
+                c.last = page;
+                bytes += size;
+            }
+            _ => {
+                out.push(Chunk {
+                    company,
+                    first: page,
+                    last: page,
+                });
+                bytes = size;
+            }
+        }
+    }
+    out
+}
 
 /// Which pages to read: item pages, or the key pages of a table.
 #[derive(Clone, Debug)]
@@ -182,7 +218,7 @@ impl Store {
         company: Option<&str>,
         each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let list: Vec<(String, i64)> =
+        let list: Vec<(String, i64, i64)> =
             on_pool!(self, pool => sqlx::query_as(PAGE_LIST).bind(company).fetch_all(pool).await?);
         self.read_pages(Source::Items, list, each).await
     }
@@ -204,41 +240,55 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Reads the pages of `list` on a task of its own, a few ahead, and gives each to `each`,
-    /// so that one page is decoded while the next ones are read; only those few are held in
-    /// memory (a streamed query would let the driver read the whole table ahead).
+    /// Reads the pages of `list` (`(company, page, bytes)`) on a task of its own, a few
+    /// megabytes at a time and a chunk ahead, and gives each to `each`, so that one chunk is
+    /// decoded while the next is read; only those few are held in memory (a streamed query
+    /// would let the driver read the whole table ahead).
     async fn read_pages(
         &self,
         source: Source,
-        list: Vec<(String, i64)>,
+        list: Vec<(String, i64, i64)>,
         mut each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD);
         let store = self.clone();
         tokio::spawn(async move {
-            for (company_id, page) in list {
-                let data = store.page(&source, &company_id, page).await;
-                let failed = data.is_err();
-                if tx.send(data.map(|d| (company_id, page, d))).await.is_err() || failed {
+            for chunk in chunks(list) {
+                let pages = store.chunk(&source, &chunk).await;
+                let failed = pages.is_err();
+                if tx.send(pages.map(|p| (chunk.company, p))).await.is_err() || failed {
                     break;
                 }
             }
         });
         while let Some(next) = rx.recv().await {
-            let (company_id, page, data) = next?;
-            each(&company_id, u32::try_from(page).unwrap_or(0), &data)?;
+            let (company_id, pages) = next?;
+            for (page, data) in pages {
+                each(&company_id, u32::try_from(page).unwrap_or(0), &data)?;
+            }
         }
         Ok(())
     }
 
-    async fn page(&self, source: &Source, company: &str, page: i64) -> Result<Vec<u8>, StoreError> {
+    async fn chunk(
+        &self,
+        source: &Source,
+        chunk: &Chunk,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let (company, first, last) = (&chunk.company, chunk.first, chunk.last);
         Ok(on_pool!(self, pool => match source {
-            Source::Items => sqlx::query_scalar(PAGE_DATA).bind(company).bind(page).fetch_one(pool).await?,
-            Source::Keys(table) => sqlx::query_scalar(keys::SELECT)
+            Source::Items => sqlx::query_as(PAGE_DATA)
+                .bind(company)
+                .bind(first)
+                .bind(last)
+                .fetch_all(pool)
+                .await?,
+            Source::Keys(table) => sqlx::query_as(keys::SELECT)
                 .bind(table)
                 .bind(company)
-                .bind(page)
-                .fetch_one(pool)
+                .bind(first)
+                .bind(last)
+                .fetch_all(pool)
                 .await?,
         }))
     }
@@ -324,6 +374,33 @@ mod tests {
     }
 
     #[test]
+    fn chunks_hold_neighbouring_pages_of_one_company_up_to_a_size() {
+        let half = CHUNK_BYTES / 2;
+        let list = vec![
+            ("A".to_owned(), 0, half),
+            ("A".to_owned(), 3, half),
+            ("A".to_owned(), 4, 1),
+            ("A".to_owned(), 5, CHUNK_BYTES * 3),
+            ("B".to_owned(), 0, 1),
+            ("B".to_owned(), 1, 1),
+        ];
+        let chunk = |company: &str, first, last| Chunk {
+            company: company.to_owned(),
+            first,
+            last,
+        };
+        assert_eq!(
+            chunks(list),
+            [
+                chunk("A", 0, 3),
+                chunk("A", 4, 4),
+                chunk("A", 5, 5),
+                chunk("B", 0, 1)
+            ]
+        );
+    }
+
+    #[test]
     fn pages_spread_customers_and_stay_in_range() {
         let pages: std::collections::HashSet<u32> =
             (0..10_000).map(|i| page_of(&format!("C{i:07}"))).collect();
@@ -364,10 +441,10 @@ pub mod keys {
         Ok(())
     }
 
-    const LIST: &str =
-        "SELECT company_id, page FROM key_pages WHERE table_name = $1 ORDER BY company_id, page";
-    pub(super) const SELECT: &str =
-        "SELECT data FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
+    const LIST: &str = "SELECT company_id, page, CAST(LENGTH(data) AS BIGINT) FROM key_pages \
+         WHERE table_name = $1 ORDER BY company_id, page";
+    pub(super) const SELECT: &str = "SELECT page, data FROM key_pages \
+         WHERE table_name = $1 AND company_id = $2 AND page >= $3 AND page <= $4 ORDER BY page";
     const DELETE: &str =
         "DELETE FROM key_pages WHERE table_name = $1 AND company_id = $2 AND page = $3";
     const UPSERT: &str = "INSERT INTO key_pages (table_name, company_id, page, data) VALUES ($1, $2, $3, $4) \
@@ -380,7 +457,7 @@ pub mod keys {
             table: &str,
             mut each: impl FnMut(&str, &[u8]) -> Result<(), StoreError>,
         ) -> Result<(), StoreError> {
-            let list: Vec<(String, i64)> =
+            let list: Vec<(String, i64, i64)> =
                 on_pool!(self, pool => sqlx::query_as(LIST).bind(table).fetch_all(pool).await?);
             let source = Source::Keys(table.to_owned());
             self.read_pages(source, list, |company, _, data| each(company, data))
