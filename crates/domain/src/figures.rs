@@ -122,8 +122,6 @@ pub struct ItemFigures {
     pub due: DueBucket,
     /// The amount that ages (balance_hc less any excluded amount).
     pub aged_hc: Money,
-    /// (amount − balance) / amount, two decimals; `None` for a zero amount.
-    pub percent_paid: Option<Decimal>,
     /// Projected lateness and payment date; invoices only.
     pub projection: Option<(i64, NaiveDate)>,
 }
@@ -132,8 +130,6 @@ impl ItemFigures {
     pub fn of(item: &Item, history: &History, ctx: &Context) -> ItemFigures {
         let tran_date_days = days_between(item.tran_date, ctx.as_of);
         let due_date_days = days_between(item.due_basis(), ctx.as_of);
-        let percent_paid = (!item.amount.is_zero())
-            .then(|| round2((item.amount - item.balance).to_decimal() / item.amount.to_decimal()));
         let projection = match (item.tran_type.is_invoice(), item.due_date) {
             (true, Some(due)) => {
                 let days = history.projected_days(item.amount_hc, ctx);
@@ -150,8 +146,33 @@ impl ItemFigures {
             age: age_bucket(tran_date_days, ctx.settings.aging_units),
             due: due_bucket(due_date_days, ctx.settings.due_aging_units),
             aged_hc: item.aged_hc(),
-            percent_paid,
             projection,
+        }
+    }
+}
+
+/// The dates every item of a customer is compared with, worked out once.
+struct Window {
+    /// Paid invoices closed after this count toward `avg_days_late`.
+    six_months_ago: NaiveDate,
+    /// Items dated after this count toward net credit sales.
+    year_ago: NaiveDate,
+    /// The last day of each `proj_pmts_*` horizon.
+    horizons: [Option<NaiveDate>; 5],
+}
+
+impl Window {
+    fn of(ctx: &Context) -> Window {
+        Window {
+            six_months_ago: ctx
+                .as_of
+                .checked_sub_months(Months::new(6))
+                .unwrap_or(NaiveDate::MIN),
+            year_ago: ctx
+                .as_of
+                .checked_sub_days(Days::new(365))
+                .unwrap_or(NaiveDate::MIN),
+            horizons: PROJECTION_DAYS.map(|d| ctx.as_of.checked_add_days(Days::new(d))),
         }
     }
 }
@@ -184,26 +205,24 @@ impl Figures {
     /// The figures of one customer's items.
     pub fn of(items: &[Item], ctx: &Context) -> Figures {
         let history = History::of(items, ctx);
+        let window = Window::of(ctx);
         let mut figures = Figures::default();
         for item in items {
-            figures.add_paid(item, ctx);
-            figures.add_sale(item, ctx);
+            figures.add_paid(item, ctx, &window);
+            figures.add_sale(item, ctx, &window);
             if item.is_open() {
-                figures.add_open(item, &ItemFigures::of(item, &history, ctx), ctx);
+                let f = ItemFigures::of(item, &history, ctx);
+                figures.add_item(item, &f, &window);
             }
         }
         figures
     }
 
-    fn add_paid(&mut self, item: &Item, ctx: &Context) {
+    fn add_paid(&mut self, item: &Item, ctx: &Context, window: &Window) {
         let Some(paid) = item.paid_by(ctx.as_of) else {
             return;
         };
-        let six_months_ago = ctx
-            .as_of
-            .checked_sub_months(Months::new(6))
-            .unwrap_or(NaiveDate::MIN);
-        if paid.closed > six_months_ago {
+        if paid.closed > window.six_months_ago {
             self.late.add(paid.days_paid_late);
             self.late_weighted.add(item.amount_hc, paid.days_paid_late);
         }
@@ -219,18 +238,18 @@ impl Figures {
         }
     }
 
-    fn add_sale(&mut self, item: &Item, ctx: &Context) {
-        let year_ago = ctx
-            .as_of
-            .checked_sub_days(Days::new(365))
-            .unwrap_or(NaiveDate::MIN);
-        if item.tran_date > year_ago && item.tran_date <= ctx.as_of {
+    fn add_sale(&mut self, item: &Item, ctx: &Context, window: &Window) {
+        if item.tran_date > window.year_ago && item.tran_date <= ctx.as_of {
             self.net_sales += item.amount_hc;
         }
     }
 
     /// Adds one open item whose figures are `f`.
     pub fn add_open(&mut self, item: &Item, f: &ItemFigures, ctx: &Context) {
+        self.add_item(item, f, &Window::of(ctx));
+    }
+
+    fn add_item(&mut self, item: &Item, f: &ItemFigures, window: &Window) {
         let amount = f.aged_hc;
         if amount.is_zero() {
             return;
@@ -249,12 +268,8 @@ impl Figures {
             self.balance_days += i128::from(amount.raw()) * i128::from(f.tran_date_days);
         }
         if let Some((_, date)) = f.projection {
-            for (slot, horizon) in self.proj_pmts.iter_mut().zip(PROJECTION_DAYS) {
-                if ctx
-                    .as_of
-                    .checked_add_days(Days::new(horizon))
-                    .is_some_and(|end| date <= end)
-                {
+            for (slot, end) in self.proj_pmts.iter_mut().zip(window.horizons) {
+                if end.is_some_and(|end| date <= end) {
                     *slot += amount;
                 }
             }

@@ -91,6 +91,15 @@ impl Item {
         }
     }
 
+    /// `percent_paid` = (amount − balance) / amount, two decimals; `None` for a zero amount.
+    pub fn percent_paid(&self) -> Option<rust_decimal::Decimal> {
+        (!self.amount.is_zero()).then(|| {
+            crate::figures::round2(
+                (self.amount - self.balance).to_decimal() / self.amount.to_decimal(),
+            )
+        })
+    }
+
     /// Credit memos have no due date, so they age by transaction date on both scales.
     pub fn due_basis(&self) -> NaiveDate {
         self.due_date.unwrap_or(self.tran_date)

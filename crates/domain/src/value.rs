@@ -157,7 +157,7 @@ pub fn item_values(item: &Item, f: &ItemFigures) -> Vec<(&'static str, Value)> {
     let mut out = vec![
         ("tran_date_days", Value::Int(f.tran_date_days)),
         ("due_date_days", Value::Int(f.due_date_days)),
-        ("percent_paid", f.percent_paid.into()),
+        ("percent_paid", item.percent_paid().into()),
         ("aged_hc", Value::Money(f.aged_hc)),
         ("excluded_hc", Value::Money(item.excluded_hc)),
     ];
