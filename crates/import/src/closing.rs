@@ -67,24 +67,18 @@ pub(crate) fn check_after_reading(sync: &mut Sync) {
             format!("invoice {tran:?} is neither in the store nor in this sync"),
         );
     }
-    let mut moved: Vec<(Key, Option<NaiveDate>)> = Vec::new();
     for (invoice, applied) in sync.closing.iter().filter(|(_, a)| a.line != 0) {
         let Some((company, tran)) = invoice.split_once(KEY_SEP) else {
             continue;
         };
-        let Some(entry) = sync.index.get(company, tran) else {
+        let Some(mut found) = sync.index.find(company, tran) else {
             continue;
         };
-        let stored = entry.closing_date;
-        if entry.seen == 0 && stored.is_some() && stored != Some(applied.date) {
-            moved.push((invoice.clone(), Some(applied.date)));
-        }
-    }
-    for (invoice, date) in moved {
-        if let Some((company, tran)) = invoice.split_once(KEY_SEP) {
+        let stored = found.entry.closing_date;
+        if found.entry.seen == 0 && stored.is_some() && stored != Some(applied.date) {
+            found.set_closing(Some(applied.date));
             sync.closing_updates
-                .push((company.to_owned(), tran.to_owned(), date));
+                .push((company.to_owned(), tran.to_owned(), Some(applied.date)));
         }
-        sync.index.set_closing(&invoice, date);
     }
 }

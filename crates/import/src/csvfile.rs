@@ -271,16 +271,16 @@ impl<'r> Fields<'r> {
             return default;
         };
         let is = |words: [&str; 3]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
-        match text {
-            _ if is(["true", "1", "yes"]) => true,
-            _ if is(["false", "0", "no"]) => false,
-            _ => {
-                self.problem(
-                    column,
-                    format!("not a boolean {text:?}, expected true/false, 1/0 or yes/no"),
-                );
-                default
-            }
+        if is(["true", "1", "yes"]) {
+            true
+        } else if is(["false", "0", "no"]) {
+            false
+        } else {
+            self.problem(
+                column,
+                format!("not a boolean {text:?}, expected true/false, 1/0 or yes/no"),
+            );
+            default
         }
     }
 

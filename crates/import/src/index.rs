@@ -187,22 +187,6 @@ impl InvoiceIndex {
         self.get(company, tran)
     }
 
-    /// Moves an unchanged invoice's closing date.
-    pub fn set_closing(&mut self, key: &str, date: Option<NaiveDate>) {
-        let Some((company, tran)) = key.split_once(KEY_SEP) else {
-            return;
-        };
-        let Some(c) = self.companies.get_mut(company) else {
-            return;
-        };
-        let Some(entry) = c.items.get_mut(tran) else {
-            return;
-        };
-        entry.closing_date = date;
-        let page = pages::page_of(&c.customers[entry.customer as usize]);
-        c.dirty.insert(page);
-    }
-
     /// Encodes every page that changed and hands it to `each(company_id, page, data)`.
     pub fn changed_pages<E>(
         &self,
