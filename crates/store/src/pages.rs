@@ -37,7 +37,7 @@ pub struct IndexedItem<'p> {
 const NO_DATE: i32 = i32::MIN;
 
 /// The fewest bytes an item takes in a page (with one-character ids); a typical one takes 80.
-pub const MIN_ITEM_BYTES: i64 = 62;
+pub const MIN_ITEM_BYTES: i64 = 64;
 
 fn put_str(out: &mut Vec<u8>, text: &str) {
     let len = u16::try_from(text.len()).unwrap_or(u16::MAX);

@@ -6,7 +6,7 @@ use std::io::Write;
 use sqlx::postgres::PgConnection;
 use sqlx::{Postgres, QueryBuilder};
 
-use crate::rows::iso;
+use crate::rows::{iso, target};
 use crate::{Change, Param, Record, StoreError};
 
 /// Bound parameters per statement, under PostgreSQL's limit.
@@ -48,11 +48,7 @@ async fn copy<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Result
         }
         let _ = writeln!(data, "{}", change.hash);
     }
-    let sql = format!(
-        "COPY {} ({}, row_hash) FROM STDIN",
-        R::TABLE,
-        R::COLUMNS.join(", ")
-    );
+    let sql = format!("COPY {} FROM STDIN", target::<R>());
     let mut copy = conn.copy_in_raw(&sql).await?;
     copy.send(data).await?;
     copy.finish().await?;
@@ -74,11 +70,7 @@ fn escape(out: &mut Vec<u8>, text: &str) {
 
 /// One multi-row `INSERT … ON CONFLICT DO UPDATE`.
 async fn upsert<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Result<(), StoreError> {
-    let mut b = QueryBuilder::<Postgres>::new(format!(
-        "INSERT INTO {} ({}, row_hash) ",
-        R::TABLE,
-        R::COLUMNS.join(", ")
-    ));
+    let mut b = QueryBuilder::<Postgres>::new(format!("INSERT INTO {} ", target::<R>()));
     b.push_values(rows, |mut row, change| {
         for param in change.row.params() {
             match param {

@@ -102,6 +102,11 @@ pub(crate) fn iso(date: NaiveDate, out: &mut [u8; 10]) -> &str {
     std::str::from_utf8(out).unwrap_or_default()
 }
 
+/// `TABLE (columns…, row_hash)`: where a sync writes rows of `R`.
+pub(crate) fn target<R: Record>() -> String {
+    format!("{} ({}, row_hash)", R::TABLE, R::COLUMNS.join(", "))
+}
+
 fn text(s: &Option<String>) -> Param<'_> {
     Param::Text(s.as_deref())
 }

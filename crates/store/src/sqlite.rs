@@ -8,7 +8,7 @@
 use rusqlite::types::Null;
 use sqlx::sqlite::SqliteConnection;
 
-use crate::rows::iso;
+use crate::rows::{iso, target};
 use crate::{Change, Param, Record, StoreError};
 
 /// Runs `f` with the connection's handle locked away from the driver.
@@ -59,10 +59,9 @@ fn insert_sql<R: Record>(tail: &str) -> String {
     let n = R::COLUMNS.len() + 1;
     let values: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
     format!(
-        "INSERT INTO {} ({}, row_hash) VALUES ({}){tail}",
-        R::TABLE,
-        R::COLUMNS.join(", "),
-        values.join(", "),
+        "INSERT INTO {} VALUES ({}){tail}",
+        target::<R>(),
+        values.join(", ")
     )
 }
 
