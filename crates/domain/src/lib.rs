@@ -3,6 +3,7 @@
 
 pub mod aging;
 pub mod figures;
+pub mod filter;
 mod item;
 mod money;
 mod settings;

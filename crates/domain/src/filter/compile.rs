@@ -1,0 +1,655 @@
+//! Turning a parsed filter into closures over a row's slots: names are resolved, types
+//! checked and literals read once, so evaluating a row never looks at the text again.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::catalog::{Catalog, Type};
+use super::syntax::{BinaryOp, Column, Expr, ExprKind, FilterError, Function, Literal, UnaryOp};
+use super::{Cell, EvalError, Row};
+use crate::{Money, SCALE};
+
+/// What evaluating part of a filter gives: a value, `None` for null, or an error.
+pub(crate) type Out<T> = Result<Option<T>, EvalError>;
+pub(crate) type Fun<T> = Box<dyn Fn(&dyn Row) -> Out<T> + Send + Sync>;
+pub(crate) type TextFun = Box<dyn for<'r> Fn(&'r dyn Row) -> Out<Cow<'r, str>> + Send + Sync>;
+/// A test that never gives null.
+type Test = Box<dyn Fn(&dyn Row) -> Result<bool, EvalError> + Send + Sync>;
+
+enum Code {
+    Null,
+    Bool(Fun<bool>),
+    Int(Fun<i64>),
+    Decimal(Fun<Decimal>),
+    Date(Fun<NaiveDate>),
+    Text(TextFun),
+}
+
+impl Code {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Code::Null => "null",
+            Code::Bool(_) => Type::Bool.name(),
+            Code::Int(_) | Code::Decimal(_) => Type::Int.name(),
+            Code::Date(_) => Type::Date.name(),
+            Code::Text(_) => Type::Text.name(),
+        }
+    }
+}
+
+/// A compiled part of a filter, with the literal it is (if it is one) and the field it
+/// reads (if it is a bare field).
+struct Compiled {
+    code: Code,
+    constant: Option<Literal>,
+    field: Option<(usize, Type)>,
+}
+
+impl Compiled {
+    fn code(code: Code) -> Compiled {
+        Compiled {
+            code,
+            constant: None,
+            field: None,
+        }
+    }
+}
+
+/// Compiles a whole filter, which must be true or false.
+pub(crate) fn compile_filter(expr: &Expr, catalog: &Catalog) -> Result<Fun<bool>, FilterError> {
+    match compile(expr, catalog)?.code {
+        Code::Bool(f) => Ok(f),
+        other => Err(FilterError::new(
+            expr.column,
+            format!(
+                "a filter must be true or false; this one gives a {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+fn compile(expr: &Expr, catalog: &Catalog) -> Result<Compiled, FilterError> {
+    let column = expr.column;
+    match &expr.kind {
+        ExprKind::Literal(literal) => Ok(constant(literal.clone())),
+        ExprKind::Field(path) => field(&path.join("."), column, catalog),
+        ExprKind::List(_) => Err(FilterError::new(column, "a list can only follow \"in\"")),
+        ExprKind::Unary(op, operand) => unary(*op, compile(operand, catalog)?, operand.column),
+        ExprKind::Binary(BinaryOp::In, left, right) => {
+            let ExprKind::List(items) = &right.kind else {
+                return Err(FilterError::new(
+                    right.column,
+                    "\"in\" needs a list such as [\"A\", \"B\"]",
+                ));
+            };
+            membership(compile(left, catalog)?, items, catalog)
+        }
+        ExprKind::Binary(op, left, right) => {
+            let (l, r) = (compile(left, catalog)?, compile(right, catalog)?);
+            match op {
+                BinaryOp::And | BinaryOp::Or => logic(*op, l, r, left.column, right.column),
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                    arithmetic(*op, l, r, right.column)
+                }
+                _ => compare(*op, l, r, right.column),
+            }
+        }
+        ExprKind::Call(function, receiver, argument) => {
+            let (Code::Text(recv), Code::Text(arg)) = (
+                compile(receiver, catalog)?.code,
+                compile(argument, catalog)?.code,
+            ) else {
+                return Err(FilterError::new(
+                    column,
+                    format!("{} works on text, with a text", function.name()),
+                ));
+            };
+            let test: fn(&str, &str) -> bool = match function {
+                Function::StartsWith => |s, p| s.starts_with(p),
+                Function::EndsWith => |s, p| s.ends_with(p),
+                Function::Contains => |s, p| s.contains(p),
+            };
+            Ok(Compiled::code(Code::Bool(Box::new(move |row| {
+                let Some(s) = recv(row)? else { return Ok(None) };
+                let Some(p) = arg(row)? else { return Ok(None) };
+                Ok(Some(test(&s, &p)))
+            }))))
+        }
+    }
+}
+
+fn constant(literal: Literal) -> Compiled {
+    let code = match literal.clone() {
+        Literal::Null => Code::Null,
+        Literal::Bool(b) => Code::Bool(Box::new(move |_| Ok(Some(b)))),
+        Literal::Int(i) => Code::Int(Box::new(move |_| Ok(Some(i)))),
+        Literal::Decimal(d) => Code::Decimal(Box::new(move |_| Ok(Some(d)))),
+        Literal::Text(t) => Code::Text(Box::new(move |_| Ok(Some(Cow::Owned(t.clone()))))),
+    };
+    Compiled {
+        code,
+        constant: Some(literal),
+        field: None,
+    }
+}
+
+fn field(name: &str, column: Column, catalog: &Catalog) -> Result<Compiled, FilterError> {
+    let Some(slot) = catalog.slot(name) else {
+        let hint = catalog
+            .nearest(name)
+            .map(|n| format!(", did you mean {n:?}?"))
+            .unwrap_or_default();
+        return Err(FilterError::new(
+            column,
+            format!("unknown field {name:?}{hint}"),
+        ));
+    };
+    let ty = catalog.field_type(slot);
+    let code = match ty {
+        Type::Bool => Code::Bool(Box::new(move |row| {
+            Ok(match row.cell(slot) {
+                Cell::Bool(b) => Some(b),
+                _ => None,
+            })
+        })),
+        Type::Int => Code::Int(Box::new(move |row| {
+            Ok(match row.cell(slot) {
+                Cell::Int(i) => Some(i),
+                _ => None,
+            })
+        })),
+        Type::Decimal => Code::Decimal(Box::new(move |row| Ok(row.cell(slot).decimal()))),
+        Type::Date => Code::Date(Box::new(move |row| {
+            Ok(match row.cell(slot) {
+                Cell::Date(d) => Some(d),
+                _ => None,
+            })
+        })),
+        Type::Text => Code::Text(Box::new(move |row| {
+            Ok(match row.cell(slot) {
+                Cell::Text(t) => Some(Cow::Borrowed(t)),
+                _ => None,
+            })
+        })),
+    };
+    Ok(Compiled {
+        code,
+        constant: None,
+        field: Some((slot, ty)),
+    })
+}
+
+fn unary(op: UnaryOp, operand: Compiled, column: Column) -> Result<Compiled, FilterError> {
+    match (op, operand.code) {
+        (UnaryOp::Not, Code::Bool(f)) => Ok(Compiled::code(Code::Bool(Box::new(move |row| {
+            Ok(f(row)?.map(|b| !b))
+        })))),
+        (UnaryOp::Neg, Code::Int(f)) => {
+            if let Some(Literal::Int(i)) = operand.constant {
+                return Ok(constant(Literal::Int(
+                    i.checked_neg()
+                        .ok_or_else(|| FilterError::new(column, "number too large"))?,
+                )));
+            }
+            Ok(Compiled::code(Code::Int(Box::new(move |row| {
+                f(row)?
+                    .map(|i| i.checked_neg().ok_or_else(|| overflow(column)))
+                    .transpose()
+            }))))
+        }
+        (UnaryOp::Neg, Code::Decimal(f)) => {
+            if let Some(Literal::Decimal(d)) = operand.constant {
+                return Ok(constant(Literal::Decimal(-d)));
+            }
+            Ok(Compiled::code(Code::Decimal(Box::new(move |row| {
+                Ok(f(row)?.map(|d| -d))
+            }))))
+        }
+        (UnaryOp::Not, other) => Err(FilterError::new(
+            column,
+            format!("\"!\" needs true or false, not a {}", other.type_name()),
+        )),
+        (UnaryOp::Neg, other) => Err(FilterError::new(
+            column,
+            format!("\"-\" needs a number, not a {}", other.type_name()),
+        )),
+    }
+}
+
+fn logic(
+    op: BinaryOp,
+    l: Compiled,
+    r: Compiled,
+    left_column: Column,
+    right_column: Column,
+) -> Result<Compiled, FilterError> {
+    let symbol = op.symbol();
+    let a = match l.code {
+        Code::Bool(f) => f,
+        other => {
+            return Err(FilterError::new(
+                left_column,
+                format!(
+                    "{symbol:?} joins true/false values, not a {}",
+                    other.type_name()
+                ),
+            ));
+        }
+    };
+    let b = match r.code {
+        Code::Bool(f) => f,
+        other => {
+            return Err(FilterError::new(
+                right_column,
+                format!(
+                    "{symbol:?} joins true/false values, not a {}",
+                    other.type_name()
+                ),
+            ));
+        }
+    };
+    let decides = op == BinaryOp::Or;
+    Ok(Compiled::code(Code::Bool(Box::new(move |row| {
+        let x = a(row)?;
+        if x == Some(decides) {
+            return Ok(x);
+        }
+        let y = b(row)?;
+        Ok(match (x, y) {
+            (_, Some(v)) if v == decides => Some(decides),
+            (Some(_), Some(_)) => Some(!decides),
+            _ => None,
+        })
+    }))))
+}
+
+pub(crate) fn overflow(column: Column) -> EvalError {
+    EvalError {
+        column,
+        message: "number too large".into(),
+    }
+}
+
+fn as_decimal(code: Code) -> Option<Fun<Decimal>> {
+    match code {
+        Code::Int(f) => Some(Box::new(move |row| Ok(f(row)?.map(Decimal::from)))),
+        Code::Decimal(f) => Some(f),
+        _ => None,
+    }
+}
+
+fn arithmetic(
+    op: BinaryOp,
+    l: Compiled,
+    r: Compiled,
+    column: Column,
+) -> Result<Compiled, FilterError> {
+    let mismatch = |l: &Code, r: &Code| {
+        FilterError::new(
+            column,
+            format!(
+                "cannot {} a {} and a {}",
+                match op {
+                    BinaryOp::Add => "add",
+                    BinaryOp::Sub => "subtract",
+                    BinaryOp::Mul => "multiply",
+                    _ => "divide",
+                },
+                l.type_name(),
+                r.type_name()
+            ),
+        )
+    };
+    let code = match (l.code, r.code) {
+        (Code::Int(a), Code::Int(b)) if op != BinaryOp::Div => {
+            let f: fn(i64, i64) -> Option<i64> = match op {
+                BinaryOp::Add => i64::checked_add,
+                BinaryOp::Sub => i64::checked_sub,
+                _ => i64::checked_mul,
+            };
+            Code::Int(Box::new(move |row| {
+                let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
+                    return Ok(None);
+                };
+                f(x, y).map(Some).ok_or_else(|| overflow(column))
+            }))
+        }
+        (lc @ (Code::Int(_) | Code::Decimal(_)), rc @ (Code::Int(_) | Code::Decimal(_))) => {
+            let (Some(a), Some(b)) = (as_decimal(lc), as_decimal(rc)) else {
+                return Err(FilterError::new(column, "numbers expected"));
+            };
+            Code::Decimal(Box::new(move |row| {
+                let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
+                    return Ok(None);
+                };
+                decimal_op(op, x, y, column).map(Some)
+            }))
+        }
+        (Code::Date(a), Code::Date(b)) if op == BinaryOp::Sub => Code::Int(Box::new(move |row| {
+            let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
+                return Ok(None);
+            };
+            Ok(Some((x - y).num_days()))
+        })),
+        (Code::Date(a), Code::Int(b)) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
+            let sign = if op == BinaryOp::Add { 1 } else { -1 };
+            Code::Date(Box::new(move |row| {
+                let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
+                    return Ok(None);
+                };
+                shift(x, y, sign, column).map(Some)
+            }))
+        }
+        (Code::Int(a), Code::Date(b)) if op == BinaryOp::Add => Code::Date(Box::new(move |row| {
+            let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
+                return Ok(None);
+            };
+            shift(y, x, 1, column).map(Some)
+        })),
+        (Code::Text(a), Code::Text(b)) if op == BinaryOp::Add => Code::Text(Box::new(move |row| {
+            let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
+                return Ok(None);
+            };
+            Ok(Some(Cow::Owned(format!("{x}{y}"))))
+        })),
+        (l, r) => return Err(mismatch(&l, &r)),
+    };
+    Ok(Compiled::code(code))
+}
+
+/// `x op y` on exact decimals: an error for a division by zero or an overflow.
+pub(crate) fn decimal_op(
+    op: BinaryOp,
+    x: Decimal,
+    y: Decimal,
+    column: Column,
+) -> Result<Decimal, EvalError> {
+    if op == BinaryOp::Div && y.is_zero() {
+        return Err(EvalError {
+            column,
+            message: "division by zero".into(),
+        });
+    }
+    match op {
+        BinaryOp::Add => x.checked_add(y),
+        BinaryOp::Sub => x.checked_sub(y),
+        BinaryOp::Mul => x.checked_mul(y),
+        _ => x.checked_div(y),
+    }
+    .ok_or_else(|| overflow(column))
+}
+
+/// A date moved by `days` × `sign`.
+pub(crate) fn shift(
+    date: NaiveDate,
+    days: i64,
+    sign: i64,
+    column: Column,
+) -> Result<NaiveDate, EvalError> {
+    days.checked_mul(sign)
+        .and_then(chrono::TimeDelta::try_days)
+        .and_then(|d| date.checked_add_signed(d))
+        .ok_or_else(|| EvalError {
+            column,
+            message: "date out of range".into(),
+        })
+}
+
+/// The answer of a comparison; a null equals only null and orders with nothing.
+pub(crate) fn decide<T: PartialOrd>(op: BinaryOp, a: Option<T>, b: Option<T>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match op {
+            BinaryOp::Eq => a == b,
+            BinaryOp::Ne => a != b,
+            BinaryOp::Lt => a < b,
+            BinaryOp::Le => a <= b,
+            BinaryOp::Gt => a > b,
+            BinaryOp::Ge => a >= b,
+            _ => false,
+        },
+        (None, None) => op == BinaryOp::Eq,
+        _ => op == BinaryOp::Ne,
+    }
+}
+
+/// `a op b` read as `b op' a`.
+fn flipped(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Le => BinaryOp::Ge,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::Ge => BinaryOp::Le,
+        other => other,
+    }
+}
+
+/// A date written as text in a filter (`due_date < "2015-03-01"`).
+fn date_literal(literal: &Option<Literal>, column: Column) -> Result<NaiveDate, FilterError> {
+    match literal {
+        Some(Literal::Text(t)) => crate::parse_date(t).map_err(|why| FilterError::new(column, why)),
+        _ => Err(FilterError::new(
+            column,
+            "cannot compare a date with a text; write a date as \"YYYY-MM-DD\"",
+        )),
+    }
+}
+
+/// Whether a value is null, for `== null` and `!= null`.
+fn nullness(code: Code) -> Test {
+    match code {
+        Code::Null => Box::new(|_| Ok(true)),
+        Code::Bool(f) => Box::new(move |row| Ok(f(row)?.is_none())),
+        Code::Int(f) => Box::new(move |row| Ok(f(row)?.is_none())),
+        Code::Decimal(f) => Box::new(move |row| Ok(f(row)?.is_none())),
+        Code::Date(f) => Box::new(move |row| Ok(f(row)?.is_none())),
+        Code::Text(f) => Box::new(move |row| Ok(f(row)?.is_none())),
+    }
+}
+
+fn compare(
+    op: BinaryOp,
+    l: Compiled,
+    r: Compiled,
+    column: Column,
+) -> Result<Compiled, FilterError> {
+    if let Some(fast) = money_threshold(op, &l, &r).or_else(|| money_threshold(flipped(op), &r, &l))
+    {
+        return Ok(Compiled::code(Code::Bool(fast)));
+    }
+    let bool_of = |f: Test| {
+        Compiled::code(Code::Bool(Box::new(move |row| Ok(Some(f(row)?)))))
+    };
+    let (l_constant, r_constant) = (l.constant.clone(), r.constant.clone());
+    Ok(match (l.code, r.code) {
+        (Code::Null, other) | (other, Code::Null) => {
+            if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+                return Err(FilterError::new(
+                    column,
+                    "null can only be compared with == or !=",
+                ));
+            }
+            let is_null = nullness(other);
+            let wanted = op == BinaryOp::Eq;
+            bool_of(Box::new(move |row| Ok(is_null(row)? == wanted)))
+        }
+        (Code::Int(a), Code::Int(b)) => {
+            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+        }
+        (lc @ (Code::Int(_) | Code::Decimal(_)), rc @ (Code::Int(_) | Code::Decimal(_))) => {
+            let (Some(a), Some(b)) = (as_decimal(lc), as_decimal(rc)) else {
+                return Err(FilterError::new(column, "numbers expected"));
+            };
+            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+        }
+        (Code::Text(a), Code::Text(b)) => {
+            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+        }
+        (Code::Date(a), Code::Date(b)) => {
+            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+        }
+        (Code::Date(a), Code::Text(_)) => {
+            let day = date_literal(&r_constant, column)?;
+            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, Some(day)))))
+        }
+        (Code::Text(_), Code::Date(b)) => {
+            let day = date_literal(&l_constant, column)?;
+            bool_of(Box::new(move |row| Ok(decide(op, Some(day), b(row)?))))
+        }
+        (Code::Bool(a), Code::Bool(b)) => {
+            if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+                return Err(FilterError::new(
+                    column,
+                    format!(
+                        "true/false values have no order; {:?} needs numbers, dates or texts",
+                        op.symbol()
+                    ),
+                ));
+            }
+            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+        }
+        (a, b) => {
+            return Err(FilterError::new(
+                column,
+                format!(
+                    "cannot compare a {} with a {}",
+                    a.type_name(),
+                    b.type_name()
+                ),
+            ));
+        }
+    })
+}
+
+/// `money_field op constant` as one comparison of whole ten-thousandths, when the constant
+/// is a whole number of them: the common rule (`total_past_due > 500`) reads no decimal.
+fn money_threshold(op: BinaryOp, field: &Compiled, value: &Compiled) -> Option<Fun<bool>> {
+    let (slot, Type::Decimal) = field.field? else {
+        return None;
+    };
+    let exact = match value.constant.as_ref()? {
+        Literal::Int(i) => Decimal::from(*i),
+        Literal::Decimal(d) => *d,
+        _ => return None,
+    };
+    let scaled = exact.checked_mul(Decimal::from(SCALE))?;
+    if !scaled.fract().is_zero() {
+        return None;
+    }
+    let raw = i64::try_from(scaled).ok()?;
+    Some(Box::new(move |row| {
+        Ok(Some(match row.cell(slot) {
+            Cell::Money(m) => decide(op, Some(m.raw()), Some(raw)),
+            other => decide(op, other.decimal(), Some(exact)),
+        }))
+    }))
+}
+
+/// `x in [a, b, …]`: the list holds literals of `x`'s type (or null).
+fn membership(left: Compiled, items: &[Expr], catalog: &Catalog) -> Result<Compiled, FilterError> {
+    let mut constants = Vec::with_capacity(items.len());
+    for item in items {
+        let compiled = compile(item, catalog)?;
+        match compiled.constant {
+            Some(c) => constants.push((item.column, c)),
+            None => {
+                return Err(FilterError::new(
+                    item.column,
+                    "a list after \"in\" holds literal values",
+                ));
+            }
+        }
+    }
+    let has_null = constants.iter().any(|(_, c)| *c == Literal::Null);
+    let wrong = |column: Column, what: &str| {
+        FilterError::new(column, format!("this list holds {what} values only"))
+    };
+    let code = match left.code {
+        Code::Int(_) | Code::Decimal(_) => {
+            let mut set = Vec::new();
+            for (column, c) in constants {
+                match c {
+                    Literal::Int(i) => set.push(Decimal::from(i)),
+                    Literal::Decimal(d) => set.push(d),
+                    Literal::Null => {}
+                    _ => return Err(wrong(column, "number")),
+                }
+            }
+            let Some(f) = as_decimal(left.code) else {
+                return Err(FilterError::new(
+                    items.first().map_or(1, |i| i.column),
+                    "numbers expected",
+                ));
+            };
+            member(f, set, has_null)
+        }
+        Code::Text(f) => {
+            let mut set = Vec::new();
+            for (column, c) in constants {
+                match c {
+                    Literal::Text(t) => set.push(t),
+                    Literal::Null => {}
+                    _ => return Err(wrong(column, "text")),
+                }
+            }
+            Code::Bool(Box::new(move |row| {
+                Ok(Some(match f(row)? {
+                    Some(v) => set.iter().any(|s| *s == *v),
+                    None => has_null,
+                }))
+            }))
+        }
+        Code::Date(f) => {
+            let mut set = Vec::new();
+            for (column, c) in constants {
+                match c {
+                    Literal::Null => {}
+                    text => set.push(date_literal(&Some(text), column)?),
+                }
+            }
+            member(f, set, has_null)
+        }
+        Code::Bool(f) => {
+            let mut set = Vec::new();
+            for (column, c) in constants {
+                match c {
+                    Literal::Bool(b) => set.push(b),
+                    Literal::Null => {}
+                    _ => return Err(wrong(column, "true/false")),
+                }
+            }
+            member(f, set, has_null)
+        }
+        Code::Null => Code::Bool(Box::new(move |_| Ok(Some(has_null)))),
+    };
+    Ok(Compiled::code(code))
+}
+
+fn member<T: PartialEq + Send + Sync + 'static>(f: Fun<T>, set: Vec<T>, has_null: bool) -> Code {
+    Code::Bool(Box::new(move |row| {
+        Ok(Some(match f(row)? {
+            Some(v) => set.contains(&v),
+            None => has_null,
+        }))
+    }))
+}
+
+impl Cell<'_> {
+    /// A number cell as an exact decimal.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match *self {
+            Cell::Money(m) => Some(m.to_decimal()),
+            Cell::Decimal(d) => Some(d),
+            Cell::Int(i) => Some(Decimal::from(i)),
+            _ => None,
+        }
+    }
+}
+
+impl From<Money> for Cell<'_> {
+    fn from(m: Money) -> Self {
+        Cell::Money(m)
+    }
+}

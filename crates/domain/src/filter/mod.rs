@@ -1,0 +1,117 @@
+//! The filter language of rules and views (section 4 of the contract): parsed once,
+//! checked against the fields of its view, and compiled to closures over a row's slots.
+//!
+//! Values may be null (a customer without a credit limit, a credit memo's due date). A null
+//! equals only null; ordered comparisons with a null are false; arithmetic with a null gives
+//! null; `&&` and `||` follow three-valued logic, and a filter that ends null does not match.
+
+mod catalog;
+mod compile;
+mod eval;
+mod syntax;
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+pub use catalog::{
+    CUSTOMER_TEXTS, CUSTOMER_WORK, Catalog, INVOICE_TEXTS, INVOICE_WORK, Type, View,
+};
+pub use eval::{Comparison, Dynamic, evaluate};
+pub use syntax::{
+    BinaryOp, Column, Expr, ExprKind, FilterError, Function, Literal, UnaryOp, parse,
+};
+
+use crate::{Money, Value};
+
+/// One field's value in a row, borrowed from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Money(Money),
+    Decimal(Decimal),
+    Text(&'a str),
+    Date(NaiveDate),
+}
+
+/// Something a filter can look at: the value in each slot of its view's catalog.
+pub trait Row {
+    fn cell(&self, slot: usize) -> Cell<'_>;
+}
+
+/// A row held as one value per slot.
+impl Row for Vec<Value> {
+    fn cell(&self, slot: usize) -> Cell<'_> {
+        match self.get(slot) {
+            None | Some(Value::None) => Cell::Null,
+            Some(Value::Text(t)) => Cell::Text(t),
+            Some(Value::Bool(b)) => Cell::Bool(*b),
+            Some(Value::Int(i)) => Cell::Int(*i),
+            Some(Value::Money(m)) => Cell::Money(*m),
+            Some(Value::Rate(r)) => Cell::Decimal(*r),
+            Some(Value::Date(d)) => Cell::Date(*d),
+        }
+    }
+}
+
+/// A filter that failed on one row (a division by zero, a number too large).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct EvalError {
+    pub column: Column,
+    pub message: String,
+}
+
+/// A filter ready to run over the rows of its view.
+pub struct Filter {
+    expr: Expr,
+    view: View,
+    code: compile::Fun<bool>,
+}
+
+impl Filter {
+    /// Parses, checks and compiles `text` for `view`.
+    pub fn new(text: &str, view: View) -> Result<Filter, FilterError> {
+        let expr = parse(text)?;
+        let code = compile::compile_filter(&expr, view.catalog())?;
+        Ok(Filter { expr, view, code })
+    }
+
+    /// Whether the row matches; null counts as no.
+    pub fn matches(&self, row: &dyn Row) -> Result<bool, EvalError> {
+        Ok((self.code)(row)? == Some(true))
+    }
+
+    /// Evaluates the row the slow way, noting every comparison made.
+    pub fn explain(&self, row: &dyn Row) -> Result<(bool, Vec<Comparison>), EvalError> {
+        let mut seen = Vec::new();
+        let value = evaluate(&self.expr, self.view.catalog(), row, &mut Some(&mut seen))?;
+        Ok((value == Dynamic::Bool(true), seen))
+    }
+
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expr.fmt(f)
+    }
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Filter({:?}, {})", self.view, self.expr)
+    }
+}
+
+#[cfg(test)]
+mod tests;
