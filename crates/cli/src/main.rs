@@ -4,6 +4,7 @@ mod aging;
 mod demo;
 mod import;
 mod output;
+mod rules;
 mod settings;
 mod syncs;
 
@@ -43,6 +44,8 @@ enum Command {
     Aging(aging::Args),
     /// List the recorded syncs, newest first.
     Syncs(syncs::Args),
+    /// The credit class rules.
+    Rules(rules::Args),
     /// Read or change the site settings.
     Settings(settings::Args),
     /// Fill the store with a realistic synthetic book.
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&store, args).await?,
         Command::Aging(args) => aging::run(&store, args).await?,
         Command::Syncs(args) => syncs::run(&store, args).await?,
+        Command::Rules(args) => rules::run(&store, args).await?,
         Command::Settings(args) => settings::run(&store, args).await?,
         Command::Demo(args) => demo::run(&store, args).await.context("demo")?,
     };

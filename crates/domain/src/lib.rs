@@ -1,4 +1,5 @@
-//! The domain of Arrears: money, dates, the aging and the customer figures. Pure: no I/O.
+//! The domain of Arrears: money, dates, the aging, the customer figures, the filter language
+//! of rules and the working calendar. Pure: no I/O.
 #![deny(clippy::float_arithmetic)]
 
 pub mod aging;
@@ -8,6 +9,7 @@ mod item;
 mod money;
 mod settings;
 pub mod value;
+pub mod work;
 
 pub use aging::AgingUnits;
 pub use figures::{Context, Figures, History, ItemFigures};

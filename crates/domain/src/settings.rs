@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::work::DaysOff;
 use crate::{AgingUnits, Money, parse_date};
 
 /// Up to seven invoice-size ranges, given by the upper bounds of all but the last.
@@ -78,6 +79,10 @@ pub struct Settings {
     pub exclude_invoices_before: Option<NaiveDate>,
     /// `size_ranges`: invoice-size ranges for ADP and projected payments.
     pub size_ranges: SizeRanges,
+    /// `days_off`: the weekly days nobody works.
+    pub days_off: DaysOff,
+    /// `days_to_respond`: the site default, after the rule's, the customer's and the class's.
+    pub days_to_respond: u32,
 }
 
 impl Default for Settings {
@@ -88,17 +93,21 @@ impl Default for Settings {
             credit_apr: Decimal::from(10),
             exclude_invoices_before: None,
             size_ranges: SizeRanges::default(),
+            days_off: DaysOff::WEEKEND,
+            days_to_respond: 3,
         }
     }
 }
 
 impl Settings {
-    pub const KEYS: [&'static str; 5] = [
+    pub const KEYS: [&'static str; 7] = [
         "aging_units",
         "due_aging_units",
         "credit_apr",
         "exclude_invoices_before",
         "size_ranges",
+        "days_off",
+        "days_to_respond",
     ];
 
     /// The text form of one setting.
@@ -112,6 +121,8 @@ impl Settings {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             "size_ranges" => self.size_ranges.render(),
+            "days_off" => self.days_off.to_string(),
+            "days_to_respond" => self.days_to_respond.to_string(),
             _ => return Err(SettingError::Unknown(key.to_owned())),
         })
     }
@@ -150,6 +161,15 @@ impl Settings {
                 self.exclude_invoices_before = Some(parse_date(value).map_err(invalid)?)
             }
             "size_ranges" => self.size_ranges = SizeRanges::parse(value).map_err(invalid)?,
+            "days_off" => self.days_off = value.parse().map_err(invalid)?,
+            "days_to_respond" => {
+                self.days_to_respond =
+                    value.parse().ok().filter(|d| *d <= 3650).ok_or_else(|| {
+                        invalid(format!(
+                            "{value:?} is not a whole number of days from 0 to 3650"
+                        ))
+                    })?
+            }
             _ => return Err(SettingError::Unknown(key.to_owned())),
         }
         Ok(())
@@ -176,6 +196,8 @@ mod tests {
         s.set("credit_apr", "8.5").unwrap();
         s.set("exclude_invoices_before", "2014-07-01").unwrap();
         s.set("size_ranges", "1000,5000.50").unwrap();
+        s.set("days_off", "Fri,Sat").unwrap();
+        s.set("days_to_respond", "5").unwrap();
         for key in Settings::KEYS {
             let mut copy = Settings::default();
             copy.set(key, &s.get(key).unwrap()).unwrap();

@@ -301,6 +301,34 @@ impl<'r> Fields<'r> {
         }
     }
 
+    /// A whole number within `range`.
+    pub fn number(&mut self, column: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+        let text = self.text(column)?;
+        match text.parse::<i64>() {
+            Ok(n) if range.contains(&n) => Some(n),
+            _ => {
+                self.problem(
+                    column,
+                    format!(
+                        "not a whole number from {} to {}: {text:?}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn required_number(
+        &mut self,
+        column: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        self.required(column)?;
+        self.number(column, range)
+    }
+
     /// An ISO 4217 currency code.
     pub fn currency(&mut self, column: &str, required: bool) -> Option<String> {
         let text = if required {

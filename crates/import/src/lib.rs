@@ -7,6 +7,7 @@ mod index;
 mod progress;
 mod read;
 mod rows;
+mod setup;
 mod stored;
 mod table;
 mod writer;
@@ -29,9 +30,15 @@ use table::Table;
 
 /// The files of a sync, in the order they are read (references point backwards,
 /// except applications to invoices, which are checked once the invoices are read).
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 13] = [
     "companies.csv",
     "users.csv",
+    "activity_types.csv",
+    "credit_classes.csv",
+    "action_codes.csv",
+    "reason_codes.csv",
+    "rules.csv",
+    "calendar.csv",
     "customers.csv",
     "contacts.csv",
     "payments.csv",
@@ -87,6 +94,7 @@ pub(crate) struct Sync {
     pub currencies: HashMap<Key, String>,
     pub companies: Table<CompanyRow>,
     pub users: Table<UserRow>,
+    pub setup: setup::Setup,
     pub customers: Table<CustomerRow>,
     pub contacts: Table<ContactRow>,
     pub payments: Table<PaymentRow>,
@@ -120,13 +128,6 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     let started_at = Utc::now();
     let (present, others) = present_files(dir)?;
     let wants = |names: &[&str]| names.iter().any(|n| present.iter().any(|p| p == n));
-    let keys = |table: &'static str, needed: bool| async move {
-        if needed {
-            store.keys(table).await
-        } else {
-            Ok(Default::default())
-        }
-    };
     let parts = stored::load(
         store,
         stored::Needs {
@@ -156,11 +157,17 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         progress: Progress::default(),
         homes,
         currencies: HashMap::default(),
-        companies: Table::new(
-            "companies.csv",
-            keys("companies", wants(&["companies.csv"])).await?,
-        ),
-        users: Table::new("users.csv", keys("users", wants(&["users.csv"])).await?),
+        companies: Table::load("companies.csv", store).await?,
+        users: Table::load("users.csv", store).await?,
+        setup: setup::Setup {
+            credit_classes: Table::load("credit_classes.csv", store).await?,
+            activity_types: Table::load("activity_types.csv", store).await?,
+            action_codes: Table::load("action_codes.csv", store).await?,
+            reason_codes: Table::load("reason_codes.csv", store).await?,
+            rules: Table::load("rules.csv", store).await?,
+            calendar: Table::load("calendar.csv", store).await?,
+            default_classes: Vec::new(),
+        },
         customers: Table::new("customers.csv", Keys::default()),
         contacts: Table::new("contacts.csv", Keys::default()),
         payments: Table::new("payments.csv", Keys::default()),
@@ -194,6 +201,12 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     let files: Vec<FileCounts> = [
         &sync.companies.counts,
         &sync.users.counts,
+        &sync.setup.activity_types.counts,
+        &sync.setup.credit_classes.counts,
+        &sync.setup.action_codes.counts,
+        &sync.setup.reason_codes.counts,
+        &sync.setup.rules.counts,
+        &sync.setup.calendar.counts,
         &sync.customers.counts,
         &sync.contacts.counts,
         &sync.payments.counts,

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use arrears_store::{
-    ApplicationRow, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow, Record, UserRow,
+    ActionCodeRow, ActivityTypeRow, ApplicationRow, CalendarRow, CompanyRow, ContactRow,
+    CreditClassRow, CustomerRow, InvoiceRow, PaymentRow, ReasonCodeRow, Record, RuleRow, UserRow,
 };
 use csv::ByteRecord;
 
@@ -13,12 +14,21 @@ use crate::rows::{application, company, contact, customer, invoice, payment, use
 use crate::stored::Part;
 use crate::table::KeyPage;
 use crate::writer::Batch;
-use crate::{Failure, Sync, closing};
+use crate::{Failure, Sync, closing, setup};
 
 /// The columns a file may have, and those it must have.
 fn columns(name: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match name {
-        "companies.csv" => (CompanyRow::COLUMNS, CompanyRow::COLUMNS),
+        "companies.csv" => (CompanyRow::COLUMNS, &CompanyRow::COLUMNS[..3]),
+        "activity_types.csv" => (
+            ActivityTypeRow::COLUMNS,
+            &["company_id", "activity_type", "base_type"],
+        ),
+        "credit_classes.csv" => (CreditClassRow::COLUMNS, &CreditClassRow::COLUMNS[..3]),
+        "action_codes.csv" => (ActionCodeRow::COLUMNS, &ActionCodeRow::COLUMNS[..5]),
+        "reason_codes.csv" => (ReasonCodeRow::COLUMNS, ReasonCodeRow::COLUMNS),
+        "rules.csv" => (RuleRow::COLUMNS, &RuleRow::COLUMNS[..6]),
+        "calendar.csv" => (CalendarRow::COLUMNS, &CalendarRow::COLUMNS[..2]),
         "users.csv" => (UserRow::COLUMNS, &["user_id", "name", "role"]),
         "customers.csv" => (CustomerRow::COLUMNS, &["company_id", "customer_id", "name"]),
         "contacts.csv" => (
@@ -79,6 +89,7 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
             read(sync, dir, name)?;
         }
         match name {
+            "credit_classes.csv" => setup::check_default_classes(sync),
             "contacts.csv" => {
                 let pages = sync.contacts.key_pages();
                 sync.contacts.release();
@@ -190,6 +201,12 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         match name {
             "companies.csv" => company(sync, &mut f),
             "users.csv" => user(sync, &mut f),
+            "activity_types.csv" => setup::activity_type(sync, &mut f),
+            "credit_classes.csv" => setup::credit_class(sync, &mut f),
+            "action_codes.csv" => setup::action_code(sync, &mut f),
+            "reason_codes.csv" => setup::reason_code(sync, &mut f),
+            "rules.csv" => setup::rule(sync, &mut f),
+            "calendar.csv" => setup::calendar_day(sync, &mut f),
             "customers.csv" => customer(sync, &mut f),
             "contacts.csv" => contact(sync, &mut f),
             "payments.csv" => payment(sync, &mut f),
@@ -212,6 +229,16 @@ fn flush(sync: &mut Sync, name: &str, all: bool) -> Result<(), Failure> {
     let batch = match name {
         "companies.csv" => sync.companies.take(clean, all).map(Batch::Companies),
         "users.csv" => sync.users.take(clean, all).map(Batch::Users),
+        "activity_types.csv" => {
+            (sync.setup.activity_types.take(clean, all)).map(Batch::ActivityTypes)
+        }
+        "credit_classes.csv" => {
+            (sync.setup.credit_classes.take(clean, all)).map(Batch::CreditClasses)
+        }
+        "action_codes.csv" => (sync.setup.action_codes.take(clean, all)).map(Batch::ActionCodes),
+        "reason_codes.csv" => (sync.setup.reason_codes.take(clean, all)).map(Batch::ReasonCodes),
+        "rules.csv" => sync.setup.rules.take(clean, all).map(Batch::Rules),
+        "calendar.csv" => sync.setup.calendar.take(clean, all).map(Batch::Calendar),
         "customers.csv" => sync.customers.take(clean, all).map(Batch::Customers),
         "contacts.csv" => sync.contacts.take(clean, all).map(Batch::Contacts),
         "payments.csv" => sync.payments.take(clean, all).map(Batch::Payments),

@@ -13,7 +13,7 @@ use crate::csvfile::Fields;
 const ROLES: [&str; 4] = ["admin", "manager", "collector", "inquiry"];
 
 /// The row's company, which must be in the store or in `companies.csv`.
-fn company_of(sync: &Sync, f: &mut Fields<'_>) -> Option<String> {
+pub(crate) fn company_of(sync: &Sync, f: &mut Fields<'_>) -> Option<String> {
     let company = f.required("company_id")?.to_owned();
     if sync.homes.contains_key(&company) {
         Some(company)
@@ -43,11 +43,11 @@ fn known_customer(sync: &Sync, f: &mut Fields<'_>, company: &str, column: &str) 
 }
 
 /// The row, when none of its fields had a problem.
-fn good<R>(f: &Fields<'_>, row: R) -> Option<R> {
+pub(crate) fn good<R>(f: &Fields<'_>, row: R) -> Option<R> {
     (!f.is_bad()).then_some(row)
 }
 
-fn duplicate(f: &mut Fields<'_>, column: &str, first: u64) {
+pub(crate) fn duplicate(f: &mut Fields<'_>, column: &str, first: u64) {
     f.problem(column, format!("duplicate key, first on line {first}"));
 }
 
@@ -56,7 +56,13 @@ pub(crate) fn company(sync: &mut Sync, f: &mut Fields<'_>) {
         company_id: f.required_or_empty("company_id"),
         name: f.required_or_empty("name"),
         home_currency: f.currency("home_currency", true).unwrap_or_default(),
+        default_credit_class: f.owned("default_credit_class"),
     };
+    if let Some(class) = &row.default_credit_class {
+        sync.setup
+            .default_classes
+            .push((key(&[&row.company_id, class]), class.clone(), f.line));
+    }
     if !f.is_bad() {
         sync.homes
             .insert(row.company_id.clone(), row.home_currency.clone());

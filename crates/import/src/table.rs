@@ -50,6 +50,11 @@ impl<R: Record> Table<R> {
         }
     }
 
+    /// A table whose stored keys the store reads from the rows themselves.
+    pub async fn load(file: &str, store: &Store) -> Result<Table<R>, StoreError> {
+        Ok(Table::new(file, store.keys_of::<R>().await?))
+    }
+
     /// A table whose stored keys come from its key pages, and go back to them.
     pub async fn paged(file: &str, store: &Store, needed: bool) -> Result<Table<R>, StoreError> {
         let mut table = Table::new(file, Keys::default());

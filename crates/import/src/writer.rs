@@ -2,8 +2,9 @@
 //! store in the sync's transaction, while the next batch is being read and checked.
 
 use arrears_store::{
-    ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, PaymentRow,
-    StoreError, Tx, UserRow,
+    ActionCodeRow, ActivityTypeRow, ApplicationRow, CalendarRow, Change, CompanyRow, ContactRow,
+    CreditClassRow, CustomerRow, InvoiceRow, PaymentRow, ReasonCodeRow, RuleRow, StoreError, Tx,
+    UserRow,
 };
 use chrono::NaiveDate;
 use tokio::sync::mpsc::Receiver;
@@ -14,6 +15,12 @@ use crate::table::KeyPage;
 pub enum Batch {
     Companies(Vec<Change<CompanyRow>>),
     Users(Vec<Change<UserRow>>),
+    ActivityTypes(Vec<Change<ActivityTypeRow>>),
+    CreditClasses(Vec<Change<CreditClassRow>>),
+    ActionCodes(Vec<Change<ActionCodeRow>>),
+    ReasonCodes(Vec<Change<ReasonCodeRow>>),
+    Rules(Vec<Change<RuleRow>>),
+    Calendar(Vec<Change<CalendarRow>>),
     Customers(Vec<Change<CustomerRow>>),
     Contacts(Vec<Change<ContactRow>>),
     Payments(Vec<Change<PaymentRow>>),
@@ -33,6 +40,12 @@ pub async fn write_all(tx: &mut Tx, mut batches: Receiver<Batch>) -> Result<(), 
         match batch {
             Batch::Companies(rows) => tx.upsert(&rows).await?,
             Batch::Users(rows) => tx.upsert(&rows).await?,
+            Batch::ActivityTypes(rows) => tx.upsert(&rows).await?,
+            Batch::CreditClasses(rows) => tx.upsert(&rows).await?,
+            Batch::ActionCodes(rows) => tx.upsert(&rows).await?,
+            Batch::ReasonCodes(rows) => tx.upsert(&rows).await?,
+            Batch::Rules(rows) => tx.upsert(&rows).await?,
+            Batch::Calendar(rows) => tx.upsert(&rows).await?,
             Batch::Customers(rows) => tx.upsert(&rows).await?,
             Batch::Contacts(rows) => tx.upsert(&rows).await?,
             Batch::Payments(rows) => tx.upsert(&rows).await?,

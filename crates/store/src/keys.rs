@@ -39,31 +39,6 @@ pub fn key(parts: &[&str]) -> Key {
 }
 
 impl Store {
-    /// Every key of a table keyed by one column (`companies`, `users`) with its content hash;
-    /// the other tables keep their keys in key or item pages.
-    pub async fn keys(&self, table: &str) -> Result<Keys, StoreError> {
-        let column = match table {
-            "companies" => "company_id",
-            "users" => "user_id",
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "no table keyed by one column: {other}"
-                )));
-            }
-        };
-        let sql = format!("SELECT {column}, row_hash FROM {table}");
-        let mut keys = Keys::default();
-        on_pool!(self, pool => {
-            let mut rows = sqlx::query(&sql).fetch(pool);
-            while let Some(row) = rows.try_next().await? {
-                keys.insert(Key::from(row.try_get::<&str, _>(0)?), KeyState { hash: row.try_get(1)?, date: None });
-            }
-        });
-        Ok(keys)
-    }
-}
-
-impl Store {
     /// The currency of every customer that names one, by customer key.
     pub async fn customer_currencies(&self) -> Result<HashMap<Key, String>, StoreError> {
         const SQL: &str =

@@ -7,6 +7,7 @@ pub mod pages;
 mod postgres;
 mod rows;
 mod settings;
+mod setup;
 mod sqlite;
 mod syncs;
 mod tx;
@@ -25,6 +26,10 @@ pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,
     Record, UserRow,
+};
+pub use setup::{
+    ActionCodeRow, ActivityTypeRow, CalendarRow, CreditClassRow, ReasonCodeRow, RuleRow,
+    SetupRecord,
 };
 pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;

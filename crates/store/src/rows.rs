@@ -120,17 +120,25 @@ pub struct CompanyRow {
     pub company_id: String,
     pub name: String,
     pub home_currency: String,
+    /// The credit class of customers that name none.
+    pub default_credit_class: Option<String>,
 }
 
 impl Record for CompanyRow {
     const TABLE: &'static str = "companies";
-    const COLUMNS: &'static [&'static str] = &["company_id", "name", "home_currency"];
+    const COLUMNS: &'static [&'static str] = &[
+        "company_id",
+        "name",
+        "home_currency",
+        "default_credit_class",
+    ];
     const KEY_LEN: usize = 1;
     fn params(&self) -> Vec<Param<'_>> {
         vec![
             Param::Text(Some(&self.company_id)),
             Param::Text(Some(&self.name)),
             Param::Text(Some(&self.home_currency)),
+            text(&self.default_credit_class),
         ]
     }
 }

@@ -459,9 +459,7 @@ fn compare(
     {
         return Ok(Compiled::code(Code::Bool(fast)));
     }
-    let bool_of = |f: Test| {
-        Compiled::code(Code::Bool(Box::new(move |row| Ok(Some(f(row)?)))))
-    };
+    let bool_of = |f: Test| Compiled::code(Code::Bool(Box::new(move |row| Ok(Some(f(row)?)))));
     let (l_constant, r_constant) = (l.constant.clone(), r.constant.clone());
     Ok(match (l.code, r.code) {
         (Code::Null, other) | (other, Code::Null) => {
