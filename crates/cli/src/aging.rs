@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use arrears_domain::value::{figure_names, figure_values, item_names, item_values};
 use arrears_domain::{Context, Figures, History, Item, ItemFigures, Value};
-use arrears_store::{CustomerRecord, Store, pages};
+use arrears_store::{CustomerRecord, Store};
 
 use crate::AsOf;
 use crate::output::{Format, Printer};
@@ -151,36 +151,12 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Calls `each(company_id, customer_id, items, [(tran_id, currency)])` for every customer
-/// that has items, reading the item pages (a page holds whole customers, in order).
 async fn scan(
     store: &Store,
     company: Option<&str>,
-    mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
+    each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
 ) -> anyhow::Result<()> {
-    let mut items: Vec<Item> = Vec::new();
-    store
-        .item_pages(company, |company_id, _, data| {
-            let mut ids: Vec<(&str, &str)> = Vec::new();
-            let mut current: Option<&str> = None;
-            items.clear();
-            pages::decode(data, |i| {
-                if let Some(customer) = current.filter(|c| *c != i.customer_id) {
-                    each(company_id, customer, &items, &ids);
-                    items.clear();
-                    ids.clear();
-                }
-                current = Some(i.customer_id);
-                items.push(i.item);
-                ids.push((i.tran_id, i.currency));
-            })?;
-            if let Some(customer) = current {
-                each(company_id, customer, &items, &ids);
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(())
+    Ok(store.customer_items(company, each).await?)
 }
 
 /// Customer positions by company and id.

@@ -26,10 +26,7 @@ pub struct Args {
 pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     let options = Options {
         sync_date: args.as_of.date(),
-        run_by: args
-            .user
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "unknown".into()),
+        run_by: args.user.unwrap_or_else(current_user),
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
     match arrears_import::sync(store, &args.dir, options).await {
@@ -87,4 +84,9 @@ pub fn counts(f: &FileCounts) -> String {
         "{} {} rows ({} new, {} changed, {} unchanged)",
         f.file, f.rows, f.inserted, f.updated, f.unchanged
     )
+}
+
+/// Who runs a command, for the logs: `$USER`, else `unknown`.
+pub fn current_user() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
 }

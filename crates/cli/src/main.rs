@@ -1,5 +1,6 @@
 //! `arrears`: the command line of the collections platform.
 
+mod actions;
 mod aging;
 mod demo;
 mod import;
@@ -44,7 +45,9 @@ enum Command {
     Aging(aging::Args),
     /// List the recorded syncs, newest first.
     Syncs(syncs::Args),
-    /// The credit class rules.
+    /// Generate, preview and list the collectors' actions.
+    Actions(actions::Args),
+    /// The credit class rules: list them, or explain one customer's.
     Rules(rules::Args),
     /// Read or change the site settings.
     Settings(settings::Args),
@@ -125,6 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&store, args).await?,
         Command::Aging(args) => aging::run(&store, args).await?,
         Command::Syncs(args) => syncs::run(&store, args).await?,
+        Command::Actions(args) => actions::run(&store, args).await?,
         Command::Rules(args) => rules::run(&store, args).await?,
         Command::Settings(args) => settings::run(&store, args).await?,
         Command::Demo(args) => demo::run(&store, args).await.context("demo")?,

@@ -7,6 +7,7 @@ pub mod figures;
 pub mod filter;
 mod item;
 mod money;
+pub mod rules;
 mod settings;
 pub mod value;
 pub mod work;

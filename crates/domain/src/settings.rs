@@ -83,6 +83,8 @@ pub struct Settings {
     pub days_off: DaysOff,
     /// `days_to_respond`: the site default, after the rule's, the customer's and the class's.
     pub days_to_respond: u32,
+    /// `close_when_paid`: generate closes the rule-made issues of a customer with no open balance.
+    pub close_when_paid: bool,
 }
 
 impl Default for Settings {
@@ -95,12 +97,13 @@ impl Default for Settings {
             size_ranges: SizeRanges::default(),
             days_off: DaysOff::WEEKEND,
             days_to_respond: 3,
+            close_when_paid: false,
         }
     }
 }
 
 impl Settings {
-    pub const KEYS: [&'static str; 7] = [
+    pub const KEYS: [&'static str; 8] = [
         "aging_units",
         "due_aging_units",
         "credit_apr",
@@ -108,6 +111,7 @@ impl Settings {
         "size_ranges",
         "days_off",
         "days_to_respond",
+        "close_when_paid",
     ];
 
     /// The text form of one setting.
@@ -123,6 +127,7 @@ impl Settings {
             "size_ranges" => self.size_ranges.render(),
             "days_off" => self.days_off.to_string(),
             "days_to_respond" => self.days_to_respond.to_string(),
+            "close_when_paid" => self.close_when_paid.to_string(),
             _ => return Err(SettingError::Unknown(key.to_owned())),
         })
     }
@@ -162,6 +167,13 @@ impl Settings {
             }
             "size_ranges" => self.size_ranges = SizeRanges::parse(value).map_err(invalid)?,
             "days_off" => self.days_off = value.parse().map_err(invalid)?,
+            "close_when_paid" => {
+                self.close_when_paid = match value.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    _ => return Err(invalid(format!("{value:?} is not true or false"))),
+                }
+            }
             "days_to_respond" => {
                 self.days_to_respond =
                     value.parse().ok().filter(|d| *d <= 3650).ok_or_else(|| {

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use arrears_domain::Money;
 use sqlx::Row;
 
-use crate::{Store, StoreError, on_pool};
+use crate::{CustomerRow, InvoiceRow, Record, Store, StoreError, on_pool};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompanyRecord {
     pub company_id: String,
     pub name: String,
     pub home_currency: String,
+    pub default_credit_class: Option<String>,
 }
 
 /// What the aging shows of a customer beside its figures.
@@ -36,12 +37,11 @@ const CUSTOMERS: &str = "SELECT company_id, customer_id, name, parent_id, custom
 
 impl Store {
     pub async fn companies(&self) -> Result<Vec<CompanyRecord>, StoreError> {
-        const SQL: &str =
-            "SELECT company_id, name, home_currency FROM companies ORDER BY company_id";
+        const SQL: &str = "SELECT company_id, name, home_currency, default_credit_class FROM companies ORDER BY company_id";
         on_pool!(self, pool => {
             let rows = sqlx::query(SQL).fetch_all(pool).await?;
             rows.iter()
-                .map(|r| Ok(CompanyRecord { company_id: r.try_get(0)?, name: r.try_get(1)?, home_currency: r.try_get(2)? }))
+                .map(|r| Ok(CompanyRecord { company_id: r.try_get(0)?, name: r.try_get(1)?, home_currency: r.try_get(2)?, default_credit_class: r.try_get(3)? }))
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(StoreError::from)
         })
@@ -83,5 +83,63 @@ impl Store {
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(StoreError::from)
         })
+    }
+
+    /// Every column of the customers of one company, or of all, ordered by company and id.
+    pub async fn customer_rows(
+        &self,
+        company: Option<&str>,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM customers WHERE ($1 IS NULL OR company_id = $1) \
+             ORDER BY company_id, customer_id",
+            CustomerRow::COLUMNS.join(", ")
+        );
+        let n = CustomerRow::COLUMNS.len();
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(company).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let mut texts: [Option<String>; 24] = Default::default();
+                    for (i, slot) in texts.iter_mut().enumerate() {
+                        *slot = r.try_get(3 + i)?;
+                    }
+                    Ok(CustomerRow {
+                        company_id: r.try_get(0)?,
+                        customer_id: r.try_get(1)?,
+                        name: r.try_get(2)?,
+                        texts,
+                        credit_limit: r.try_get::<Option<i64>, _>(n - 4)?.map(Money::from_raw),
+                        credit_hold: r.try_get(n - 3)?,
+                        date_established: r.try_get(n - 2)?,
+                        days_to_respond: r.try_get(n - 1)?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// The text columns (`payment_terms` … `udf5`) of the open items of one company or all.
+    pub async fn open_invoice_texts(
+        &self,
+        company: Option<&str>,
+    ) -> Result<HashMap<(String, String), [Option<String>; 10]>, StoreError> {
+        let sql = format!(
+            "SELECT company_id, tran_id, {} FROM invoices \
+             WHERE balance <> 0 AND ($1 IS NULL OR company_id = $1)",
+            InvoiceRow::COLUMNS[11..21].join(", ")
+        );
+        let mut out = HashMap::new();
+        on_pool!(self, pool => {
+            for r in sqlx::query(&sql).bind(company).fetch_all(pool).await? {
+                let mut texts: [Option<String>; 10] = Default::default();
+                for (i, slot) in texts.iter_mut().enumerate() {
+                    *slot = r.try_get(2 + i)?;
+                }
+                out.insert((r.try_get(0)?, r.try_get(1)?), texts);
+            }
+        });
+        Ok(out)
     }
 }

@@ -11,6 +11,7 @@ mod setup;
 mod sqlite;
 mod syncs;
 mod tx;
+mod work;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,6 +34,9 @@ pub use setup::{
 };
 pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
+pub use work::{
+    ActivitySummary, GenerateRun, IssueClosing, IssueRecord, NewActivity, NewIssue, QueueItem,
+};
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");

@@ -223,6 +223,36 @@ impl Store {
         self.read_pages(Source::Items, list, each).await
     }
 
+    /// Calls `each(company_id, customer_id, items, [(tran_id, currency)])` for every customer
+    /// of one company (or of all) that has items: a page holds whole customers, in order.
+    pub async fn customer_items(
+        &self,
+        company: Option<&str>,
+        mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
+    ) -> Result<(), StoreError> {
+        let mut items: Vec<Item> = Vec::new();
+        self.item_pages(company, |company_id, _, data| {
+            let mut ids: Vec<(&str, &str)> = Vec::new();
+            let mut current: Option<&str> = None;
+            items.clear();
+            decode(data, |i| {
+                if let Some(customer) = current.filter(|c| *c != i.customer_id) {
+                    each(company_id, customer, &items, &ids);
+                    items.clear();
+                    ids.clear();
+                }
+                current = Some(i.customer_id);
+                items.push(i.item);
+                ids.push((i.tran_id, i.currency));
+            })?;
+            if let Some(customer) = current {
+                each(company_id, customer, &items, &ids);
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// Bytes of the item pages (`table` `None`) or of the key pages of `table`, per company:
     /// what a reader sizes its maps by before decoding them.
     pub async fn page_bytes(

@@ -1,0 +1,842 @@
+//! Credit class rules run over the book (section 4 of the contract): `generate` opens the
+//! issues the rules call for and closes those they no longer do; `explain` shows one
+//! customer's rules and the values that decided them.
+#![deny(clippy::float_arithmetic)]
+
+mod setup;
+
+use std::collections::{HashMap, HashSet};
+
+use arrears_domain::filter::{Comparison, View};
+use arrears_domain::rules::{
+    self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
+};
+use arrears_domain::value::{figure_values, item_values};
+use arrears_domain::{Context, Figures, History, Item, ItemFigures, Money, Value};
+use arrears_store::{
+    ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, QueueItem,
+    Store, StoreError,
+};
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+
+pub use setup::{Rule, Setup};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// How a generate run goes.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub as_of: NaiveDate,
+    /// Only this credit class's rules and issues.
+    pub credit_class: Option<String>,
+    /// Work everything out, write nothing.
+    pub preview: bool,
+    pub run_by: String,
+    /// `manual` or `schedule`.
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Create,
+    Close,
+}
+
+/// One issue a run opens or closes, as `--format json` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub change: ChangeKind,
+    pub company_id: String,
+    pub customer_id: String,
+    pub credit_class: String,
+    pub seq_no: i64,
+    pub action_code: String,
+    pub user_id: Option<String>,
+    pub start_date: NaiveDate,
+    pub respond_by: NaiveDate,
+    pub tagged: Vec<String>,
+    /// Why: the figures that matched, or why the issue closes.
+    #[serde(skip)]
+    pub reason: String,
+    /// The issue closed; none for a new one.
+    #[serde(skip)]
+    pub issue_id: Option<i64>,
+}
+
+/// What a run did (or, previewed, would do).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub changes: Vec<Change>,
+    /// Rules that failed for a customer, and rules that no longer compile.
+    pub errors: Vec<String>,
+    /// The run's log entry; none for a preview.
+    pub run_id: Option<i64>,
+}
+
+/// An open item with its figures, as invoice-view rules read it.
+struct OpenItem<'a> {
+    tran_id: &'a str,
+    currency: &'a str,
+    item: &'a Item,
+    figures: Vec<Value>,
+    texts: Option<&'a [Option<String>; 10]>,
+    tag_count: i64,
+}
+
+/// One rule's verdict on one customer.
+#[derive(Clone, Debug, Default)]
+pub struct Verdict {
+    pub matched: bool,
+    /// Invoice view: the open items that matched, with their open balance (home currency).
+    pub tagged: Vec<(String, Money)>,
+    /// The figures that made it match.
+    pub reason: String,
+    /// Every comparison made, when explaining.
+    pub comparisons: Vec<(Option<String>, Comparison)>,
+    pub error: Option<String>,
+}
+
+/// What the store holds about the work already done.
+struct Known {
+    summaries: HashMap<(String, String), ActivitySummary>,
+    tag_counts: HashMap<(String, String), i64>,
+    open: HashMap<(String, String), Vec<OpenIssue>>,
+    created_today: HashSet<(String, String, String, i64)>,
+    texts: HashMap<(String, String), [Option<String>; 10]>,
+}
+
+/// An open issue, with its first activity's dates and its tagged invoices.
+struct OpenIssue {
+    queued: QueueItem,
+    tagged: Vec<String>,
+}
+
+impl Known {
+    async fn load(store: &Store, setup: &Setup, as_of: NaiveDate) -> Result<Known, ActionsError> {
+        let mut tags = store.open_issue_tags().await?;
+        let mut open: HashMap<(String, String), Vec<OpenIssue>> = HashMap::new();
+        for queued in store.work_queue(None, false).await? {
+            let i = &queued.issue;
+            let key = (i.company_id.clone(), i.customer_id.clone());
+            let tagged = tags.remove(&i.issue_id).unwrap_or_default();
+            open.entry(key)
+                .or_default()
+                .push(OpenIssue { queued, tagged });
+        }
+        let created_today = store
+            .rule_issues_created_on(as_of)
+            .await?
+            .into_iter()
+            .collect();
+        let needs_texts = setup.rules.values().flatten().any(|r| r.needs_texts);
+        Ok(Known {
+            summaries: store.activity_summaries().await?,
+            tag_counts: store.tag_counts().await?,
+            open,
+            created_today,
+            texts: if needs_texts {
+                store.open_invoice_texts(None).await?
+            } else {
+                HashMap::new()
+            },
+        })
+    }
+}
+
+/// Works out a customer's facts: its columns, figures and work figures.
+fn facts(
+    customer: &CustomerRow,
+    figures: &Figures,
+    items: &[OpenItem<'_>],
+    work: &Known,
+    ctx: &Context,
+) -> CustomerFacts {
+    let key = (customer.company_id.clone(), customer.customer_id.clone());
+    let summary = work.summaries.get(&key).cloned().unwrap_or_default();
+    let open = work.open.get(&key).map(Vec::as_slice).unwrap_or_default();
+    CustomerFacts {
+        company_id: customer.company_id.clone(),
+        customer_id: customer.customer_id.clone(),
+        name: customer.name.clone(),
+        texts: customer.texts.clone(),
+        credit_limit: customer.credit_limit,
+        credit_hold: customer.credit_hold,
+        date_established: customer.date_established,
+        days_to_respond: customer.days_to_respond,
+        figures: figure_values(figures, customer.credit_limit, &ctx.settings)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        work: Work {
+            open_issue_cnt: open.len() as i64,
+            oldest_issue_date: open.iter().map(|o| o.queued.issue.created_date).min(),
+            last_activity_date: summary.last_completed,
+            last_activity_code: summary.last_code,
+            latest_open_activity: summary.latest_open_start,
+            oldest_open_due: summary.oldest_open_due,
+            tag_count: items.iter().map(|i| i.tag_count).sum(),
+            in_dispute: false,
+            has_promise: false,
+        },
+    }
+}
+
+/// Runs one rule over a customer (and, invoice view, each of its open items).
+fn judge(
+    rule: &Rule,
+    facts: &CustomerFacts,
+    items: &[OpenItem<'_>],
+    as_of: NaiveDate,
+    explain: bool,
+) -> Verdict {
+    let mut verdict = Verdict::default();
+    let label = |e: &arrears_domain::filter::EvalError| format!("filter {e}");
+    match rule.filter.view() {
+        View::Customer => {
+            let row = FactsRow { facts, as_of };
+            match rule.filter.matches(&row) {
+                Ok(matched) => {
+                    verdict.matched = matched;
+                    if (matched || explain)
+                        && let Ok((_, seen)) = rule.filter.explain(&row)
+                    {
+                        if matched {
+                            verdict.reason = rules::reason(&seen);
+                        }
+                        if explain {
+                            verdict.comparisons = seen.into_iter().map(|c| (None, c)).collect();
+                        }
+                    }
+                }
+                Err(e) => verdict.error = Some(label(&e)),
+            }
+        }
+        View::Invoice => {
+            let mut reasons = Vec::new();
+            for open in items {
+                let item = ItemFacts {
+                    tran_id: open.tran_id,
+                    currency: open.currency,
+                    item: open.item,
+                    texts: open.texts,
+                    figures: &open.figures,
+                    tag_count: open.tag_count,
+                    in_dispute: false,
+                    has_promise: false,
+                    customer: facts,
+                };
+                let row = ItemRow {
+                    facts: &item,
+                    as_of,
+                };
+                match rule.filter.matches(&row) {
+                    Ok(matched) => {
+                        if matched {
+                            verdict
+                                .tagged
+                                .push((open.tran_id.to_owned(), open.item.aged_hc()));
+                        }
+                        let wanted = (matched && reasons.len() < 3) || explain;
+                        if wanted && let Ok((_, seen)) = rule.filter.explain(&row) {
+                            if matched && reasons.len() < 3 {
+                                reasons.push(format!("{}: {}", open.tran_id, rules::reason(&seen)));
+                            }
+                            if explain {
+                                verdict.comparisons.extend(
+                                    seen.into_iter().map(|c| (Some(open.tran_id.to_owned()), c)),
+                                );
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        verdict.error = Some(format!("invoice {}: {}", open.tran_id, label(&e)));
+                        break;
+                    }
+                }
+            }
+            verdict.matched = !verdict.tagged.is_empty() && verdict.error.is_none();
+            let more = verdict.tagged.len().saturating_sub(reasons.len());
+            if more > 0 && !reasons.is_empty() {
+                reasons.push(format!("and {more} more"));
+            }
+            verdict.reason = reasons.join("; ");
+        }
+    }
+    if verdict.error.is_some() {
+        verdict.matched = false;
+    }
+    verdict
+}
+
+/// The open items of a customer with their figures.
+fn open_items<'a>(
+    company: &str,
+    items: &'a [Item],
+    ids: &'a [(&'a str, &'a str)],
+    work: &'a Known,
+    ctx: &Context,
+) -> Vec<OpenItem<'a>> {
+    let history = History::of(items, ctx);
+    items
+        .iter()
+        .zip(ids)
+        .filter(|(i, _)| i.is_open())
+        .map(|(item, (tran_id, currency))| {
+            let key = (company.to_owned(), (*tran_id).to_owned());
+            OpenItem {
+                tran_id,
+                currency,
+                item,
+                figures: item_values(item, &ItemFigures::of(item, &history, ctx))
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+                texts: work.texts.get(&key),
+                tag_count: work.tag_counts.get(&key).copied().unwrap_or(0),
+            }
+        })
+        .collect()
+}
+
+/// Everything one run works with.
+struct Run<'a> {
+    setup: &'a Setup,
+    work: &'a Known,
+    ctx: &'a Context,
+    options: &'a Options,
+    changes: Vec<Change>,
+    creates: Vec<NewIssue>,
+    closes: Vec<IssueClosing>,
+    errors: Vec<String>,
+}
+
+impl Run<'_> {
+    /// Decides what the rules do for one customer.
+    fn customer(&mut self, customer: &CustomerRow, items: &[Item], ids: &[(&str, &str)]) {
+        let (company, id) = (&customer.company_id, &customer.customer_id);
+        let Some(class) = self.setup.class_of(company, customer.text("credit_class")) else {
+            return;
+        };
+        if self
+            .options
+            .credit_class
+            .as_ref()
+            .is_some_and(|c| *c != class)
+        {
+            return;
+        }
+        let key = (company.clone(), id.clone());
+        let open = self
+            .work
+            .open
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let rules: &[Rule] = self
+            .setup
+            .rules
+            .get(&(company.clone(), class.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if rules.is_empty() && open.is_empty() {
+            return;
+        }
+        let figures = Figures::of(items, self.ctx);
+        let open_items = open_items(company, items, ids, self.work, self.ctx);
+        let facts = facts(customer, &figures, &open_items, self.work, self.ctx);
+        let as_of = self.ctx.as_of;
+        let verdicts: Vec<Verdict> = rules
+            .iter()
+            .map(|r| judge(r, &facts, &open_items, as_of, false))
+            .collect();
+        for (rule, verdict) in rules.iter().zip(&verdicts) {
+            if let Some(e) = &verdict.error {
+                self.errors.push(format!(
+                    "customer {company} {id}: rule {class} {}: {e}",
+                    rule.row.seq_no
+                ));
+            }
+        }
+        let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
+        let rungs: Vec<Rung> = matched
+            .iter()
+            .map(|i| Rung {
+                seq_no: rules[*i].row.seq_no,
+                standalone: rules[*i].row.standalone,
+            })
+            .collect();
+        let applying: Vec<usize> = rules::applying(&rungs)
+            .into_iter()
+            .map(|p| matched[p])
+            .collect();
+        self.close(
+            customer,
+            &class,
+            open,
+            rules,
+            &verdicts,
+            &applying,
+            &figures,
+            &open_items,
+            &facts,
+        );
+        let mut last_contact = self.work.summaries.get(&key).and_then(|s| s.last_contact);
+        for i in applying {
+            self.create(
+                customer,
+                &class,
+                &rules[i],
+                &verdicts[i],
+                open,
+                &mut last_contact,
+            );
+        }
+    }
+
+    /// Closes the customer's open issues whose auto-close rule no longer matches, and, with
+    /// `close_when_paid`, those of a customer with nothing left to pay.
+    #[allow(clippy::too_many_arguments)]
+    fn close(
+        &mut self,
+        customer: &CustomerRow,
+        class: &str,
+        open: &[OpenIssue],
+        rules: &[Rule],
+        verdicts: &[Verdict],
+        applying: &[usize],
+        figures: &Figures,
+        items: &[OpenItem<'_>],
+        facts: &CustomerFacts,
+    ) {
+        for o in open {
+            let issue = &o.queued.issue;
+            let (Some(issue_class), Some(seq_no)) = (&issue.credit_class, issue.seq_no) else {
+                continue;
+            };
+            if self
+                .options
+                .credit_class
+                .as_ref()
+                .is_some_and(|c| c != issue_class)
+            {
+                continue;
+            }
+            let verdict = if issue_class == class {
+                rules
+                    .iter()
+                    .position(|r| r.row.seq_no == seq_no)
+                    .map(|p| (&rules[p], verdicts[p].clone(), applying.contains(&p)))
+            } else {
+                self.setup
+                    .rule(&customer.company_id, issue_class, seq_no)
+                    .map(|r| (r, judge(r, facts, items, self.ctx.as_of, false), false))
+            };
+            let why = match &verdict {
+                Some((rule, v, _)) if rule.row.auto_close && v.error.is_none() => {
+                    match rule.filter.view() {
+                        View::Customer if !v.matched => Some(format!(
+                            "auto close: rule {issue_class} {seq_no} no longer matches"
+                        )),
+                        View::Invoice
+                            if !o
+                                .tagged
+                                .iter()
+                                .any(|t| v.tagged.iter().any(|(m, _)| m == t)) =>
+                        {
+                            Some(format!(
+                                "auto close: no tagged invoice still matches rule {issue_class} {seq_no}"
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let applies = verdict.as_ref().is_some_and(|(_, _, applies)| *applies);
+            let paid_up =
+                self.setup.settings.close_when_paid && figures.total_age().is_zero() && !applies;
+            let why = why.or_else(|| paid_up.then(|| "customer has no open balance".to_owned()));
+            let Some(why) = why else { continue };
+            self.changes.push(Change {
+                change: ChangeKind::Close,
+                company_id: issue.company_id.clone(),
+                customer_id: issue.customer_id.clone(),
+                credit_class: issue_class.clone(),
+                seq_no,
+                action_code: issue.action_code.clone(),
+                user_id: issue.assigned_user.clone(),
+                start_date: o.queued.start_date.unwrap_or(issue.created_date),
+                respond_by: o.queued.respond_by.unwrap_or(issue.created_date),
+                tagged: o.tagged.clone(),
+                reason: why.clone(),
+                issue_id: Some(issue.issue_id),
+            });
+            self.closes.push(IssueClosing {
+                issue_id: issue.issue_id,
+                date: self.ctx.as_of,
+                by: self.options.run_by.clone(),
+                reason: why,
+            });
+        }
+    }
+
+    /// Opens an issue for an applying rule, unless one is open already or was made today.
+    fn create(
+        &mut self,
+        customer: &CustomerRow,
+        class: &str,
+        rule: &Rule,
+        verdict: &Verdict,
+        open: &[OpenIssue],
+        last_contact: &mut Option<NaiveDate>,
+    ) {
+        let r = &rule.row;
+        let company = &customer.company_id;
+        let today = (
+            company.clone(),
+            customer.customer_id.clone(),
+            class.to_owned(),
+            r.seq_no,
+        );
+        if self.work.created_today.contains(&today) {
+            return;
+        }
+        let same_rule_open = open.iter().any(|o| {
+            o.queued.issue.credit_class.as_deref() == Some(class)
+                && o.queued.issue.seq_no == Some(r.seq_no)
+        });
+        if same_rule_open && !r.create_if_exists {
+            return;
+        }
+        let Some(code) = self
+            .setup
+            .codes
+            .get(&(company.clone(), r.action_code.clone()))
+        else {
+            self.errors.push(format!(
+                "customer {company} {}: rule {class} {}: no action code {:?}",
+                customer.customer_id, r.seq_no, r.action_code
+            ));
+            return;
+        };
+        let credit_class = self.setup.classes.get(&(company.clone(), class.to_owned()));
+        let as_of = self.ctx.as_of;
+        let start = if code.customer_contact {
+            rules::contact_start(
+                as_of,
+                *last_contact,
+                credit_class.and_then(|c| c.contact_frequency_days),
+            )
+        } else {
+            as_of
+        };
+        if code.customer_contact {
+            *last_contact = Some(last_contact.map_or(start, |l| l.max(start)));
+        }
+        let days = rules::days_to_respond(
+            r.days_to_respond,
+            customer.days_to_respond,
+            credit_class.and_then(|c| c.days_to_respond),
+            self.setup.settings.days_to_respond,
+        );
+        let calendar = self.setup.calendar(company);
+        let respond_by = calendar.respond_by(start, days);
+        let user = r
+            .override_user
+            .clone()
+            .or_else(|| customer.text("assigned_user").map(str::to_owned));
+        let followup_date = r
+            .followup_days
+            .and_then(|d| u32::try_from(d).ok())
+            .map(|d| calendar.respond_by(start, d));
+        let followup_user = followup_date.and(r.followup_user.clone().or_else(|| user.clone()));
+        self.changes.push(Change {
+            change: ChangeKind::Create,
+            company_id: company.clone(),
+            customer_id: customer.customer_id.clone(),
+            credit_class: class.to_owned(),
+            seq_no: r.seq_no,
+            action_code: r.action_code.clone(),
+            user_id: user.clone(),
+            start_date: start,
+            respond_by,
+            tagged: verdict.tagged.iter().map(|(t, _)| t.clone()).collect(),
+            reason: verdict.reason.clone(),
+            issue_id: None,
+        });
+        self.creates.push(NewIssue {
+            company_id: company.clone(),
+            customer_id: customer.customer_id.clone(),
+            subject: code.description.clone(),
+            action_code: code.action_code.clone(),
+            priority: code.priority,
+            credit_class: Some(class.to_owned()),
+            seq_no: Some(r.seq_no),
+            assigned_user: user.clone(),
+            created_date: as_of,
+            created_by: self.options.run_by.clone(),
+            reason: Some(verdict.reason.clone()).filter(|r| !r.is_empty()),
+            activity: NewActivity {
+                activity_type: code.activity_type.clone(),
+                action_code: Some(code.action_code.clone()),
+                description: code.communication_note.clone(),
+                assigned_user: user,
+                customer_contact: code.customer_contact,
+                start_date: start,
+                respond_by,
+                followup_date,
+                followup_user,
+                tagged: verdict.tagged.clone(),
+            },
+        });
+    }
+}
+
+/// Evaluates the rules over the book as of `options.as_of`, and (unless previewing) opens
+/// and closes the issues they call for in one transaction, logging the run.
+pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, ActionsError> {
+    let started_at = Utc::now();
+    let setup = Setup::load(store).await?;
+    if let Some(class) = &options.credit_class
+        && !setup.classes.keys().any(|(_, c)| c == class)
+    {
+        return Err(ActionsError::Invalid(format!(
+            "--credit-class: no credit class {class:?} in the store"
+        )));
+    }
+    let ctx = Context {
+        as_of: options.as_of,
+        settings: setup.settings.clone(),
+    };
+    let work = Known::load(store, &setup, options.as_of).await?;
+    let customers = store.customer_rows(None).await?;
+    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, c) in customers.iter().enumerate() {
+        index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
+    }
+    let mut run = Run {
+        setup: &setup,
+        work: &work,
+        ctx: &ctx,
+        options,
+        changes: Vec::new(),
+        creates: Vec::new(),
+        closes: Vec::new(),
+        errors: setup.errors.clone(),
+    };
+    let mut seen = vec![false; customers.len()];
+    store
+        .customer_items(None, |company, customer, items, ids| {
+            if let Some(&i) = index.get(&(company, customer)) {
+                seen[i] = true;
+                run.customer(&customers[i], items, ids);
+            }
+        })
+        .await?;
+    for (i, customer) in customers.iter().enumerate() {
+        if !seen[i] {
+            run.customer(customer, &[], &[]);
+        }
+    }
+    let Run {
+        mut changes,
+        mut creates,
+        closes,
+        errors,
+        ..
+    } = run;
+    let mut outcome = Outcome {
+        run_id: None,
+        errors,
+        changes: Vec::new(),
+    };
+    creates.sort_by(|a, b| {
+        (&a.company_id, &a.customer_id, a.seq_no).cmp(&(&b.company_id, &b.customer_id, b.seq_no))
+    });
+    if !options.preview {
+        let log = GenerateRun {
+            run_id: 0,
+            run_date: options.as_of,
+            credit_class: options.credit_class.clone(),
+            started_at,
+            finished_at: Utc::now(),
+            run_by: options.run_by.clone(),
+            source: options.source.clone(),
+            created: creates.len() as i64,
+            closed: closes.len() as i64,
+            errors: outcome.errors.clone(),
+        };
+        outcome.run_id = Some(store.record_generate(&creates, &closes, &log).await?);
+    }
+    changes.sort_by(|a, b| {
+        (
+            &a.company_id,
+            &a.customer_id,
+            a.change == ChangeKind::Create,
+            a.seq_no,
+        )
+            .cmp(&(
+                &b.company_id,
+                &b.customer_id,
+                b.change == ChangeKind::Create,
+                b.seq_no,
+            ))
+    });
+    outcome.changes = changes;
+    Ok(outcome)
+}
+
+/// A customer's items with their `(tran_id, currency)`.
+type CustomerItems = (Vec<Item>, Vec<(String, String)>);
+
+/// One rule of a customer's credit class, as `rules explain` shows it.
+#[derive(Debug)]
+pub struct RuleExplained {
+    pub seq_no: i64,
+    pub action_code: String,
+    pub view: String,
+    pub filter: String,
+    pub standalone: bool,
+    pub verdict: Verdict,
+    /// What generate would do with the rule for this customer, and why.
+    pub decision: String,
+}
+
+/// A customer's rules, whether each matched, and what decided it.
+#[derive(Debug)]
+pub struct Explanation {
+    pub credit_class: Option<String>,
+    pub rules: Vec<RuleExplained>,
+}
+
+/// Explains the rules of one customer's credit class as of `as_of`.
+pub async fn explain(
+    store: &Store,
+    company: &str,
+    customer_id: &str,
+    as_of: NaiveDate,
+) -> Result<Explanation, ActionsError> {
+    let setup = Setup::load(store).await?;
+    let customers = store.customer_rows(Some(company)).await?;
+    let Some(customer) = customers.iter().find(|c| c.customer_id == customer_id) else {
+        return Err(ActionsError::Invalid(format!(
+            "no customer {customer_id:?} in company {company:?}"
+        )));
+    };
+    let ctx = Context {
+        as_of,
+        settings: setup.settings.clone(),
+    };
+    let work = Known::load(store, &setup, as_of).await?;
+    let mut found: Option<CustomerItems> = None;
+    store
+        .customer_items(Some(company), |_, c, items, ids| {
+            if c == customer_id {
+                let ids = ids
+                    .iter()
+                    .map(|(t, cur)| ((*t).to_owned(), (*cur).to_owned()))
+                    .collect();
+                found = Some((items.to_vec(), ids));
+            }
+        })
+        .await?;
+    let (items, owned_ids) = found.unwrap_or_default();
+    let ids: Vec<(&str, &str)> = owned_ids
+        .iter()
+        .map(|(t, c)| (t.as_str(), c.as_str()))
+        .collect();
+    let Some(class) = setup.class_of(company, customer.text("credit_class")) else {
+        return Ok(Explanation {
+            credit_class: None,
+            rules: Vec::new(),
+        });
+    };
+    let rules: &[Rule] = setup
+        .rules
+        .get(&(company.to_owned(), class.clone()))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let figures = Figures::of(&items, &ctx);
+    let open_items = open_items(company, &items, &ids, &work, &ctx);
+    let facts = facts(customer, &figures, &open_items, &work, &ctx);
+    let verdicts: Vec<Verdict> = rules
+        .iter()
+        .map(|r| judge(r, &facts, &open_items, as_of, true))
+        .collect();
+    let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
+    let rungs: Vec<Rung> = matched
+        .iter()
+        .map(|i| Rung {
+            seq_no: rules[*i].row.seq_no,
+            standalone: rules[*i].row.standalone,
+        })
+        .collect();
+    let applying: Vec<usize> = rules::applying(&rungs)
+        .into_iter()
+        .map(|p| matched[p])
+        .collect();
+    let top = applying
+        .iter()
+        .filter(|i| !rules[**i].row.standalone)
+        .map(|i| rules[*i].row.seq_no)
+        .next();
+    let key = (company.to_owned(), customer_id.to_owned());
+    let open = work.open.get(&key).map(Vec::as_slice).unwrap_or_default();
+    let explained = rules
+        .iter()
+        .zip(verdicts)
+        .enumerate()
+        .map(|(i, (rule, verdict))| {
+            let r = &rule.row;
+            let open_issue = open.iter().find(|o| {
+                o.queued.issue.credit_class.as_deref() == Some(class.as_str())
+                    && o.queued.issue.seq_no == Some(r.seq_no)
+            });
+            let decision = if let Some(e) = &verdict.error {
+                format!("fails: {e}")
+            } else if !verdict.matched {
+                "does not match".to_owned()
+            } else if !applying.contains(&i) {
+                format!(
+                    "matches, but rule {} is higher on the ladder",
+                    top.unwrap_or_default()
+                )
+            } else if work.created_today.contains(&(
+                company.to_owned(),
+                customer_id.to_owned(),
+                class.clone(),
+                r.seq_no,
+            )) {
+                format!("applies; an issue by this rule was already created on {as_of}")
+            } else if let (Some(o), false) = (open_issue, r.create_if_exists) {
+                format!(
+                    "applies; issue {} by this rule is still open",
+                    o.queued.issue.issue_id
+                )
+            } else {
+                "applies: generate creates an issue".to_owned()
+            };
+            RuleExplained {
+                seq_no: r.seq_no,
+                action_code: r.action_code.clone(),
+                view: r.view.clone(),
+                filter: r.filter.clone(),
+                standalone: r.standalone,
+                verdict,
+                decision,
+            }
+        })
+        .collect();
+    Ok(Explanation {
+        credit_class: Some(class),
+        rules: explained,
+    })
+}

@@ -1,0 +1,428 @@
+//! `arrears actions generate|list|runs` and `arrears rules explain`: the rules of section 4
+//! of the contract turned into issues, through the real binary, on the store under test.
+
+mod common;
+
+use common::{TestDb, field};
+
+const COMPANIES: &str = "company_id,name,home_currency,default_credit_class\n\
+US01,Demo Inc.,USD,STANDARD\n";
+
+const USERS: &str = "user_id,name,role,manager\n\
+mgr.lee,Morgan Lee,manager,\n\
+c.okafor,Chidi Okafor,collector,mgr.lee\n";
+
+const CLASSES: &str = "company_id,credit_class,description,contact_frequency_days,days_to_respond\n\
+US01,STANDARD,Standard terms,3,2\n\
+US01,KEY,Key accounts,,\n";
+
+const CODES: &str = "company_id,action_code,description,activity_type,priority,customer_contact\n\
+US01,REMIND,Payment reminder,EmailSend,5,yes\n\
+US01,NOTICE,Past due notice,EmailSend,4,yes\n\
+US01,CALL1,First collection call,Phone,3,yes\n\
+US01,ESC,Escalate to credit manager,Phone,1,no\n\
+US01,REVIEW,Credit limit review,AcctNote,6,no\n";
+
+const RULES: &str = "company_id,credit_class,seq_no,action_code,view,filter,standalone,auto_close,days_to_respond,override_user,followup_days\n\
+US01,STANDARD,10,REMIND,invoice,\"tran_type == \"\"IN\"\" && balance > 0 && due_date_days == -3\",,,,,\n\
+US01,STANDARD,20,NOTICE,invoice,due_date_days >= 1 && due_date_days < 5,,,,,\n\
+US01,STANDARD,30,CALL1,customer,total_past_due > 500 && over_30 > 0 && !credit_hold,,yes,1,,2\n\
+US01,STANDARD,70,ESC,customer,over_60 > 0,,,,mgr.lee,\n\
+US01,STANDARD,90,REVIEW,customer,available_credit < 0,yes,,,,\n\
+US01,KEY,10,CALL1,customer,total_past_due > 0,,,,,\n";
+
+const CUSTOMERS: &str = "company_id,customer_id,name,credit_class,credit_limit,assigned_user,days_to_respond\n\
+US01,C1,Acme,,,c.okafor,\n\
+US01,C2,Bolt,,1000,c.okafor,\n\
+US01,C3,Crane,STANDARD,,c.okafor,4\n\
+US01,C4,Delta,,,,\n\
+US01,C5,Echo,KEY,,,\n";
+
+const INVOICES: &str = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C1,I1,IN,2015-02-14,2015-03-16,1000,1000\n\
+US01,C2,I2,IN,2015-01-02,2015-02-01,2000,2000\n\
+US01,C2,I3,IN,2015-02-08,2015-03-10,300,300\n\
+US01,C3,I4,IN,2014-11-01,2014-12-01,5000,5000\n\
+US01,C4,I6,IN,2015-01-01,2015-01-31,700,0\n\
+US01,C5,I5,IN,2015-01-30,2015-03-01,100,100\n";
+
+/// Friday 13 March 2015.
+const FRIDAY: &str = "2015-03-13";
+
+fn setup(db: &TestDb) {
+    db.import(
+        "book",
+        &[
+            ("companies.csv", COMPANIES),
+            ("users.csv", USERS),
+            ("credit_classes.csv", CLASSES),
+            ("action_codes.csv", CODES),
+            ("rules.csv", RULES),
+            ("customers.csv", CUSTOMERS),
+            ("invoices.csv", INVOICES),
+        ],
+        FRIDAY,
+    );
+}
+
+fn generate(db: &TestDb, as_of: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["actions", "generate", "--as-of", as_of, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = db.ok(&args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
+}
+
+/// A change as one line: `create C1 STANDARD 10 REMIND c.okafor 2015-03-13 2015-03-17 I1`.
+fn line(c: &serde_json::Value) -> String {
+    let tagged: Vec<String> = c["tagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    let user = field(c, "user_id");
+    format!(
+        "{} {} {} {} {} {} {} {} {}",
+        field(c, "change"),
+        field(c, "customer_id"),
+        field(c, "credit_class"),
+        field(c, "seq_no"),
+        field(c, "action_code"),
+        if user.is_empty() { "-" } else { &user },
+        field(c, "start_date"),
+        field(c, "respond_by"),
+        tagged.join(",")
+    )
+    .trim_end()
+    .to_owned()
+}
+
+fn lines(changes: &[serde_json::Value]) -> Vec<String> {
+    changes.iter().map(line).collect()
+}
+
+#[test]
+fn generate_follows_the_ladder_the_calendar_and_the_precedence_of_days() {
+    let db = TestDb::new();
+    setup(&db);
+    let changes = generate(&db, FRIDAY, &[]);
+    assert_eq!(
+        lines(&changes),
+        [
+            // Invoice view: the invoice due in 3 days is tagged; the class gives 2 days.
+            "create C1 STANDARD 10 REMIND c.okafor 2015-03-13 2015-03-17 I1",
+            // Rules 20 and 30 match: only the higher rung applies; its own 1 day wins.
+            "create C2 STANDARD 30 CALL1 c.okafor 2015-03-13 2015-03-16",
+            // A standalone rule applies beside the ladder.
+            "create C2 STANDARD 90 REVIEW c.okafor 2015-03-13 2015-03-17",
+            // Escalation to the override user; the customer's 4 days to respond.
+            "create C3 STANDARD 70 ESC mgr.lee 2015-03-13 2015-03-19",
+            // No assigned user: the unassigned pool; the site's 3 days.
+            "create C5 KEY 10 CALL1 - 2015-03-13 2015-03-18",
+        ]
+    );
+    let keys: Vec<&str> = changes[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = [
+        "change",
+        "company_id",
+        "customer_id",
+        "credit_class",
+        "seq_no",
+        "action_code",
+        "user_id",
+        "start_date",
+        "respond_by",
+        "tagged",
+    ];
+    expected.sort_unstable();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(keys, expected);
+    assert!(
+        generate(&db, FRIDAY, &[]).is_empty(),
+        "a second run creates nothing"
+    );
+}
+
+#[test]
+fn preview_prints_what_generate_then_does_and_writes_nothing() {
+    let db = TestDb::new();
+    setup(&db);
+    let args = ["actions", "generate", "--as-of", FRIDAY, "--format", "csv"];
+    let preview = db.arrears(&[&args[..], &["--preview"]].concat());
+    assert!(preview.status.success());
+    let stderr = String::from_utf8_lossy(&preview.stderr);
+    assert!(
+        stderr.contains("preview 2015-03-13: would create 5, close 0; nothing written"),
+        "{stderr}"
+    );
+    let queue = db.ok(&["actions", "list", "--format", "csv"]);
+    assert_eq!(queue.lines().count(), 1, "preview wrote nothing: {queue}");
+    assert!(
+        db.ok(&["actions", "runs", "--format", "csv"])
+            .lines()
+            .count()
+            == 1
+    );
+    let done = db.arrears(&args);
+    assert_eq!(
+        String::from_utf8_lossy(&preview.stdout),
+        String::from_utf8_lossy(&done.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(
+        stderr.contains("generate 2015-03-13: 5 created, 0 closed, 0 error(s) (run 1)"),
+        "{stderr}"
+    );
+    let csv = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        csv.contains("create,US01,C2,STANDARD,30,CALL1,c.okafor,2015-03-13,2015-03-16,,\"total_past_due 2,300.00 > 500; over_30 2,000.00 > 0\""),
+        "{csv}"
+    );
+}
+
+#[test]
+fn the_work_queue_is_ordered_by_priority_then_respond_by() {
+    let db = TestDb::new();
+    setup(&db);
+    generate(&db, FRIDAY, &[]);
+    let queue = db.ok(&["actions", "list", "--open", "--format", "csv"]);
+    let rows: Vec<Vec<&str>> = queue
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let summary: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {} {} {}", r[1], r[2], r[5], r[8]))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "1 2015-03-19 C3 ESC",
+            "3 2015-03-16 C2 CALL1",
+            "3 2015-03-18 C5 CALL1",
+            "5 2015-03-17 C1 REMIND",
+            "6 2015-03-17 C2 REVIEW",
+        ]
+    );
+    let mine = db.ok(&["actions", "list", "--user", "c.okafor", "--format", "csv"]);
+    assert_eq!(mine.lines().count(), 4, "{mine}");
+    let header: Vec<&str> = queue.lines().next().unwrap().split(',').collect();
+    let tagged = header.iter().position(|h| *h == "tagged_amount").unwrap();
+    let remind = queue.lines().find(|l| l.contains(",REMIND,")).unwrap();
+    assert_eq!(remind.split(',').nth(tagged), Some("1000.00"), "{remind}");
+}
+
+#[test]
+fn auto_close_and_contact_frequency_over_three_days() {
+    let db = TestDb::new();
+    setup(&db);
+    generate(&db, FRIDAY, &[]);
+    // Saturday: C1 has a new invoice two days late; C1 was emailed yesterday and its class
+    // allows a contact every 3 days, so the notice starts on Monday.
+    db.import(
+        "saturday",
+        &[(
+            "invoices.csv",
+            "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+             US01,C1,I7,IN,2015-02-10,2015-03-12,50,50\n",
+        )],
+        "2015-03-14",
+    );
+    assert_eq!(
+        lines(&generate(&db, "2015-03-14", &[])),
+        ["create C1 STANDARD 20 NOTICE c.okafor 2015-03-16 2015-03-18 I7"]
+    );
+    // Monday: C2 paid both invoices; its first call closes on its own, its review stays.
+    db.import(
+        "monday",
+        &[
+            (
+                "invoices.csv",
+                "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+                 US01,C2,I2,IN,2015-01-02,2015-02-01,2000,0\n\
+                 US01,C2,I3,IN,2015-02-08,2015-03-10,300,0\n",
+            ),
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\nUS01,C2,P1,2015-03-15,2300\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,amount\nUS01,P1,I2,2000\nUS01,P1,I3,300\n",
+            ),
+        ],
+        "2015-03-16",
+    );
+    assert_eq!(
+        lines(&generate(&db, "2015-03-16", &[])),
+        ["close C2 STANDARD 30 CALL1 c.okafor 2015-03-13 2015-03-16"]
+    );
+    let all = db.ok(&["actions", "list", "--format", "csv"]);
+    let closed = all
+        .lines()
+        .find(|l| l.contains(",CALL1,") && l.contains(",C2,"))
+        .unwrap();
+    assert!(closed.contains(",closed,"), "{closed}");
+    let open = db.ok(&["actions", "list", "--open", "--format", "csv"]);
+    assert!(
+        !open
+            .lines()
+            .any(|l| l.contains(",C2,") && l.contains(",CALL1,")),
+        "{open}"
+    );
+    assert_eq!(open.lines().count(), 6, "{open}");
+    let runs = db.ok(&["actions", "runs", "--format", "csv"]);
+    let counts: Vec<String> = runs
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{} {} {}", f[1], f[6], f[7])
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        ["2015-03-16 0 1", "2015-03-14 1 0", "2015-03-13 5 0"]
+    );
+}
+
+#[test]
+fn one_credit_class_at_a_time() {
+    let db = TestDb::new();
+    setup(&db);
+    assert_eq!(
+        lines(&generate(&db, FRIDAY, &["--credit-class", "KEY"])),
+        ["create C5 KEY 10 CALL1 - 2015-03-13 2015-03-18"]
+    );
+    assert_eq!(generate(&db, FRIDAY, &[]).len(), 4);
+    let err = db.fails(&[
+        "actions",
+        "generate",
+        "--credit-class",
+        "GOLD",
+        "--as-of",
+        FRIDAY,
+    ]);
+    assert!(
+        err.contains("--credit-class: no credit class \"GOLD\" in the store"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_rule_failing_for_one_customer_is_logged_and_the_others_run() {
+    let db = TestDb::new();
+    setup(&db);
+    db.import(
+        "ratio",
+        &[(
+            "rules.csv",
+            "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+             US01,STANDARD,95,REVIEW,customer,over_30 / total_age > 0.5,yes\n",
+        )],
+        FRIDAY,
+    );
+    let out = db.arrears(&["actions", "generate", "--as-of", FRIDAY, "--format", "csv"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("customer US01 C4: rule STANDARD 95: filter column 11: division by zero"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("7 created, 0 closed, 1 error(s)"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("create,US01,C3,STANDARD,95,REVIEW"),
+        "{stdout}"
+    );
+    let runs = db.ok(&["actions", "runs", "--errors", "--format", "csv"]);
+    assert!(
+        runs.contains(
+            "run 1: customer US01 C4: rule STANDARD 95: filter column 11: division by zero"
+        ),
+        "{runs}"
+    );
+}
+
+#[test]
+fn explain_shows_each_rule_its_values_and_the_decision() {
+    let db = TestDb::new();
+    setup(&db);
+    let out = db.ok(&["rules", "explain", "US01", "C2", "--as-of", FRIDAY]);
+    for expected in [
+        "US01 C2: credit class STANDARD, as of 2015-03-13",
+        "rule 10 REMIND (invoice view): does not match",
+        "  I2: due_date_days 40 == -3: no",
+        "rule 20 NOTICE (invoice view): matches, but rule 30 is higher on the ladder",
+        "  tagged: I3 (300.00)",
+        "rule 30 CALL1 (customer view): applies: generate creates an issue",
+        "  total_past_due 2,300.00 > 500: yes",
+        "  over_30 2,000.00 > 0: yes",
+        "rule 70 ESC (customer view): does not match",
+        "  over_60 0.00 > 0: no",
+        "rule 90 REVIEW (customer view, standalone): applies: generate creates an issue",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    generate(&db, FRIDAY, &[]);
+    let after = db.ok(&["rules", "explain", "US01", "C2", "--as-of", FRIDAY]);
+    assert!(
+        after.contains("rule 30 CALL1 (customer view): applies; an issue by this rule was already created on 2015-03-13"),
+        "{after}"
+    );
+    let monday = db.ok(&["rules", "explain", "US01", "C2", "--as-of", "2015-03-16"]);
+    assert!(
+        monday
+            .contains("rule 30 CALL1 (customer view): applies; issue 2 by this rule is still open"),
+        "{monday}"
+    );
+    let none = db.ok(&["rules", "explain", "US01", "C4", "--as-of", FRIDAY]);
+    assert!(
+        none.contains("rule 30 CALL1 (customer view): does not match"),
+        "{none}"
+    );
+    let err = db.fails(&["rules", "explain", "US01", "C9"]);
+    assert!(
+        err.contains("no customer \"C9\" in company \"US01\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn issues_keep_the_reason_and_the_tagged_amount() {
+    let db = TestDb::new();
+    setup(&db);
+    generate(&db, FRIDAY, &[]);
+    let queue = db.ok(&["actions", "list", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&queue).unwrap();
+    let call = rows
+        .iter()
+        .find(|r| field(r, "action_code") == "CALL1" && field(r, "customer_id") == "C2")
+        .unwrap();
+    assert_eq!(field(call, "subject"), "First collection call");
+    assert_eq!(field(call, "activity_type"), "Phone");
+    assert_eq!(field(call, "followup_date"), "2015-03-17");
+    assert_eq!(
+        field(call, "reason"),
+        "total_past_due 2,300.00 > 500; over_30 2,000.00 > 0"
+    );
+    let remind = rows
+        .iter()
+        .find(|r| field(r, "action_code") == "REMIND")
+        .unwrap();
+    assert_eq!(field(remind, "tagged"), "1");
+    assert_eq!(
+        field(remind, "reason"),
+        "I1: tran_type \"IN\" == \"IN\"; balance 1,000.00 > 0; due_date_days -3 == -3"
+    );
+}

@@ -1,0 +1,515 @@
+//! Credit class rules over the book: what a rule sees of a customer and of each open item,
+//! which matching rules apply, and the dates and words of the actions they create.
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::filter::{
+    CUSTOMER_TEXTS, CUSTOMER_WORK, Cell, Comparison, Dynamic, INVOICE_TEXTS, Row, View,
+};
+use crate::value::{figure_names, item_names};
+use crate::{Item, Money, Value};
+
+/// A customer as a customer-view rule sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomerFacts {
+    pub company_id: String,
+    pub customer_id: String,
+    pub name: String,
+    /// `parent_id` … `udf5`, as [`CUSTOMER_TEXTS`] lists them.
+    pub texts: [Option<String>; 24],
+    pub credit_limit: Option<Money>,
+    pub credit_hold: bool,
+    pub date_established: Option<NaiveDate>,
+    pub days_to_respond: Option<i64>,
+    /// Every customer figure, as [`figure_names`] lists them.
+    pub figures: Vec<Value>,
+    pub work: Work,
+}
+
+impl CustomerFacts {
+    pub fn text(&self, column: &str) -> Option<&str> {
+        CUSTOMER_TEXTS
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.texts[i].as_deref())
+    }
+}
+
+/// What a customer's issues and activities say, as of the business date.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    pub open_issue_cnt: i64,
+    pub oldest_issue_date: Option<NaiveDate>,
+    /// The latest completed activity: its date and action code.
+    pub last_activity_date: Option<NaiveDate>,
+    pub last_activity_code: Option<String>,
+    /// Start of the latest open activity.
+    pub latest_open_activity: Option<NaiveDate>,
+    /// Respond-by date of the oldest open activity.
+    pub oldest_open_due: Option<NaiveDate>,
+    /// Tags on the customer's open items.
+    pub tag_count: i64,
+    pub in_dispute: bool,
+    pub has_promise: bool,
+}
+
+/// One open item as an invoice-view rule sees it, with its customer.
+pub struct ItemFacts<'a> {
+    pub tran_id: &'a str,
+    pub currency: &'a str,
+    pub item: &'a Item,
+    /// `payment_terms` … `udf5`, as [`INVOICE_TEXTS`] lists them, when a rule needs them.
+    pub texts: Option<&'a [Option<String>; 10]>,
+    /// The item's figures, as [`item_names`] lists them.
+    pub figures: &'a [Value],
+    pub tag_count: i64,
+    pub in_dispute: bool,
+    pub has_promise: bool,
+    pub customer: &'a CustomerFacts,
+}
+
+/// Where a slot of a view's catalog takes its value from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    CompanyId,
+    CustomerId,
+    Name,
+    Text(usize),
+    CreditLimit,
+    CreditHold,
+    DateEstablished,
+    DaysToRespond,
+    Figure(usize),
+    Work(usize),
+    TranId,
+    TranType,
+    TranDate,
+    DueDate,
+    Amount,
+    Balance,
+    Currency,
+    AmountHc,
+    BalanceHc,
+    ItemText(usize),
+    ClosingDate,
+    ItemFigure(usize),
+    TagCount,
+    InDispute,
+    HasPromise,
+    Customer(usize),
+    /// Not a field of the view (a test checks that every catalog name has a source).
+    Missing,
+}
+
+fn customer_source(name: &str) -> Option<Source> {
+    Some(match name {
+        "company_id" => Source::CompanyId,
+        "customer_id" => Source::CustomerId,
+        "name" => Source::Name,
+        "credit_limit" => Source::CreditLimit,
+        "credit_hold" => Source::CreditHold,
+        "date_established" => Source::DateEstablished,
+        "days_to_respond" => Source::DaysToRespond,
+        _ => {
+            if let Some(i) = CUSTOMER_TEXTS.iter().position(|c| *c == name) {
+                Source::Text(i)
+            } else if let Some(i) = CUSTOMER_WORK.iter().position(|(c, _)| *c == name) {
+                Source::Work(i)
+            } else {
+                Source::Figure(figure_names().iter().position(|c| *c == name)?)
+            }
+        }
+    })
+}
+
+fn invoice_source(name: &str) -> Option<Source> {
+    if let Some(field) = name.strip_prefix("customer.") {
+        let slot = View::Customer.catalog().slot(field)?;
+        return Some(Source::Customer(slot));
+    }
+    Some(match name {
+        "company_id" => Source::CompanyId,
+        "customer_id" => Source::CustomerId,
+        "tran_id" => Source::TranId,
+        "tran_type" => Source::TranType,
+        "tran_date" => Source::TranDate,
+        "due_date" => Source::DueDate,
+        "amount" => Source::Amount,
+        "balance" => Source::Balance,
+        "currency" => Source::Currency,
+        "amount_hc" => Source::AmountHc,
+        "balance_hc" => Source::BalanceHc,
+        "closing_date" => Source::ClosingDate,
+        "tag_count" => Source::TagCount,
+        "in_dispute" => Source::InDispute,
+        "has_promise" => Source::HasPromise,
+        _ => match INVOICE_TEXTS.iter().position(|c| *c == name) {
+            Some(i) => Source::ItemText(i),
+            None => Source::ItemFigure(item_names().iter().position(|c| *c == name)?),
+        },
+    })
+}
+
+/// The source of every slot of a view, worked out once.
+fn sources(view: View) -> &'static [Source] {
+    static CUSTOMER: OnceLock<Vec<Source>> = OnceLock::new();
+    static INVOICE: OnceLock<Vec<Source>> = OnceLock::new();
+    let (cell, find): (_, fn(&str) -> Option<Source>) = match view {
+        View::Customer => (&CUSTOMER, customer_source),
+        View::Invoice => (&INVOICE, invoice_source),
+    };
+    cell.get_or_init(|| {
+        view.catalog()
+            .names()
+            .map(|n| find(n).unwrap_or(Source::Missing))
+            .collect()
+    })
+}
+
+fn text_cell(t: &Option<String>) -> Cell<'_> {
+    t.as_deref().map_or(Cell::Null, Cell::Text)
+}
+
+fn value_cell(v: Option<&Value>) -> Cell<'_> {
+    match v {
+        None | Some(Value::None) => Cell::Null,
+        Some(Value::Text(t)) => Cell::Text(t),
+        Some(Value::Bool(b)) => Cell::Bool(*b),
+        Some(Value::Int(i)) => Cell::Int(*i),
+        Some(Value::Money(m)) => Cell::Money(*m),
+        Some(Value::Rate(r)) => Cell::Decimal(*r),
+        Some(Value::Date(d)) => Cell::Date(*d),
+    }
+}
+
+fn date_cell(d: Option<NaiveDate>) -> Cell<'static> {
+    d.map_or(Cell::Null, Cell::Date)
+}
+
+impl CustomerFacts {
+    fn source_cell(&self, source: Source, as_of: NaiveDate) -> Cell<'_> {
+        match source {
+            Source::CompanyId => Cell::Text(&self.company_id),
+            Source::CustomerId => Cell::Text(&self.customer_id),
+            Source::Name => Cell::Text(&self.name),
+            Source::Text(i) => text_cell(&self.texts[i]),
+            Source::CreditLimit => self.credit_limit.map_or(Cell::Null, Cell::Money),
+            Source::CreditHold => Cell::Bool(self.credit_hold),
+            Source::DateEstablished => date_cell(self.date_established),
+            Source::DaysToRespond => self.days_to_respond.map_or(Cell::Null, Cell::Int),
+            Source::Figure(i) => value_cell(self.figures.get(i)),
+            Source::Work(i) => self.work_cell(i, as_of),
+            _ => Cell::Null,
+        }
+    }
+
+    fn work_cell(&self, i: usize, as_of: NaiveDate) -> Cell<'_> {
+        let w = &self.work;
+        let since =
+            |d: Option<NaiveDate>| d.map_or(Cell::Null, |d| Cell::Int((as_of - d).num_days()));
+        match CUSTOMER_WORK.get(i).map(|(n, _)| *n) {
+            Some("open_issue_cnt") => Cell::Int(w.open_issue_cnt),
+            Some("oldest_issue_date") => date_cell(w.oldest_issue_date),
+            Some("last_activity_date") => date_cell(w.last_activity_date),
+            Some("last_activity_days") => since(w.last_activity_date),
+            Some("last_activity_code") => text_cell(&w.last_activity_code),
+            Some("days_since_open_activity") => since(w.latest_open_activity),
+            Some("days_since_closed_activity") => since(w.last_activity_date),
+            Some("oldest_due_date_days") => since(w.oldest_open_due),
+            Some("tag_count") => Cell::Int(w.tag_count),
+            Some("in_dispute") => Cell::Bool(w.in_dispute),
+            Some("has_promise") => Cell::Bool(w.has_promise),
+            _ => Cell::Null,
+        }
+    }
+}
+
+/// A customer on a business date: the row a customer-view rule reads.
+pub struct CustomerRow<'a> {
+    pub facts: &'a CustomerFacts,
+    pub as_of: NaiveDate,
+}
+
+impl Row for CustomerRow<'_> {
+    fn cell(&self, slot: usize) -> Cell<'_> {
+        match sources(View::Customer).get(slot) {
+            Some(source) => self.facts.source_cell(*source, self.as_of),
+            None => Cell::Null,
+        }
+    }
+}
+
+/// An open item on a business date: the row an invoice-view rule reads.
+pub struct ItemRow<'a> {
+    pub facts: &'a ItemFacts<'a>,
+    pub as_of: NaiveDate,
+}
+
+impl Row for ItemRow<'_> {
+    fn cell(&self, slot: usize) -> Cell<'_> {
+        let f = self.facts;
+        let i = f.item;
+        let Some(source) = sources(View::Invoice).get(slot) else {
+            return Cell::Null;
+        };
+        match *source {
+            Source::CompanyId => Cell::Text(&f.customer.company_id),
+            Source::CustomerId => Cell::Text(&f.customer.customer_id),
+            Source::TranId => Cell::Text(f.tran_id),
+            Source::TranType => Cell::Text(i.tran_type.code()),
+            Source::TranDate => Cell::Date(i.tran_date),
+            Source::DueDate => date_cell(i.due_date),
+            Source::Amount => Cell::Money(i.amount),
+            Source::Balance => Cell::Money(i.balance),
+            Source::Currency => Cell::Text(f.currency),
+            Source::AmountHc => Cell::Money(i.amount_hc),
+            Source::BalanceHc => Cell::Money(i.balance_hc),
+            Source::ItemText(n) => f.texts.map_or(Cell::Null, |t| text_cell(&t[n])),
+            Source::ClosingDate => date_cell(i.closing_date),
+            Source::ItemFigure(n) => value_cell(f.figures.get(n)),
+            Source::TagCount => Cell::Int(f.tag_count),
+            Source::InDispute => Cell::Bool(f.in_dispute),
+            Source::HasPromise => Cell::Bool(f.has_promise),
+            Source::Customer(s) => match sources(View::Customer).get(s) {
+                Some(c) => f.customer.source_cell(*c, self.as_of),
+                None => Cell::Null,
+            },
+            _ => Cell::Null,
+        }
+    }
+}
+
+/// Whether an invoice-view rule needs the invoice text columns, which item pages do not hold.
+pub fn needs_invoice_texts(filter: &crate::filter::Filter) -> bool {
+    fn walk(e: &crate::filter::Expr) -> bool {
+        use crate::filter::ExprKind;
+        match &e.kind {
+            ExprKind::Field(path) => path.len() == 1 && INVOICE_TEXTS.contains(&path[0].as_str()),
+            ExprKind::Literal(_) => false,
+            ExprKind::List(items) => items.iter().any(walk),
+            ExprKind::Unary(_, x) => walk(x),
+            ExprKind::Binary(_, l, r) | ExprKind::Call(_, l, r) => walk(l) || walk(r),
+        }
+    }
+    filter.view() == View::Invoice && walk(filter.expr())
+}
+
+/// A rule as the ladder sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rung {
+    pub seq_no: i64,
+    pub standalone: bool,
+}
+
+/// Of the rules that match a customer, those that apply: every standalone one, and of the
+/// others (the ladder) only the one with the highest sequence number. Gives positions in
+/// `matched`.
+pub fn applying(matched: &[Rung]) -> Vec<usize> {
+    let top = matched
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.standalone)
+        .max_by_key(|(_, r)| r.seq_no)
+        .map(|(i, _)| i);
+    matched
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.standalone || Some(*i) == top)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Days to respond: the rule's, else the customer's, else the credit class's, else the site's.
+pub fn days_to_respond(
+    rule: Option<i64>,
+    customer: Option<i64>,
+    class: Option<i64>,
+    site: u32,
+) -> u32 {
+    rule.or(customer)
+        .or(class)
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or(site)
+}
+
+/// When a customer-contact action starts: on the business date, unless the customer was
+/// contacted less than `frequency` days before it; then that contact's date plus `frequency`.
+pub fn contact_start(
+    as_of: NaiveDate,
+    last_contact: Option<NaiveDate>,
+    frequency: Option<i64>,
+) -> NaiveDate {
+    let (Some(last), Some(n)) = (last_contact, frequency.filter(|n| *n > 0)) else {
+        return as_of;
+    };
+    let earliest = u64::try_from(n)
+        .ok()
+        .and_then(|n| last.checked_add_days(Days::new(n)))
+        .unwrap_or(as_of);
+    earliest.max(as_of)
+}
+
+/// A value as a reason prints it: amounts with thousands separators and two decimals.
+pub fn show(value: &Dynamic) -> String {
+    match value {
+        Dynamic::Null => "null".into(),
+        Dynamic::Bool(b) => b.to_string(),
+        Dynamic::Int(i) => i.to_string(),
+        Dynamic::Decimal(d) => grouped(*d),
+        Dynamic::Text(t) => format!("{t:?}"),
+        Dynamic::Date(d) => d.to_string(),
+    }
+}
+
+fn grouped(d: Decimal) -> String {
+    let scale = d.normalize().scale().max(2);
+    let plain = format!("{:.*}", scale as usize, d.abs());
+    let (whole, fraction) = plain.split_once('.').unwrap_or((&plain, ""));
+    let mut out = String::new();
+    if d.is_sign_negative() && !d.is_zero() {
+        out.push('-');
+    }
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !fraction.is_empty() {
+        let _ = write!(out, ".{fraction}");
+    }
+    out
+}
+
+/// One comparison with the value it read: `total_past_due 1,250.00 > 500`.
+pub fn describe(c: &Comparison) -> String {
+    let side = |text: &str, value: &Dynamic| {
+        let literal = Decimal::from_str_exact(text).is_ok()
+            || text.starts_with('"')
+            || matches!(text, "true" | "false" | "null");
+        if literal {
+            text.to_owned()
+        } else {
+            format!("{text} {}", show(value))
+        }
+    };
+    format!(
+        "{} {} {}",
+        side(&c.left, &c.left_value),
+        c.op.symbol(),
+        side(&c.right, &c.right_value)
+    )
+}
+
+/// The comparisons that held, as `total_past_due 1,250.00 > 500; over_60 310.00 > 0`.
+pub fn reason(seen: &[Comparison]) -> String {
+    seen.iter()
+        .filter(|c| c.held)
+        .map(describe)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::Filter;
+
+    fn day(text: &str) -> NaiveDate {
+        crate::parse_date(text).unwrap()
+    }
+
+    #[test]
+    fn every_field_of_both_views_has_a_source() {
+        for view in [View::Customer, View::Invoice] {
+            let names: Vec<&str> = view.catalog().names().collect();
+            let found = match view {
+                View::Customer => names.iter().map(|n| customer_source(n)).collect::<Vec<_>>(),
+                View::Invoice => names.iter().map(|n| invoice_source(n)).collect(),
+            };
+            for (name, source) in names.iter().zip(found) {
+                assert!(source.is_some(), "{name} has no source");
+            }
+        }
+    }
+
+    #[test]
+    fn the_highest_matching_rung_applies_with_every_standalone_rule() {
+        let rung = |seq_no, standalone| Rung { seq_no, standalone };
+        let matched = [
+            rung(10, false),
+            rung(5, true),
+            rung(30, false),
+            rung(20, false),
+            rung(99, true),
+        ];
+        assert_eq!(applying(&matched), [1, 2, 4]);
+        assert_eq!(applying(&[rung(10, true)]), [0]);
+        assert!(applying(&[]).is_empty());
+    }
+
+    #[test]
+    fn days_to_respond_take_the_rule_then_customer_then_class_then_site() {
+        assert_eq!(days_to_respond(Some(1), Some(2), Some(3), 4), 1);
+        assert_eq!(days_to_respond(None, Some(2), Some(3), 4), 2);
+        assert_eq!(days_to_respond(None, None, Some(3), 4), 3);
+        assert_eq!(days_to_respond(None, None, None, 4), 4);
+    }
+
+    #[test]
+    fn contact_frequency_moves_the_start() {
+        let today = day("2015-03-10");
+        assert_eq!(
+            contact_start(today, Some(day("2015-03-09")), Some(3)),
+            day("2015-03-12")
+        );
+        assert_eq!(
+            contact_start(today, Some(day("2015-03-07")), Some(3)),
+            today
+        );
+        assert_eq!(
+            contact_start(today, Some(day("2015-03-01")), Some(3)),
+            today
+        );
+        assert_eq!(contact_start(today, None, Some(3)), today);
+        assert_eq!(contact_start(today, Some(day("2015-03-09")), None), today);
+    }
+
+    #[test]
+    fn reasons_name_the_figures_that_matched() {
+        let facts = CustomerFacts {
+            figures: {
+                let mut v = vec![Value::None; figure_names().len()];
+                let at = |n: &str| figure_names().iter().position(|f| *f == n).unwrap();
+                v[at("total_past_due")] = Value::Money(Money::units(1250));
+                v[at("over_60")] = Value::Money(Money::units(310));
+                v
+            },
+            ..CustomerFacts::default()
+        };
+        let row = CustomerRow {
+            facts: &facts,
+            as_of: day("2015-03-15"),
+        };
+        let filter = Filter::new("total_past_due > 500 && over_60 > 0", View::Customer).unwrap();
+        let (matched, seen) = filter.explain(&row).unwrap();
+        assert!(matched);
+        assert_eq!(
+            reason(&seen),
+            "total_past_due 1,250.00 > 500; over_60 310.00 > 0"
+        );
+        assert!(filter.matches(&row).unwrap());
+    }
+
+    #[test]
+    fn amounts_print_grouped() {
+        assert_eq!(grouped(Decimal::new(125_000_000, 4)), "12,500.00");
+        assert_eq!(grouped(Decimal::new(-12_345_678_912, 4)), "-1,234,567.8912");
+        assert_eq!(grouped(Decimal::new(5, 1)), "0.50");
+        assert_eq!(grouped(Decimal::ZERO), "0.00");
+    }
+}

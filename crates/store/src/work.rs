@@ -1,0 +1,380 @@
+//! The collectors' work: issues, their activities and tagged invoices, and the log of the
+//! generate runs that create and close them.
+
+use std::collections::HashMap;
+
+use arrears_domain::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use crate::tx::on_tx;
+use crate::{Store, StoreError, Tx, on_pool};
+
+/// One issue (credit task), as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct IssueRecord {
+    pub issue_id: i64,
+    pub company_id: String,
+    pub customer_id: String,
+    pub subject: String,
+    pub action_code: String,
+    pub priority: i64,
+    pub credit_class: Option<String>,
+    pub seq_no: Option<i64>,
+    pub assigned_user: Option<String>,
+    pub is_open: bool,
+    pub created_date: NaiveDate,
+    pub created_by: String,
+    pub reason: Option<String>,
+    pub closed_date: Option<NaiveDate>,
+    pub closed_by: Option<String>,
+    pub close_reason: Option<String>,
+}
+
+const ISSUE_COLUMNS: &str = "issue_id, company_id, customer_id, subject, action_code, priority, \
+     credit_class, seq_no, assigned_user, is_open, created_date, created_by, reason, closed_date, \
+     closed_by, close_reason";
+
+/// The first activity of a new issue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewActivity {
+    pub activity_type: String,
+    pub action_code: Option<String>,
+    pub description: Option<String>,
+    pub assigned_user: Option<String>,
+    pub customer_contact: bool,
+    pub start_date: NaiveDate,
+    pub respond_by: NaiveDate,
+    pub followup_date: Option<NaiveDate>,
+    pub followup_user: Option<String>,
+    /// Tagged invoices and their open balances (home currency) when tagged.
+    pub tagged: Vec<(String, Money)>,
+}
+
+/// An issue to open, with its first activity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewIssue {
+    pub company_id: String,
+    pub customer_id: String,
+    pub subject: String,
+    pub action_code: String,
+    pub priority: i64,
+    pub credit_class: Option<String>,
+    pub seq_no: Option<i64>,
+    pub assigned_user: Option<String>,
+    pub created_date: NaiveDate,
+    pub created_by: String,
+    pub reason: Option<String>,
+    pub activity: NewActivity,
+}
+
+/// An open issue to close, with its open activities.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssueClosing {
+    pub issue_id: i64,
+    pub date: NaiveDate,
+    pub by: String,
+    pub reason: String,
+}
+
+/// One generate run, as logged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateRun {
+    pub run_id: i64,
+    pub run_date: NaiveDate,
+    pub credit_class: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub run_by: String,
+    /// `manual` or `schedule`.
+    pub source: String,
+    pub created: i64,
+    pub closed: i64,
+    pub errors: Vec<String>,
+}
+
+/// What a customer's activities say, for the work figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActivitySummary {
+    pub last_completed: Option<NaiveDate>,
+    pub last_code: Option<String>,
+    pub latest_open_start: Option<NaiveDate>,
+    pub oldest_open_due: Option<NaiveDate>,
+    pub last_contact: Option<NaiveDate>,
+}
+
+/// One line of a work queue: an open (or closed) issue with its activity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueItem {
+    pub issue: IssueRecord,
+    pub customer_name: Option<String>,
+    pub activity_type: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub respond_by: Option<NaiveDate>,
+    pub followup_date: Option<NaiveDate>,
+    pub tagged: i64,
+    pub tagged_amount: Money,
+}
+
+/// Rows bound per multi-row insert: well under either backend's limit on parameters.
+const CHUNK: usize = 500;
+
+type CustomerKey = (String, String);
+
+impl Store {
+    /// Open issues of one company or all.
+    pub async fn open_issues(&self, company: Option<&str>) -> Result<Vec<IssueRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ISSUE_COLUMNS} FROM issues WHERE is_open = $1 AND ($2 IS NULL OR company_id = $2) \
+             ORDER BY issue_id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, IssueRecord>(&sql).bind(true).bind(company).fetch_all(pool).await?
+        }))
+    }
+
+    /// The invoices tagged to each open issue's activities.
+    pub async fn open_issue_tags(&self) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        const SQL: &str = "SELECT a.issue_id, t.tran_id FROM activity_invoices t \
+             JOIN activities a ON a.activity_id = t.activity_id \
+             JOIN issues i ON i.issue_id = a.issue_id WHERE i.is_open = $1 ORDER BY t.tran_id";
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        on_pool!(self, pool => {
+            for row in sqlx::query(SQL).bind(true).fetch_all(pool).await? {
+                out.entry(row.try_get(0)?).or_default().push(row.try_get(1)?);
+            }
+        });
+        Ok(out)
+    }
+
+    /// Customers with an issue a rule created on `date`: (company, customer, class, seq_no).
+    pub async fn rule_issues_created_on(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        const SQL: &str = "SELECT company_id, customer_id, credit_class, seq_no FROM issues \
+             WHERE created_date = $1 AND seq_no IS NOT NULL AND credit_class IS NOT NULL";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(SQL).bind(date).fetch_all(pool).await?
+        }))
+    }
+
+    /// Per customer: the latest completed activity, the latest open one, the oldest open
+    /// respond-by date and the latest customer contact.
+    pub async fn activity_summaries(
+        &self,
+    ) -> Result<HashMap<CustomerKey, ActivitySummary>, StoreError> {
+        const DATES: &str = "SELECT company_id, customer_id, \
+             MAX(CASE WHEN is_open THEN start_date END), \
+             MIN(CASE WHEN is_open THEN respond_by END), \
+             MAX(CASE WHEN customer_contact THEN start_date END) \
+             FROM activities GROUP BY company_id, customer_id";
+        const LAST: &str = "SELECT company_id, customer_id, completed_date, action_code FROM ( \
+             SELECT company_id, customer_id, completed_date, action_code, ROW_NUMBER() OVER ( \
+             PARTITION BY company_id, customer_id ORDER BY completed_date DESC, activity_id DESC) AS n \
+             FROM activities WHERE is_open = $1) latest WHERE n = 1";
+        let mut out: HashMap<CustomerKey, ActivitySummary> = HashMap::new();
+        on_pool!(self, pool => {
+            for row in sqlx::query(DATES).fetch_all(pool).await? {
+                let s = out.entry((row.try_get(0)?, row.try_get(1)?)).or_default();
+                s.latest_open_start = row.try_get(2)?;
+                s.oldest_open_due = row.try_get(3)?;
+                s.last_contact = row.try_get(4)?;
+            }
+            for row in sqlx::query(LAST).bind(false).fetch_all(pool).await? {
+                let s = out.entry((row.try_get(0)?, row.try_get(1)?)).or_default();
+                s.last_completed = row.try_get(2)?;
+                s.last_code = row.try_get(3)?;
+            }
+        });
+        Ok(out)
+    }
+
+    /// How many activities each invoice is tagged to, by company and `tran_id`.
+    pub async fn tag_counts(&self) -> Result<HashMap<CustomerKey, i64>, StoreError> {
+        const SQL: &str = "SELECT company_id, tran_id, COUNT(*) FROM activity_invoices GROUP BY company_id, tran_id";
+        let mut out = HashMap::new();
+        on_pool!(self, pool => {
+            for row in sqlx::query(SQL).fetch_all(pool).await? {
+                out.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+            }
+        });
+        Ok(out)
+    }
+
+    /// Opens and closes issues and logs the run, all in one transaction; gives the run's id.
+    pub async fn record_generate(
+        &self,
+        creates: &[NewIssue],
+        closes: &[IssueClosing],
+        run: &GenerateRun,
+    ) -> Result<i64, StoreError> {
+        const RUN: &str = "INSERT INTO generate_runs (run_date, credit_class, started_at, finished_at, \
+             run_by, source, created, closed, errors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING run_id";
+        const CLOSE_ISSUE: &str = "UPDATE issues SET is_open = $1, closed_date = $2, closed_by = $3, \
+             close_reason = $4 WHERE issue_id = $5 AND is_open = $6";
+        const CLOSE_ACTIVITIES: &str = "UPDATE activities SET is_open = $1, completed_date = $2, \
+             completed_by = $3 WHERE issue_id = $4 AND is_open = $5";
+        let mut tx = self.begin().await?;
+        let run_id = on_tx!(&mut tx, tx => {
+            // The run's row comes first: on SQLite it takes the write lock, so the ids read
+            // next stay free until the commit.
+            let run_id: i64 = sqlx::query_scalar(RUN)
+                .bind(run.run_date)
+                .bind(&run.credit_class)
+                .bind(run.started_at)
+                .bind(run.finished_at)
+                .bind(&run.run_by)
+                .bind(&run.source)
+                .bind(run.created)
+                .bind(run.closed)
+                .bind(run.errors.join("\n"))
+                .fetch_one(&mut **tx)
+                .await?;
+            for c in closes {
+                sqlx::query(CLOSE_ISSUE).bind(false).bind(c.date).bind(&c.by).bind(&c.reason)
+                    .bind(c.issue_id).bind(true).execute(&mut **tx).await?;
+                sqlx::query(CLOSE_ACTIVITIES).bind(false).bind(c.date).bind(&c.by)
+                    .bind(c.issue_id).bind(true).execute(&mut **tx).await?;
+            }
+            let first_issue: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(issue_id), 0) + 1 FROM issues")
+                .fetch_one(&mut **tx).await?;
+            let first_activity: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(activity_id), 0) + 1 FROM activities")
+                .fetch_one(&mut **tx).await?;
+            let numbered: Vec<(i64, i64, &NewIssue)> = creates
+                .iter()
+                .enumerate()
+                .map(|(n, issue)| (first_issue + n as i64, first_activity + n as i64, issue))
+                .collect();
+            for chunk in numbered.chunks(CHUNK) {
+                let mut b = sqlx::QueryBuilder::new(
+                    "INSERT INTO issues (issue_id, company_id, customer_id, subject, action_code, \
+                     priority, credit_class, seq_no, assigned_user, is_open, created_date, created_at, \
+                     created_by, reason) ",
+                );
+                b.push_values(chunk, |mut row, (id, _, i)| {
+                    row.push_bind(*id).push_bind(&i.company_id).push_bind(&i.customer_id)
+                        .push_bind(&i.subject).push_bind(&i.action_code).push_bind(i.priority)
+                        .push_bind(&i.credit_class).push_bind(i.seq_no).push_bind(&i.assigned_user)
+                        .push_bind(true).push_bind(i.created_date).push_bind(run.finished_at)
+                        .push_bind(&i.created_by).push_bind(&i.reason);
+                });
+                b.build().execute(&mut **tx).await?;
+                let mut b = sqlx::QueryBuilder::new(
+                    "INSERT INTO activities (activity_id, issue_id, company_id, customer_id, \
+                     activity_type, action_code, description, assigned_user, is_open, customer_contact, \
+                     start_date, respond_by, followup_date, followup_user, created_date, created_by) ",
+                );
+                b.push_values(chunk, |mut row, (issue_id, id, i)| {
+                    let a = &i.activity;
+                    row.push_bind(*id).push_bind(*issue_id).push_bind(&i.company_id)
+                        .push_bind(&i.customer_id).push_bind(&a.activity_type).push_bind(&a.action_code)
+                        .push_bind(&a.description).push_bind(&a.assigned_user).push_bind(true)
+                        .push_bind(a.customer_contact).push_bind(a.start_date).push_bind(a.respond_by)
+                        .push_bind(a.followup_date).push_bind(&a.followup_user)
+                        .push_bind(i.created_date).push_bind(&i.created_by);
+                });
+                b.build().execute(&mut **tx).await?;
+                let tags: Vec<(i64, &str, &str, i64)> = chunk
+                    .iter()
+                    .flat_map(|(_, id, i)| {
+                        i.activity.tagged.iter().map(move |(tran, amount)| {
+                            (*id, i.company_id.as_str(), tran.as_str(), amount.raw())
+                        })
+                    })
+                    .collect();
+                for tags in tags.chunks(CHUNK) {
+                    let mut b = sqlx::QueryBuilder::new(
+                        "INSERT INTO activity_invoices (activity_id, company_id, tran_id, amount) ",
+                    );
+                    b.push_values(tags, |mut row, (id, company, tran, amount)| {
+                        row.push_bind(*id).push_bind(*company).push_bind(*tran).push_bind(*amount);
+                    });
+                    b.build().execute(&mut **tx).await?;
+                }
+            }
+            run_id
+        });
+        if let Tx::Postgres(tx) = &mut tx {
+            // Ids were given here; the identity sequences move past them for later inserts.
+            for (table, column) in [("issues", "issue_id"), ("activities", "activity_id")] {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), \
+                     GREATEST((SELECT COALESCE(MAX({column}), 0) FROM {table}), 1))"
+                );
+                sqlx::query(&sql).execute(&mut **tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(run_id)
+    }
+
+    /// The work queue: issues of one user (or all), open ones only unless `all`, by priority
+    /// then respond-by date.
+    pub async fn work_queue(
+        &self,
+        user: Option<&str>,
+        all: bool,
+    ) -> Result<Vec<QueueItem>, StoreError> {
+        let sql = format!(
+            "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, a.followup_date, \
+             (SELECT COUNT(*) FROM activity_invoices t WHERE t.activity_id = a.activity_id), \
+             (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM activity_invoices t WHERE t.activity_id = a.activity_id) \
+             FROM issues i \
+             LEFT JOIN activities a ON a.activity_id = (SELECT MIN(activity_id) FROM activities x WHERE x.issue_id = i.issue_id) \
+             LEFT JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id \
+             WHERE ($1 IS NULL OR i.assigned_user = $1) AND (i.is_open = $2 OR $3) \
+             ORDER BY i.is_open DESC, i.priority, a.respond_by, i.issue_id",
+            ISSUE_COLUMNS
+                .split(", ")
+                .map(|c| format!("i.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let n = 16;
+        Ok(on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(user).bind(true).bind(all).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(QueueItem {
+                        issue: sqlx::FromRow::from_row(r)?,
+                        customer_name: r.try_get(n)?,
+                        activity_type: r.try_get(n + 1)?,
+                        start_date: r.try_get(n + 2)?,
+                        respond_by: r.try_get(n + 3)?,
+                        followup_date: r.try_get(n + 4)?,
+                        tagged: r.try_get(n + 5)?,
+                        tagged_amount: Money::from_raw(r.try_get(n + 6)?),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// The latest generate runs, newest first.
+    pub async fn generate_runs(&self, limit: i64) -> Result<Vec<GenerateRun>, StoreError> {
+        const SQL: &str = "SELECT run_id, run_date, credit_class, started_at, finished_at, run_by, \
+             source, created, closed, errors FROM generate_runs ORDER BY run_id DESC LIMIT $1";
+        Ok(on_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(limit).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let errors: String = r.try_get(9)?;
+                    Ok(GenerateRun {
+                        run_id: r.try_get(0)?,
+                        run_date: r.try_get(1)?,
+                        credit_class: r.try_get(2)?,
+                        started_at: r.try_get(3)?,
+                        finished_at: r.try_get(4)?,
+                        run_by: r.try_get(5)?,
+                        source: r.try_get(6)?,
+                        created: r.try_get(7)?,
+                        closed: r.try_get(8)?,
+                        errors: errors.lines().map(str::to_owned).collect(),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+}
