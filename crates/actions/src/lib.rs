@@ -3,6 +3,7 @@
 //! customer's rules and the values that decided them.
 #![deny(clippy::float_arithmetic)]
 
+mod schedules;
 mod setup;
 
 use std::collections::{HashMap, HashSet};
@@ -20,6 +21,7 @@ use arrears_store::{
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
+pub use schedules::{ScheduledRun, run_schedules};
 pub use setup::{Rule, Setup};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +36,8 @@ pub enum ActionsError {
 #[derive(Clone, Debug)]
 pub struct Options {
     pub as_of: NaiveDate,
+    /// Only this company's customers.
+    pub company: Option<String>,
     /// Only this credit class's rules and issues.
     pub credit_class: Option<String>,
     /// Work everything out, write nothing.
@@ -529,12 +533,19 @@ impl Run<'_> {
         };
         let credit_class = self.setup.classes.get(&(company.clone(), class.to_owned()));
         let as_of = self.ctx.as_of;
+        let calendar = self.setup.calendar(company);
         let start = if code.customer_contact {
-            rules::contact_start(
+            let moved = rules::contact_start(
                 as_of,
                 *last_contact,
                 credit_class.and_then(|c| c.contact_frequency_days),
-            )
+            );
+            // Nothing is scheduled on a day off: a moved start goes to the next working day.
+            if moved == as_of {
+                moved
+            } else {
+                calendar.next_working(moved)
+            }
         } else {
             as_of
         };
@@ -547,7 +558,6 @@ impl Run<'_> {
             credit_class.and_then(|c| c.days_to_respond),
             self.setup.settings.days_to_respond,
         );
-        let calendar = self.setup.calendar(company);
         let respond_by = calendar.respond_by(start, days);
         let user = r
             .override_user
@@ -612,12 +622,20 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
             "--credit-class: no credit class {class:?} in the store"
         )));
     }
+    let company = options.company.as_deref();
+    if let Some(c) = company
+        && !setup.companies.contains_key(c)
+    {
+        return Err(ActionsError::Invalid(format!(
+            "--company: no company {c:?} in the store"
+        )));
+    }
     let ctx = Context {
         as_of: options.as_of,
         settings: setup.settings.clone(),
     };
     let work = Known::load(store, &setup, options.as_of).await?;
-    let customers = store.customer_rows(None).await?;
+    let customers = store.customer_rows(company).await?;
     let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, c) in customers.iter().enumerate() {
         index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
@@ -634,7 +652,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     };
     let mut seen = vec![false; customers.len()];
     store
-        .customer_items(None, |company, customer, items, ids| {
+        .customer_items(company, |company, customer, items, ids| {
             if let Some(&i) = index.get(&(company, customer)) {
                 seen[i] = true;
                 run.customer(&customers[i], items, ids);
@@ -664,6 +682,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     if !options.preview {
         let log = GenerateRun {
             run_id: 0,
+            company_id: options.company.clone(),
             run_date: options.as_of,
             credit_class: options.credit_class.clone(),
             started_at,

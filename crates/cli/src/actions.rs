@@ -25,6 +25,9 @@ enum Action {
         /// Only this credit class.
         #[arg(long = "credit-class")]
         credit_class: Option<String>,
+        /// Only this company's customers.
+        #[arg(long)]
+        company: Option<String>,
         #[command(flatten)]
         as_of: AsOf,
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -43,6 +46,9 @@ enum Action {
         open: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// The day the `due` column is judged on (not due, due today, past due).
+        #[command(flatten)]
+        as_of: AsOf,
     },
     /// The log of generate runs, newest first.
     Runs {
@@ -75,12 +81,14 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         Action::Generate {
             preview,
             credit_class,
+            company,
             as_of,
             format,
             user,
         } => {
             let options = Options {
                 as_of: as_of.date(),
+                company,
                 credit_class,
                 preview,
                 run_by: user.unwrap_or_else(crate::import::current_user),
@@ -88,7 +96,12 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
             };
             generate(store, &options, format).await
         }
-        Action::List { user, open, format } => list(store, user.as_deref(), open, format).await,
+        Action::List {
+            user,
+            open,
+            format,
+            as_of,
+        } => list(store, user.as_deref(), open, format, as_of.date()).await,
         Action::Runs {
             limit,
             format,
@@ -154,6 +167,7 @@ async fn list(
     user: Option<&str>,
     open_only: bool,
     format: Format,
+    today: chrono::NaiveDate,
 ) -> anyhow::Result<ExitCode> {
     let columns = [
         "issue_id",
@@ -174,7 +188,6 @@ async fn list(
         "status",
         "reason",
     ];
-    let today = chrono::Local::now().date_naive();
     let mut out = Printer::new(&columns, &[], format)?;
     for q in store.work_queue(user, !open_only).await? {
         let i = &q.issue;
@@ -214,6 +227,7 @@ async fn runs(store: &Store, limit: i64, format: Format, errors: bool) -> anyhow
     let columns = [
         "run_id",
         "run_date",
+        "company_id",
         "credit_class",
         "source",
         "run_by",
@@ -228,6 +242,7 @@ async fn runs(store: &Store, limit: i64, format: Format, errors: bool) -> anyhow
         out.push(&[
             Value::Int(r.run_id),
             Value::Date(r.run_date),
+            r.company_id.clone().map_or(Value::None, Value::Text),
             r.credit_class.clone().map_or(Value::None, Value::Text),
             Value::Text(r.source.clone()),
             Value::Text(r.run_by.clone()),
@@ -243,6 +258,49 @@ async fn runs(store: &Store, limit: i64, format: Format, errors: bool) -> anyhow
             for e in &r.errors {
                 println!("run {}: {e}", r.run_id);
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `arrears run-schedules`: the credit class schedules due now.
+#[derive(clap::Args)]
+pub struct ScheduleArgs {
+    /// The moment to run as of, `YYYY-MM-DD HH:MM` (default: now, local time).
+    #[arg(long, value_parser = parse_moment)]
+    now: Option<chrono::NaiveDateTime>,
+    /// Who runs them, for the log (default: $USER).
+    #[arg(long)]
+    user: Option<String>,
+}
+
+fn parse_moment(text: &str) -> Result<chrono::NaiveDateTime, String> {
+    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
+        .map_err(|_| format!("not a moment {text:?}, expected YYYY-MM-DD HH:MM"))
+}
+
+pub async fn run_schedules(store: &Store, args: ScheduleArgs) -> anyhow::Result<ExitCode> {
+    let now = args
+        .now
+        .unwrap_or_else(|| chrono::Local::now().naive_local());
+    let user = args.user.unwrap_or_else(crate::import::current_user);
+    let runs = arrears_actions::run_schedules(store, now, &user).await?;
+    if runs.is_empty() {
+        println!("no schedule due at {}", now.format("%Y-%m-%d %H:%M"));
+    }
+    for r in &runs {
+        println!(
+            "schedule {} {} {}: {} created, {} closed, {} error(s) (run {})",
+            r.company_id,
+            r.credit_class,
+            r.run_date,
+            r.created,
+            r.closed,
+            r.errors.len(),
+            r.run_id.unwrap_or_default()
+        );
+        for e in &r.errors {
+            eprintln!("arrears: {e}");
         }
     }
     Ok(ExitCode::SUCCESS)

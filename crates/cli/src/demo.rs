@@ -67,9 +67,31 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         report.sync_id,
         files.join("; ")
     );
+    let setup_dir = args.export.as_ref().map(|d| d.join("setup"));
+    let line =
+        crate::setup::install(store, None, setup_dir.as_deref(), options.as_of, "demo").await?;
+    println!("{line}");
+    let generated = arrears_actions::generate(
+        store,
+        &arrears_actions::Options {
+            as_of: options.as_of,
+            company: None,
+            credit_class: None,
+            preview: false,
+            run_by: "demo".into(),
+            source: "manual".into(),
+        },
+    )
+    .await?;
+    println!(
+        "actions generated for {}: {} issues opened (run {})",
+        options.as_of,
+        generated.changes.len(),
+        generated.run_id.unwrap_or_default()
+    );
     if let Some(dir) = &args.export {
         println!("sync files kept in {}", dir.display());
     }
-    println!("next: arrears aging");
+    println!("next: arrears aging, arrears actions list --open");
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ mod import;
 mod output;
 mod rules;
 mod settings;
+mod setup;
 mod syncs;
 
 use std::process::ExitCode;
@@ -47,8 +48,12 @@ enum Command {
     Syncs(syncs::Args),
     /// Generate, preview and list the collectors' actions.
     Actions(actions::Args),
+    /// Run the credit class schedules that are due (once per due date).
+    RunSchedules(actions::ScheduleArgs),
     /// The credit class rules: list them, or explain one customer's.
     Rules(rules::Args),
+    /// Install the starter collections setup.
+    Setup(setup::Args),
     /// Read or change the site settings.
     Settings(settings::Args),
     /// Fill the store with a realistic synthetic book.
@@ -129,8 +134,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Aging(args) => aging::run(&store, args).await?,
         Command::Syncs(args) => syncs::run(&store, args).await?,
         Command::Actions(args) => actions::run(&store, args).await?,
+        Command::RunSchedules(args) => actions::run_schedules(&store, args).await?,
         Command::Rules(args) => rules::run(&store, args).await?,
         Command::Settings(args) => settings::run(&store, args).await?,
+        Command::Setup(args) => setup::run(&store, args).await?,
         Command::Demo(args) => demo::run(&store, args).await.context("demo")?,
     };
     store.close().await;

@@ -50,12 +50,16 @@ US01,C5,I5,IN,2015-01-30,2015-03-01,100,100\n";
 const FRIDAY: &str = "2015-03-13";
 
 fn setup(db: &TestDb) {
+    setup_with_classes(db, CLASSES);
+}
+
+fn setup_with_classes(db: &TestDb, classes: &str) {
     db.import(
         "book",
         &[
             ("companies.csv", COMPANIES),
             ("users.csv", USERS),
-            ("credit_classes.csv", CLASSES),
+            ("credit_classes.csv", classes),
             ("action_codes.csv", CODES),
             ("rules.csv", RULES),
             ("customers.csv", CUSTOMERS),
@@ -284,7 +288,7 @@ fn auto_close_and_contact_frequency_over_three_days() {
         .skip(1)
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            format!("{} {} {}", f[1], f[6], f[7])
+            format!("{} {} {}", f[1], f[7], f[8])
         })
         .collect();
     assert_eq!(
@@ -425,4 +429,82 @@ fn issues_keep_the_reason_and_the_tagged_amount() {
         field(remind, "reason"),
         "I1: tran_type \"IN\" == \"IN\"; balance 1,000.00 > 0; due_date_days -3 == -3"
     );
+}
+
+#[test]
+fn schedules_run_once_per_due_date_even_across_restarts() {
+    let db = TestDb::new();
+    setup_with_classes(
+        &db,
+        "company_id,credit_class,description,contact_frequency_days,days_to_respond,schedule,schedule_time\n\
+         US01,STANDARD,Standard terms,3,2,\"Mon,Thu\",07:00\n\
+         US01,KEY,Key accounts,,,daily,\n",
+    );
+    // Friday 06:30: KEY's daily 06:00 run is due; STANDARD's latest is Thursday 07:00, when
+    // C1's invoice was not yet due in 3 days.
+    let out = db.ok(&["run-schedules", "--now", "2015-03-13 06:30"]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "schedule US01 KEY 2015-03-13: 1 created, 0 closed, 0 error(s) (run 1)",
+            "schedule US01 STANDARD 2015-03-12: 3 created, 0 closed, 0 error(s) (run 2)",
+        ]
+    );
+    // Another process, later the same morning: nothing is due twice.
+    let again = db.ok(&["run-schedules", "--now", "2015-03-13 09:00"]);
+    assert_eq!(again.trim(), "no schedule due at 2015-03-13 09:00");
+    // Saturday: only KEY runs again.
+    let saturday = db.ok(&["run-schedules", "--now", "2015-03-14 06:00"]);
+    assert_eq!(
+        saturday.trim(),
+        "schedule US01 KEY 2015-03-14: 0 created, 0 closed, 0 error(s) (run 3)"
+    );
+    let runs = db.ok(&["actions", "runs", "--format", "csv"]);
+    let logged: Vec<String> = runs
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{} {} {} {} {}", f[1], f[2], f[3], f[4], f[7])
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            "2015-03-14 US01 KEY schedule 0",
+            "2015-03-12 US01 STANDARD schedule 3",
+            "2015-03-13 US01 KEY schedule 1",
+        ]
+    );
+    let err = db.fails(&["run-schedules", "--now", "tomorrow"]);
+    assert!(
+        err.contains("not a moment \"tomorrow\", expected YYYY-MM-DD HH:MM"),
+        "{err}"
+    );
+}
+
+#[test]
+fn schedules_are_checked_at_import() {
+    let db = TestDb::new();
+    let dir = db.folder(
+        "bad",
+        &[
+            ("companies.csv", COMPANIES),
+            (
+                "credit_classes.csv",
+                "company_id,credit_class,description,schedule,schedule_time\n\
+                 US01,STANDARD,Standard,weekly,\n\
+                 US01,KEY,Key,daily,25:00\n\
+                 US01,SMALL,Small,,08:00\n",
+            ),
+        ],
+    );
+    let err = db.fails(&["import", common::path(&dir)]);
+    for expected in [
+        "credit_classes.csv:2: schedule: \"weekly\" is not a day of the week; write daily, or days such as Mon,Thu",
+        "credit_classes.csv:3: schedule_time: not a time \"25:00\", expected HH:MM such as 06:30",
+        "credit_classes.csv:4: schedule_time: a time needs a schedule",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
 }

@@ -288,3 +288,126 @@ fn working_week_and_default_days_to_respond_are_settings() {
     db.ok(&["settings", "set", "days_off", ""]);
     assert_eq!(db.ok(&["settings", "get", "days_off"]).trim(), "Sat,Sun");
 }
+
+#[test]
+fn the_starter_ladder_gives_each_stage_its_action() {
+    let db = TestDb::new();
+    let err = db.fails(&["setup", "defaults"]);
+    assert!(err.contains("no companies in the store"), "{err}");
+    let customers = "company_id,customer_id,name,assigned_user,date_established,credit_limit\n\
+        US01,C1,Due in three,c.okafor,,\n\
+        US01,C2,One day late,c.okafor,,\n\
+        US01,C3,Five days late,c.okafor,,\n\
+        US01,C4,Fifteen days late,c.okafor,,\n\
+        US01,C5,Thirty days late,c.okafor,,\n\
+        US01,C6,Forty-five days late,c.okafor,,\n\
+        US01,C7,Sixty days late,c.okafor,,\n\
+        US01,C8,New account,c.okafor,2015-03-03,\n\
+        US01,C9,Old account,c.okafor,2010-01-01,5000\n";
+    let invoices = "company_id,customer_id,tran_id,tran_date,due_date,amount,balance\n\
+        US01,C1,I1,2015-02-14,2015-03-16,100,100\n\
+        US01,C2,I2,2015-02-10,2015-03-12,100,100\n\
+        US01,C3,I3,2015-02-06,2015-03-08,100,100\n\
+        US01,C4,I4,2015-01-27,2015-02-26,100,100\n\
+        US01,C5,I5,2015-01-12,2015-02-11,100,100\n\
+        US01,C6,I6,2014-12-28,2015-01-27,100,100\n\
+        US01,C7,I7,2014-12-13,2015-01-12,100,100\n";
+    db.import(
+        "book",
+        &[
+            (
+                "companies.csv",
+                "company_id,name,home_currency\nUS01,Demo Inc.,USD\n",
+            ),
+            ("users.csv", USERS),
+            ("customers.csv", customers),
+            ("invoices.csv", invoices),
+        ],
+        "2015-03-13",
+    );
+    let out = db.ok(&["setup", "defaults", "--as-of", "2015-03-13"]);
+    assert!(
+        out.contains("starter setup: credit class STANDARD in 1 companies, escalations to mgr.lee"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rules.csv 9 rows (9 new, 0 changed, 0 unchanged)"),
+        "{out}"
+    );
+    let again = db.ok(&["setup", "defaults", "--as-of", "2015-03-13"]);
+    assert!(
+        again.contains("rules.csv 9 rows (0 new, 0 changed, 9 unchanged)"),
+        "{again}"
+    );
+    let made = db.ok(&[
+        "actions",
+        "generate",
+        "--as-of",
+        "2015-03-13",
+        "--format",
+        "csv",
+    ]);
+    let got: Vec<String> = made
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{} {} {} {}", f[2], f[4], f[5], f[6])
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "C1 10 REMIND c.okafor",
+            "C2 20 PASTDUE c.okafor",
+            "C3 30 CALL1 c.okafor",
+            "C4 40 LETTER c.okafor",
+            "C5 50 CALL2 c.okafor",
+            "C6 60 DEMAND c.okafor",
+            "C7 70 ESCALATE mgr.lee",
+            "C8 80 WELCOME c.okafor",
+            "C9 90 REVIEW c.okafor",
+        ]
+    );
+    // Four weeks on, the first call's invoice is 33 days late, past the first call's range
+    // (5 to 29 days): the call closes on its own.
+    let later = db.ok(&[
+        "actions",
+        "generate",
+        "--as-of",
+        "2015-04-10",
+        "--format",
+        "csv",
+    ]);
+    assert!(later.contains("close,US01,C3,STANDARD,30,CALL1"), "{later}");
+}
+
+#[test]
+fn a_companies_file_without_the_column_keeps_the_default_class() {
+    let db = TestDb::new();
+    db.import("setup", &setup_files(), "2015-03-15");
+    let erp = db.import(
+        "erp",
+        &[(
+            "companies.csv",
+            "company_id,name,home_currency\nUS01,Demo Inc.,USD\n",
+        )],
+        "2015-03-16",
+    );
+    assert!(
+        erp.contains("companies.csv 1 rows (0 new, 0 changed, 1 unchanged)"),
+        "{erp}"
+    );
+    let cleared = db.import(
+        "cleared",
+        &[(
+            "companies.csv",
+            "company_id,name,home_currency,default_credit_class\nUS01,Demo Inc.,USD,\n",
+        )],
+        "2015-03-17",
+    );
+    assert!(
+        cleared.contains("companies.csv 1 rows (0 new, 1 changed, 0 unchanged)"),
+        "{cleared}"
+    );
+}

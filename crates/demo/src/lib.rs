@@ -3,6 +3,7 @@
 
 mod book;
 mod names;
+pub mod starter;
 
 use std::fs::File;
 use std::io::{self, BufWriter};

@@ -82,6 +82,7 @@ enum Source {
     CreditLimit,
     CreditHold,
     DateEstablished,
+    EstablishedDays,
     DaysToRespond,
     Figure(usize),
     Work(usize),
@@ -113,6 +114,7 @@ fn customer_source(name: &str) -> Option<Source> {
         "credit_limit" => Source::CreditLimit,
         "credit_hold" => Source::CreditHold,
         "date_established" => Source::DateEstablished,
+        "date_established_days" => Source::EstablishedDays,
         "days_to_respond" => Source::DaysToRespond,
         _ => {
             if let Some(i) = CUSTOMER_TEXTS.iter().position(|c| *c == name) {
@@ -200,6 +202,9 @@ impl CustomerFacts {
             Source::CreditLimit => self.credit_limit.map_or(Cell::Null, Cell::Money),
             Source::CreditHold => Cell::Bool(self.credit_hold),
             Source::DateEstablished => date_cell(self.date_established),
+            Source::EstablishedDays => self
+                .date_established
+                .map_or(Cell::Null, |d| Cell::Int((as_of - d).num_days())),
             Source::DaysToRespond => self.days_to_respond.map_or(Cell::Null, Cell::Int),
             Source::Figure(i) => value_cell(self.figures.get(i)),
             Source::Work(i) => self.work_cell(i, as_of),

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 /// The six standard activity types; custom types are based on one of them.
 pub const STANDARD_ACTIVITY_TYPES: [&str; 6] = [
@@ -83,6 +83,66 @@ impl FromStr for DaysOff {
             return Err("at least one day of the week must be a working day".into());
         }
         Ok(DaysOff(off))
+    }
+}
+
+/// When generate runs for a credit class on its own: daily or on chosen weekdays, at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    days: [bool; 7],
+    at: NaiveTime,
+}
+
+impl Schedule {
+    /// `daily` or days such as `Mon,Wed,Fri`; a time as `HH:MM` (06:00 when absent).
+    pub fn parse(days: &str, at: Option<&str>) -> Result<Schedule, String> {
+        let days = if days.trim().eq_ignore_ascii_case("daily") {
+            [true; 7]
+        } else {
+            let mut on = [false; 7];
+            for part in days.split(',') {
+                let day: Weekday = part.trim().parse().map_err(|_| {
+                    format!(
+                        "{:?} is not a day of the week; write daily, or days such as Mon,Thu",
+                        part.trim()
+                    )
+                })?;
+                on[day.num_days_from_monday() as usize] = true;
+            }
+            on
+        };
+        let at = match at.map(str::trim).filter(|t| !t.is_empty()) {
+            None => NaiveTime::from_hms_opt(6, 0, 0).unwrap_or(NaiveTime::MIN),
+            Some(t) => NaiveTime::parse_from_str(t, "%H:%M")
+                .map_err(|_| format!("not a time {t:?}, expected HH:MM such as 06:30"))?,
+        };
+        Ok(Schedule { days, at })
+    }
+
+    /// The days as written back: `daily` or `Mon,Wed`.
+    pub fn days_text(&self) -> String {
+        if self.days.iter().all(|d| *d) {
+            return "daily".into();
+        }
+        WEEK.iter()
+            .filter(|d| self.days[d.num_days_from_monday() as usize])
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn time_text(&self) -> String {
+        self.at.format("%H:%M").to_string()
+    }
+
+    /// The business date of the latest run due at or before `now`, within the last week.
+    pub fn last_due(&self, now: NaiveDateTime) -> Option<NaiveDate> {
+        (0..8u64)
+            .filter_map(|back| now.date().checked_sub_days(chrono::Days::new(back)))
+            .find(|day| {
+                self.days[day.weekday().num_days_from_monday() as usize]
+                    && day.and_time(self.at) <= now
+            })
     }
 }
 
@@ -179,6 +239,50 @@ mod tests {
         let saturday = day("2015-01-10");
         assert_eq!(calendar.respond_by(saturday, 3), day("2015-01-15"));
         assert_eq!(calendar.respond_by(saturday, 0), day("2015-01-12"));
+    }
+
+    #[test]
+    fn schedules_find_their_latest_due_run() {
+        let at = |text: &str| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+        let daily = Schedule::parse("daily", Some("06:30")).unwrap();
+        assert_eq!(
+            (daily.days_text(), daily.time_text()),
+            ("daily".into(), "06:30".into())
+        );
+        assert_eq!(
+            daily.last_due(at("2015-03-13 06:30")),
+            Some(day("2015-03-13"))
+        );
+        assert_eq!(
+            daily.last_due(at("2015-03-13 06:29")),
+            Some(day("2015-03-12"))
+        );
+        let weekly = Schedule::parse("mon, thu", None).unwrap();
+        assert_eq!(weekly.days_text(), "Mon,Thu");
+        assert_eq!(weekly.time_text(), "06:00");
+        // Friday the 13th: the latest due run was Thursday's.
+        assert_eq!(
+            weekly.last_due(at("2015-03-13 12:00")),
+            Some(day("2015-03-12"))
+        );
+        assert_eq!(
+            weekly.last_due(at("2015-03-16 05:00")),
+            Some(day("2015-03-12"))
+        );
+        assert_eq!(
+            weekly.last_due(at("2015-03-16 06:00")),
+            Some(day("2015-03-16"))
+        );
+        assert!(
+            Schedule::parse("weekly", None)
+                .unwrap_err()
+                .contains("not a day of the week")
+        );
+        assert!(
+            Schedule::parse("daily", Some("25:00"))
+                .unwrap_err()
+                .contains("not a time")
+        );
     }
 
     #[test]

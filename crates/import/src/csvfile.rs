@@ -197,6 +197,11 @@ impl<'r> Fields<'r> {
         self.found.push((column.to_owned(), why.into()));
     }
 
+    /// Whether the file has `column` at all.
+    pub fn has(&self, column: &str) -> bool {
+        self.file.has(column)
+    }
+
     pub fn is_bad(&self) -> bool {
         !self.found.is_empty()
     }

@@ -91,6 +91,9 @@ pub(crate) struct Sync {
     pub progress: Progress,
     /// Home currency of every company in the store or the folder.
     pub homes: HashMap<String, String>,
+    /// Each company's stored default credit class: a `companies.csv` without the column
+    /// keeps it.
+    pub default_classes: HashMap<String, String>,
     pub currencies: HashMap<Key, String>,
     pub companies: Table<CompanyRow>,
     pub users: Table<UserRow>,
@@ -144,11 +147,14 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
             invoices: wants(&["invoices.csv", "payment_applications.csv"]),
         },
     );
-    let homes = store
-        .companies()
-        .await?
+    let stored_companies = store.companies().await?;
+    let homes = stored_companies
+        .iter()
+        .map(|c| (c.company_id.clone(), c.home_currency.clone()))
+        .collect();
+    let default_classes = stored_companies
         .into_iter()
-        .map(|c| (c.company_id, c.home_currency))
+        .filter_map(|c| Some((c.company_id, c.default_credit_class?)))
         .collect();
     let mut sync = Sync {
         options,
@@ -156,6 +162,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         warnings: Vec::new(),
         progress: Progress::default(),
         homes,
+        default_classes,
         currencies: HashMap::default(),
         companies: Table::load("companies.csv", store).await?,
         users: Table::load("users.csv", store).await?,

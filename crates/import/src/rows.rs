@@ -52,17 +52,26 @@ pub(crate) fn duplicate(f: &mut Fields<'_>, column: &str, first: u64) {
 }
 
 pub(crate) fn company(sync: &mut Sync, f: &mut Fields<'_>) {
+    let company_id = f.required_or_empty("company_id");
+    // An ERP's companies.csv does not know the default credit class: without the column,
+    // the stored one stays.
+    let default_credit_class = if f.has("default_credit_class") {
+        let named = f.owned("default_credit_class");
+        if let Some(class) = &named {
+            sync.setup
+                .default_classes
+                .push((key(&[&company_id, class]), class.clone(), f.line));
+        }
+        named
+    } else {
+        sync.default_classes.get(&company_id).cloned()
+    };
     let row = CompanyRow {
-        company_id: f.required_or_empty("company_id"),
+        company_id,
         name: f.required_or_empty("name"),
         home_currency: f.currency("home_currency", true).unwrap_or_default(),
-        default_credit_class: f.owned("default_credit_class"),
+        default_credit_class,
     };
-    if let Some(class) = &row.default_credit_class {
-        sync.setup
-            .default_classes
-            .push((key(&[&row.company_id, class]), class.clone(), f.line));
-    }
     if !f.is_bad() {
         sync.homes
             .insert(row.company_id.clone(), row.home_currency.clone());

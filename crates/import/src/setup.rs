@@ -2,7 +2,7 @@
 //! it refers to.
 
 use arrears_domain::filter::{Filter, View};
-use arrears_domain::work::STANDARD_ACTIVITY_TYPES;
+use arrears_domain::work::{STANDARD_ACTIVITY_TYPES, Schedule};
 use arrears_store::{
     ActionCodeRow, ActivityTypeRow, CalendarRow, CreditClassRow, Key, ReasonCodeRow, RuleRow, key,
 };
@@ -40,12 +40,38 @@ pub(crate) fn credit_class(sync: &mut Sync, f: &mut Fields<'_>) {
     let Some(company_id) = company_of(sync, f) else {
         return;
     };
+    let time = f.text("schedule_time");
+    let schedule = match f.text("schedule") {
+        Some(days) => match Schedule::parse(days, time) {
+            Ok(s) => Some(s),
+            Err(why) => {
+                let column = if why.contains("time") {
+                    "schedule_time"
+                } else {
+                    "schedule"
+                };
+                f.problem(column, why);
+                None
+            }
+        },
+        None => {
+            if time.is_some() {
+                f.problem(
+                    "schedule_time",
+                    "a time needs a schedule (daily, or days such as Mon,Thu)",
+                );
+            }
+            None
+        }
+    };
     let row = CreditClassRow {
         company_id,
         credit_class: f.required_or_empty("credit_class"),
         description: f.required_or_empty("description"),
         contact_frequency_days: f.days("contact_frequency_days"),
         days_to_respond: f.days("days_to_respond"),
+        schedule: schedule.map(|s| s.days_text()),
+        schedule_time: schedule.map(|s| s.time_text()),
     };
     let k = key(&[&row.company_id, &row.credit_class]);
     if let Err(first) = sync.setup.credit_classes.add(k, good(f, row), f.line) {

@@ -142,4 +142,13 @@ impl Store {
         });
         Ok(out)
     }
+
+    /// The active users of a role, by id.
+    pub async fn active_users(&self, role: &str) -> Result<Vec<String>, StoreError> {
+        const SQL: &str =
+            "SELECT user_id FROM users WHERE role = $1 AND active = $2 ORDER BY user_id";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(SQL).bind(role).bind(true).fetch_all(pool).await?
+        }))
+    }
 }

@@ -20,6 +20,10 @@ pub struct CreditClassRow {
     pub description: String,
     pub contact_frequency_days: Option<i64>,
     pub days_to_respond: Option<i64>,
+    /// `daily` or weekdays such as `Mon,Thu`: when generate runs for the class on its own.
+    pub schedule: Option<String>,
+    /// `HH:MM`, with a schedule.
+    pub schedule_time: Option<String>,
 }
 
 impl Record for CreditClassRow {
@@ -30,6 +34,8 @@ impl Record for CreditClassRow {
         "description",
         "contact_frequency_days",
         "days_to_respond",
+        "schedule",
+        "schedule_time",
     ];
     const KEY_LEN: usize = 2;
     fn params(&self) -> Vec<Param<'_>> {
@@ -39,6 +45,8 @@ impl Record for CreditClassRow {
             Param::Text(Some(&self.description)),
             Param::Int(self.contact_frequency_days),
             Param::Int(self.days_to_respond),
+            text(&self.schedule),
+            text(&self.schedule_time),
         ]
     }
 }

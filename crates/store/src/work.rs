@@ -81,6 +81,7 @@ pub struct IssueClosing {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenerateRun {
     pub run_id: i64,
+    pub company_id: Option<String>,
     pub run_date: NaiveDate,
     pub credit_class: Option<String>,
     pub started_at: DateTime<Utc>,
@@ -210,8 +211,8 @@ impl Store {
         run: &GenerateRun,
     ) -> Result<i64, StoreError> {
         const RUN: &str = "INSERT INTO generate_runs (run_date, credit_class, started_at, finished_at, \
-             run_by, source, created, closed, errors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING run_id";
+             run_by, source, created, closed, errors, company_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING run_id";
         const CLOSE_ISSUE: &str = "UPDATE issues SET is_open = $1, closed_date = $2, closed_by = $3, \
              close_reason = $4 WHERE issue_id = $5 AND is_open = $6";
         const CLOSE_ACTIVITIES: &str = "UPDATE activities SET is_open = $1, completed_date = $2, \
@@ -230,6 +231,7 @@ impl Store {
                 .bind(run.created)
                 .bind(run.closed)
                 .bind(run.errors.join("\n"))
+                .bind(&run.company_id)
                 .fetch_one(&mut **tx)
                 .await?;
             for c in closes {
@@ -355,7 +357,8 @@ impl Store {
     /// The latest generate runs, newest first.
     pub async fn generate_runs(&self, limit: i64) -> Result<Vec<GenerateRun>, StoreError> {
         const SQL: &str = "SELECT run_id, run_date, credit_class, started_at, finished_at, run_by, \
-             source, created, closed, errors FROM generate_runs ORDER BY run_id DESC LIMIT $1";
+             source, created, closed, errors, company_id FROM generate_runs \
+             ORDER BY run_id DESC LIMIT $1";
         Ok(on_pool!(self, pool => {
             let rows = sqlx::query(SQL).bind(limit).fetch_all(pool).await?;
             rows.iter()
@@ -372,9 +375,25 @@ impl Store {
                         created: r.try_get(7)?,
                         closed: r.try_get(8)?,
                         errors: errors.lines().map(str::to_owned).collect(),
+                        company_id: r.try_get(10)?,
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         }))
+    }
+
+    /// Whether a schedule already ran for a company's credit class on a business date.
+    pub async fn schedule_ran(
+        &self,
+        company: &str,
+        class: &str,
+        date: NaiveDate,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT COUNT(*) FROM generate_runs WHERE source = 'schedule' \
+             AND company_id = $1 AND credit_class = $2 AND run_date = $3";
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(SQL).bind(company).bind(class).bind(date).fetch_one(pool).await?
+        });
+        Ok(n > 0)
     }
 }

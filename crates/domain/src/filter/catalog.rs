@@ -210,6 +210,7 @@ fn customer_fields() -> Vec<(String, Type)> {
         ("credit_limit", Type::Decimal),
         ("credit_hold", Type::Bool),
         ("date_established", Type::Date),
+        ("date_established_days", Type::Int),
         ("days_to_respond", Type::Int),
         ("total_age", Type::Decimal),
         ("total_past_due", Type::Decimal),

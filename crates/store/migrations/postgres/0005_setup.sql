@@ -8,6 +8,9 @@ CREATE TABLE credit_classes (
     description TEXT NOT NULL,
     contact_frequency_days BIGINT,
     days_to_respond BIGINT,
+    -- When generate runs for the class on its own: daily, or on the weekdays listed.
+    schedule TEXT,
+    schedule_time TEXT,
     row_hash BIGINT NOT NULL,
     PRIMARY KEY (company_id, credit_class)
 );

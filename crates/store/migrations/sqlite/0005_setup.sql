@@ -8,6 +8,9 @@ CREATE TABLE credit_classes (
     description TEXT NOT NULL,
     contact_frequency_days INTEGER,
     days_to_respond INTEGER,
+    -- When generate runs for the class on its own: daily, or on the weekdays listed.
+    schedule TEXT,
+    schedule_time TEXT,
     row_hash INTEGER NOT NULL,
     PRIMARY KEY (company_id, credit_class)
 );

@@ -59,6 +59,7 @@ CREATE INDEX activity_invoices_by_invoice ON activity_invoices (company_id, tran
 
 CREATE TABLE generate_runs (
     run_id INTEGER PRIMARY KEY,
+    company_id TEXT,
     run_date TEXT NOT NULL,
     credit_class TEXT,
     started_at TEXT NOT NULL,
@@ -69,3 +70,6 @@ CREATE TABLE generate_runs (
     closed INTEGER NOT NULL,
     errors TEXT NOT NULL
 );
+-- A schedule runs once per business date, however many runners ask.
+CREATE UNIQUE INDEX generate_runs_once_per_schedule
+    ON generate_runs (company_id, credit_class, run_date) WHERE source = 'schedule';
