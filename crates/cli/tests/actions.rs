@@ -508,3 +508,117 @@ fn schedules_are_checked_at_import() {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
 }
+
+/// Replaces the rules of the test book by `rules` (the same header as [`RULES`]).
+fn with_rules(db: &TestDb, rules: &str) {
+    db.import(
+        "book",
+        &[
+            ("companies.csv", COMPANIES),
+            ("users.csv", USERS),
+            ("credit_classes.csv", CLASSES),
+            ("action_codes.csv", CODES),
+            ("rules.csv", rules),
+            ("customers.csv", CUSTOMERS),
+            ("invoices.csv", INVOICES),
+        ],
+        FRIDAY,
+    );
+}
+
+#[test]
+fn create_if_exists_creates_again_but_never_twice_a_day() {
+    let db = TestDb::new();
+    with_rules(
+        &db,
+        "company_id,credit_class,seq_no,action_code,view,filter,create_if_exists\n\
+         US01,STANDARD,70,ESC,customer,over_60 > 0,yes\n\
+         US01,STANDARD,75,ESC,customer,over_90 > 0,no\n",
+    );
+    assert_eq!(
+        lines(&generate(&db, FRIDAY, &[])),
+        ["create C3 STANDARD 75 ESC c.okafor 2015-03-13 2015-03-19"]
+    );
+    // Rule 75 is higher on the ladder; with it gone, 70 applies on Monday.
+    with_rules(
+        &db,
+        "company_id,credit_class,seq_no,action_code,view,filter,create_if_exists,active\n\
+         US01,STANDARD,70,ESC,customer,over_60 > 0,yes,\n\
+         US01,STANDARD,75,ESC,customer,over_90 > 0,no,false\n",
+    );
+    assert_eq!(
+        lines(&generate(&db, "2015-03-16", &[])),
+        ["create C3 STANDARD 70 ESC c.okafor 2015-03-16 2015-03-20"]
+    );
+    // Tuesday: rule 70's issue is still open, and it is created again all the same.
+    assert_eq!(
+        lines(&generate(&db, "2015-03-17", &[])),
+        ["create C3 STANDARD 70 ESC c.okafor 2015-03-17 2015-03-23"]
+    );
+    assert!(
+        generate(&db, "2015-03-17", &[]).is_empty(),
+        "never twice the same day"
+    );
+}
+
+#[test]
+fn follow_ups_go_to_the_follow_up_user_or_the_assigned_one() {
+    let db = TestDb::new();
+    with_rules(
+        &db,
+        "company_id,credit_class,seq_no,action_code,view,filter,followup_days,followup_user\n\
+         US01,STANDARD,30,CALL1,customer,over_30 > 0,3,mgr.lee\n\
+         US01,KEY,10,CALL1,customer,total_past_due > 0,0,\n",
+    );
+    generate(&db, FRIDAY, &[]);
+    let queue = db.ok(&["actions", "list", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&queue).unwrap();
+    let c3 = rows
+        .iter()
+        .find(|r| field(r, "customer_id") == "C3")
+        .unwrap();
+    assert_eq!(field(c3, "followup_date"), "2015-03-18");
+    let c5 = rows
+        .iter()
+        .find(|r| field(r, "customer_id") == "C5")
+        .unwrap();
+    assert_eq!(field(c5, "followup_date"), "2015-03-13");
+    assert_eq!(rows.len(), 3, "C2 and C3 in STANDARD, C5 in KEY: {queue}");
+}
+
+#[test]
+fn close_when_paid_closes_the_issues_of_customers_with_nothing_to_pay() {
+    let db = TestDb::new();
+    with_rules(
+        &db,
+        "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+         US01,STANDARD,90,REVIEW,customer,customer_class == null,yes\n",
+    );
+    assert_eq!(
+        generate(&db, FRIDAY, &[]).len(),
+        4,
+        "C1 to C4 have no class"
+    );
+    assert_eq!(
+        db.ok(&["settings", "get", "close_when_paid"]).trim(),
+        "false"
+    );
+    // The rule still applies to C4, which owes nothing: its issue stays.
+    db.ok(&["settings", "set", "close_when_paid", "true"]);
+    assert!(generate(&db, "2015-03-16", &[]).is_empty());
+    // With the rule gone, C4's issue closes because C4 owes nothing; the others stay.
+    with_rules(
+        &db,
+        "company_id,credit_class,seq_no,action_code,view,filter,standalone,active\n\
+         US01,STANDARD,90,REVIEW,customer,customer_class == null,yes,false\n",
+    );
+    assert_eq!(
+        lines(&generate(&db, "2015-03-17", &[])),
+        ["close C4 STANDARD 90 REVIEW - 2015-03-13 2015-03-17"]
+    );
+    let err = db.fails(&["settings", "set", "close_when_paid", "maybe"]);
+    assert!(
+        err.contains("setting close_when_paid: \"maybe\" is not true or false"),
+        "{err}"
+    );
+}
