@@ -7,6 +7,7 @@ mod schedules;
 mod setup;
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use arrears_domain::filter::{Comparison, View};
 use arrears_domain::rules::{
@@ -15,7 +16,7 @@ use arrears_domain::rules::{
 use arrears_domain::value::{figure_values, item_values};
 use arrears_domain::{Context, Figures, History, Item, ItemFigures, Money, Value};
 use arrears_store::{
-    ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, QueueItem,
+    ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
     Store, StoreError,
 };
 use chrono::{NaiveDate, Utc};
@@ -83,6 +84,24 @@ pub struct Outcome {
     pub errors: Vec<String>,
     /// The run's log entry; none for a preview.
     pub run_id: Option<i64>,
+    pub timings: Timings,
+}
+
+/// Where a run's time went.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    /// Reading the setup, the open work and the customers.
+    pub load: Duration,
+    /// Reading the item pages and working out every customer's figures and decisions.
+    pub evaluate: Duration,
+    /// Of which: running the compiled filters.
+    pub filters: Duration,
+    /// Customers whose rules ran, and filters run (per customer, and per open item for the
+    /// invoice view).
+    pub customers: u64,
+    pub filter_runs: u64,
+    /// Writing the issues and the log.
+    pub write: Duration,
 }
 
 /// An open item with its figures, as invoice-view rules read it.
@@ -112,28 +131,25 @@ pub struct Verdict {
 struct Known {
     summaries: HashMap<(String, String), ActivitySummary>,
     tag_counts: HashMap<(String, String), i64>,
-    open: HashMap<(String, String), Vec<OpenIssue>>,
+    open: HashMap<(String, String), Vec<Open>>,
     created_today: HashSet<(String, String, String, i64)>,
     texts: HashMap<(String, String), [Option<String>; 10]>,
 }
 
 /// An open issue, with its first activity's dates and its tagged invoices.
-struct OpenIssue {
-    queued: QueueItem,
+struct Open {
+    issue: OpenIssue,
     tagged: Vec<String>,
 }
 
 impl Known {
     async fn load(store: &Store, setup: &Setup, as_of: NaiveDate) -> Result<Known, ActionsError> {
         let mut tags = store.open_issue_tags().await?;
-        let mut open: HashMap<(String, String), Vec<OpenIssue>> = HashMap::new();
-        for queued in store.work_queue(None, false).await? {
-            let i = &queued.issue;
-            let key = (i.company_id.clone(), i.customer_id.clone());
-            let tagged = tags.remove(&i.issue_id).unwrap_or_default();
-            open.entry(key)
-                .or_default()
-                .push(OpenIssue { queued, tagged });
+        let mut open: HashMap<(String, String), Vec<Open>> = HashMap::new();
+        for issue in store.open_issues_brief(None).await? {
+            let key = (issue.company_id.clone(), issue.customer_id.clone());
+            let tagged = tags.remove(&issue.issue_id).unwrap_or_default();
+            open.entry(key).or_default().push(Open { issue, tagged });
         }
         let created_today = store
             .rule_issues_created_on(as_of)
@@ -181,7 +197,7 @@ fn facts(
             .collect(),
         work: Work {
             open_issue_cnt: open.len() as i64,
-            oldest_issue_date: open.iter().map(|o| o.queued.issue.created_date).min(),
+            oldest_issue_date: open.iter().map(|o| o.issue.created_date).min(),
             last_activity_date: summary.last_completed,
             last_activity_code: summary.last_code,
             latest_open_activity: summary.latest_open_start,
@@ -193,14 +209,27 @@ fn facts(
     }
 }
 
+/// How much a verdict tells besides whether the rule matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Detail {
+    /// Only whether it matched, and the tagged invoices: what every rule needs.
+    Match,
+    /// Also the reason written on the issue: for the rules that apply.
+    Reason,
+    /// Also every comparison made: for `rules explain`.
+    All,
+}
+
 /// Runs one rule over a customer (and, invoice view, each of its open items).
 fn judge(
     rule: &Rule,
     facts: &CustomerFacts,
     items: &[OpenItem<'_>],
     as_of: NaiveDate,
-    explain: bool,
+    detail: Detail,
 ) -> Verdict {
+    let explain = detail == Detail::All;
+    let reasons_wanted = detail != Detail::Match;
     let mut verdict = Verdict::default();
     let label = |e: &arrears_domain::filter::EvalError| format!("filter {e}");
     match rule.filter.view() {
@@ -209,7 +238,7 @@ fn judge(
             match rule.filter.matches(&row) {
                 Ok(matched) => {
                     verdict.matched = matched;
-                    if (matched || explain)
+                    if ((matched && reasons_wanted) || explain)
                         && let Ok((_, seen)) = rule.filter.explain(&row)
                     {
                         if matched {
@@ -248,7 +277,7 @@ fn judge(
                                 .tagged
                                 .push((open.tran_id.to_owned(), open.item.aged_hc()));
                         }
-                        let wanted = (matched && reasons.len() < 3) || explain;
+                        let wanted = (matched && reasons_wanted && reasons.len() < 3) || explain;
                         if wanted && let Ok((_, seen)) = rule.filter.explain(&row) {
                             if matched && reasons.len() < 3 {
                                 reasons.push(format!("{}: {}", open.tran_id, rules::reason(&seen)));
@@ -320,6 +349,7 @@ struct Run<'a> {
     creates: Vec<NewIssue>,
     closes: Vec<IssueClosing>,
     errors: Vec<String>,
+    timings: Timings,
 }
 
 impl Run<'_> {
@@ -357,10 +387,20 @@ impl Run<'_> {
         let open_items = open_items(company, items, ids, self.work, self.ctx);
         let facts = facts(customer, &figures, &open_items, self.work, self.ctx);
         let as_of = self.ctx.as_of;
+        let started = Instant::now();
         let verdicts: Vec<Verdict> = rules
             .iter()
-            .map(|r| judge(r, &facts, &open_items, as_of, false))
+            .map(|r| judge(r, &facts, &open_items, as_of, Detail::Match))
             .collect();
+        self.timings.filters += started.elapsed();
+        self.timings.customers += 1;
+        self.timings.filter_runs += rules
+            .iter()
+            .map(|r| match r.filter.view() {
+                View::Customer => 1,
+                View::Invoice => open_items.len() as u64,
+            })
+            .sum::<u64>();
         for (rule, verdict) in rules.iter().zip(&verdicts) {
             if let Some(e) = &verdict.error {
                 self.errors.push(format!(
@@ -394,11 +434,13 @@ impl Run<'_> {
         );
         let mut last_contact = self.work.summaries.get(&key).and_then(|s| s.last_contact);
         for i in applying {
+            // The reason is written only for the rules that apply.
+            let verdict = judge(&rules[i], &facts, &open_items, as_of, Detail::Reason);
             self.create(
                 customer,
                 &class,
                 &rules[i],
-                &verdicts[i],
+                &verdict,
                 open,
                 &mut last_contact,
             );
@@ -412,7 +454,7 @@ impl Run<'_> {
         &mut self,
         customer: &CustomerRow,
         class: &str,
-        open: &[OpenIssue],
+        open: &[Open],
         rules: &[Rule],
         verdicts: &[Verdict],
         applying: &[usize],
@@ -421,7 +463,7 @@ impl Run<'_> {
         facts: &CustomerFacts,
     ) {
         for o in open {
-            let issue = &o.queued.issue;
+            let issue = &o.issue;
             let (Some(issue_class), Some(seq_no)) = (&issue.credit_class, issue.seq_no) else {
                 continue;
             };
@@ -441,7 +483,13 @@ impl Run<'_> {
             } else {
                 self.setup
                     .rule(&customer.company_id, issue_class, seq_no)
-                    .map(|r| (r, judge(r, facts, items, self.ctx.as_of, false), false))
+                    .map(|r| {
+                        (
+                            r,
+                            judge(r, facts, items, self.ctx.as_of, Detail::Match),
+                            false,
+                        )
+                    })
             };
             let why = match &verdict {
                 Some((rule, v, _)) if rule.row.auto_close && v.error.is_none() => {
@@ -477,8 +525,8 @@ impl Run<'_> {
                 seq_no,
                 action_code: issue.action_code.clone(),
                 user_id: issue.assigned_user.clone(),
-                start_date: o.queued.start_date.unwrap_or(issue.created_date),
-                respond_by: o.queued.respond_by.unwrap_or(issue.created_date),
+                start_date: o.issue.start_date.unwrap_or(issue.created_date),
+                respond_by: o.issue.respond_by.unwrap_or(issue.created_date),
                 tagged: o.tagged.clone(),
                 reason: why.clone(),
                 issue_id: Some(issue.issue_id),
@@ -499,7 +547,7 @@ impl Run<'_> {
         class: &str,
         rule: &Rule,
         verdict: &Verdict,
-        open: &[OpenIssue],
+        open: &[Open],
         last_contact: &mut Option<NaiveDate>,
     ) {
         let r = &rule.row;
@@ -514,8 +562,7 @@ impl Run<'_> {
             return;
         }
         let same_rule_open = open.iter().any(|o| {
-            o.queued.issue.credit_class.as_deref() == Some(class)
-                && o.queued.issue.seq_no == Some(r.seq_no)
+            o.issue.credit_class.as_deref() == Some(class) && o.issue.seq_no == Some(r.seq_no)
         });
         if same_rule_open && !r.create_if_exists {
             return;
@@ -614,6 +661,7 @@ impl Run<'_> {
 /// and closes the issues they call for in one transaction, logging the run.
 pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, ActionsError> {
     let started_at = Utc::now();
+    let clock = Instant::now();
     let setup = Setup::load(store).await?;
     if let Some(class) = &options.credit_class
         && !setup.classes.keys().any(|(_, c)| c == class)
@@ -645,11 +693,18 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         work: &work,
         ctx: &ctx,
         options,
-        changes: Vec::new(),
-        creates: Vec::new(),
+        // At most one ladder issue per customer on most days: room for it up front saves
+        // copying millions of issues as the lists grow.
+        changes: Vec::with_capacity(customers.len()),
+        creates: Vec::with_capacity(customers.len()),
         closes: Vec::new(),
         errors: setup.errors.clone(),
+        timings: Timings {
+            load: clock.elapsed(),
+            ..Timings::default()
+        },
     };
+    let clock = Instant::now();
     let mut seen = vec![false; customers.len()];
     store
         .customer_items(company, |company, customer, items, ids| {
@@ -669,12 +724,16 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         mut creates,
         closes,
         errors,
+        mut timings,
         ..
     } = run;
+    timings.evaluate = clock.elapsed();
+    let clock = Instant::now();
     let mut outcome = Outcome {
         run_id: None,
         errors,
         changes: Vec::new(),
+        timings: Timings::default(),
     };
     creates.sort_by(|a, b| {
         (&a.company_id, &a.customer_id, a.seq_no).cmp(&(&b.company_id, &b.customer_id, b.seq_no))
@@ -695,6 +754,8 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         };
         outcome.run_id = Some(store.record_generate(&creates, &closes, &log).await?);
     }
+    timings.write = clock.elapsed();
+    outcome.timings = timings;
     changes.sort_by(|a, b| {
         (
             &a.company_id,
@@ -788,7 +849,7 @@ pub async fn explain(
     let facts = facts(customer, &figures, &open_items, &work, &ctx);
     let verdicts: Vec<Verdict> = rules
         .iter()
-        .map(|r| judge(r, &facts, &open_items, as_of, true))
+        .map(|r| judge(r, &facts, &open_items, as_of, Detail::All))
         .collect();
     let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
     let rungs: Vec<Rung> = matched
@@ -816,8 +877,8 @@ pub async fn explain(
         .map(|(i, (rule, verdict))| {
             let r = &rule.row;
             let open_issue = open.iter().find(|o| {
-                o.queued.issue.credit_class.as_deref() == Some(class.as_str())
-                    && o.queued.issue.seq_no == Some(r.seq_no)
+                o.issue.credit_class.as_deref() == Some(class.as_str())
+                    && o.issue.seq_no == Some(r.seq_no)
             });
             let decision = if let Some(e) = &verdict.error {
                 format!("fails: {e}")
@@ -838,7 +899,7 @@ pub async fn explain(
             } else if let (Some(o), false) = (open_issue, r.create_if_exists) {
                 format!(
                     "applies; issue {} by this rule is still open",
-                    o.queued.issue.issue_id
+                    o.issue.issue_id
                 )
             } else {
                 "applies: generate creates an issue".to_owned()

@@ -34,6 +34,90 @@ struct Args {
 struct Run {
     wall: Duration,
     peak_kib: i64,
+    /// What it printed on standard error (summaries, `--timings`).
+    stderr: String,
+}
+
+/// The 21 filters the generate benchmark adds to the starter ladder's nine: high rungs that
+/// rarely match, over figures, texts and open items alike.
+const EXTRA_RULES: [(&str, &str); 21] = [
+    ("customer", "total_past_due > 250000 && over_90 > 0"),
+    ("customer", "available_credit < -50000"),
+    ("customer", "dso > 400 && total_age > 100000"),
+    ("customer", "avg_days_late > 90 && no_over_due_inv >= 5"),
+    (
+        "customer",
+        "credit_hold && total_past_due > 0 && over_120 > 50000",
+    ),
+    (
+        "customer",
+        "customer_class in [\"GOVT\", \"NONPROFIT\"] && over_120 > 100000",
+    ),
+    ("customer", "coc_balance > 5000"),
+    (
+        "customer",
+        "proj_pmts_35 > 200000 && avg_days_to_pay_total > 120",
+    ),
+    (
+        "customer",
+        "total_age > 150000 && over_60 / total_age > 0.95",
+    ),
+    ("customer", "name.startsWith(\"Zz\") && total_age > 0"),
+    ("customer", "currency != \"USD\" && total_past_due > 200000"),
+    (
+        "customer",
+        "oldest_tran_date_days > 900 && over_120 > 80000",
+    ),
+    ("customer", "avg_days_late_weighted - avg_days_late > 60"),
+    ("customer", "due_age_5 > 300000"),
+    ("customer", "age_4 > 300000 && age_future == 0"),
+    ("customer", "net_credit_sales > 2000000 && dso > 200"),
+    ("invoice", "due_date_days > 700 && balance_hc > 20000"),
+    (
+        "invoice",
+        "tran_type == \"FC\" && balance > 5000 && due_date_days > 90",
+    ),
+    (
+        "invoice",
+        "percent_paid > 0.9 && balance_hc > 10000 && due_date_days > 60",
+    ),
+    (
+        "invoice",
+        "tran_type == \"DM\" && due_date_days >= 365 && balance_hc > 15000",
+    ),
+    ("invoice", "amount_hc > 50000 && due_date_days > 400"),
+];
+
+/// A sync folder with the extra rules for every company of the demo book.
+fn extra_rules(out: &Path) -> anyhow::Result<PathBuf> {
+    let dir = out.join("extra-rules");
+    fs::create_dir_all(&dir)?;
+    let mut w = csv::Writer::from_path(dir.join("rules.csv"))?;
+    w.write_record([
+        "company_id",
+        "credit_class",
+        "seq_no",
+        "action_code",
+        "view",
+        "filter",
+    ])?;
+    for company in ["US01", "CA01", "EU01"] {
+        for (n, (view, filter)) in EXTRA_RULES.iter().enumerate() {
+            let seq = (101 + n).to_string();
+            w.write_record([company, "STANDARD", &seq, "REVIEW", view, filter])?;
+        }
+    }
+    w.flush()?;
+    Ok(dir)
+}
+
+/// One generate measurement.
+struct Generated {
+    invoices: u64,
+    customers: usize,
+    backend: String,
+    preview: Run,
+    generate: Run,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -50,6 +134,8 @@ fn main() -> anyhow::Result<()> {
         "| invoices | store | import | rows/s | peak | re-sync 5% | peak | aging | invoices/s | peak | customer report | peak |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let rules = extra_rules(&args.out)?;
+    let mut generated = Vec::new();
     for size in &args.sizes {
         let invoices = parse_size(size)?;
         let customers = (invoices / 10).max(1);
@@ -80,6 +166,37 @@ fn main() -> anyhow::Result<()> {
                 &db,
                 &["aging", "--format", "csv", "--as-of", &args.as_of],
             )?;
+            run(
+                &arrears,
+                &db,
+                &["setup", "defaults", "--as-of", &args.as_of],
+            )?;
+            run(
+                &arrears,
+                &db,
+                &["import", &path(&rules), "--quiet", "--as-of", &args.as_of],
+            )?;
+            let generate = [
+                "actions",
+                "generate",
+                "--timings",
+                "--format",
+                "csv",
+                "--as-of",
+            ];
+            let mut previewed = generate.to_vec();
+            previewed.extend([args.as_of.as_str(), "--preview"]);
+            let preview = run(&arrears, &db, &previewed)?;
+            let mut made = generate.to_vec();
+            made.push(&args.as_of);
+            let generate = run(&arrears, &db, &made)?;
+            generated.push(Generated {
+                invoices: items,
+                customers,
+                backend: backend.clone(),
+                preview,
+                generate,
+            });
             println!(
                 "| {items} | {backend} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 seconds(&import),
@@ -95,7 +212,47 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
+    println!();
+    println!(
+        "| invoices | customers | store | filters | filter runs | preview | evaluate | generate | created | write | peak |"
+    );
+    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for g in &generated {
+        let timing = |run: &Run, key: &str| timing(&run.stderr, key);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            g.invoices,
+            g.customers,
+            g.backend,
+            timing(&g.preview, "filters"),
+            timing(&g.preview, "runs"),
+            seconds(&g.preview),
+            timing(&g.preview, "evaluate"),
+            seconds(&g.generate),
+            timing(&g.generate, "created"),
+            timing(&g.generate, "write"),
+            mib(&g.generate),
+        );
+    }
     Ok(())
+}
+
+/// A figure from `arrears actions generate --timings`: the word before `key` (a count) or
+/// the seconds after it.
+fn timing(stderr: &str, key: &str) -> String {
+    let words: Vec<&str> = stderr
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '(' || c == ')' || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(at) = words.iter().position(|w| *w == key) else {
+        return "?".into();
+    };
+    match key {
+        "runs" | "created" => words
+            .get(at.wrapping_sub(1))
+            .map_or("?".into(), |w| (*w).to_owned()),
+        _ => words.get(at + 1).map_or("?".into(), |w| format!("{w} s")),
+    }
 }
 
 fn arrears_domain_date(text: &str) -> anyhow::Result<chrono::NaiveDate> {
@@ -209,26 +366,39 @@ fn fresh_store(backend: &str, args: &Args, customers: usize) -> anyhow::Result<S
 /// Runs `arrears` with `args` on `db`, timing it and reading its peak resident memory.
 fn run(arrears: &Path, db: &str, args: &[&str]) -> anyhow::Result<Run> {
     let started = Instant::now();
-    let child = Command::new(arrears)
+    let mut child = Command::new(arrears)
         .args(args)
         .env("ARREARS_DB", db)
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("running arrears {args:?}"))?;
     let pid = child.id() as libc::pid_t;
+    // Read standard error while the child runs, so a full pipe never stalls it.
+    let reader = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut text);
+            text
+        })
+    });
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `pid` is our own unwaited child; status and usage point to live locals.
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
+    let stderr = reader
+        .map(|r| r.join().unwrap_or_default())
+        .unwrap_or_default();
     ensure!(waited == pid, "wait4 failed for arrears {args:?}");
     ensure!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "arrears {args:?} failed"
+        "arrears {args:?} failed: {stderr}"
     );
     Ok(Run {
         wall,
         peak_kib: usage.ru_maxrss,
+        stderr,
     })
 }

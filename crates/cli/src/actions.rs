@@ -35,6 +35,9 @@ enum Action {
         /// Who runs it, for the log (default: $USER).
         #[arg(long)]
         user: Option<String>,
+        /// Also print where the time went, on standard error.
+        #[arg(long)]
+        timings: bool,
     },
     /// The work queue: issues by priority, then respond-by date.
     List {
@@ -85,6 +88,7 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
             as_of,
             format,
             user,
+            timings,
         } => {
             let options = Options {
                 as_of: as_of.date(),
@@ -94,7 +98,7 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
                 run_by: user.unwrap_or_else(crate::import::current_user),
                 source: "manual".into(),
             };
-            generate(store, &options, format).await
+            generate(store, &options, format, timings).await
         }
         Action::List {
             user,
@@ -110,7 +114,12 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn generate(store: &Store, options: &Options, format: Format) -> anyhow::Result<ExitCode> {
+async fn generate(
+    store: &Store,
+    options: &Options,
+    format: Format,
+    timings: bool,
+) -> anyhow::Result<ExitCode> {
     let outcome = arrears_actions::generate(store, options).await?;
     if format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&outcome.changes)?);
@@ -148,6 +157,18 @@ async fn generate(store: &Store, options: &Options, format: Format) -> anyhow::R
         .filter(|c| c.change == ChangeKind::Create)
         .count();
     let closed = outcome.changes.len() - created;
+    if timings {
+        let t = &outcome.timings;
+        eprintln!(
+            "timings: load {:.3} s; evaluate {:.3} s ({} customers; filters {:.3} s for {} runs); write {:.3} s",
+            t.load.as_secs_f64(),
+            t.evaluate.as_secs_f64(),
+            t.customers,
+            t.filters.as_secs_f64(),
+            t.filter_runs,
+            t.write.as_secs_f64()
+        );
+    }
     match outcome.run_id {
         Some(id) => eprintln!(
             "generate {}: {created} created, {closed} closed, {} error(s) (run {id})",

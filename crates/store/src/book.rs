@@ -96,28 +96,35 @@ impl Store {
             CustomerRow::COLUMNS.join(", ")
         );
         let n = CustomerRow::COLUMNS.len();
-        on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(company).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let mut texts: [Option<String>; 24] = Default::default();
-                    for (i, slot) in texts.iter_mut().enumerate() {
-                        *slot = r.try_get(3 + i)?;
-                    }
-                    Ok(CustomerRow {
-                        company_id: r.try_get(0)?,
-                        customer_id: r.try_get(1)?,
-                        name: r.try_get(2)?,
-                        texts,
-                        credit_limit: r.try_get::<Option<i64>, _>(n - 4)?.map(Money::from_raw),
-                        credit_hold: r.try_get(n - 3)?,
-                        date_established: r.try_get(n - 2)?,
-                        days_to_respond: r.try_get(n - 1)?,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(StoreError::from)
+        let count = self
+            .read_rows(
+                "SELECT COUNT(*) FROM customers WHERE ($1 IS NULL OR company_id = $1)",
+                company,
+                1,
+                |r| r.required_int(0),
+            )
+            .await?;
+        let capacity = count
+            .first()
+            .and_then(|c| usize::try_from(*c).ok())
+            .unwrap_or(0);
+        self.read_rows(&sql, company, capacity, |r| {
+            let mut texts: [Option<String>; 24] = Default::default();
+            for (i, slot) in texts.iter_mut().enumerate() {
+                *slot = r.text(3 + i)?;
+            }
+            Ok(CustomerRow {
+                company_id: r.required_text(0)?,
+                customer_id: r.required_text(1)?,
+                name: r.required_text(2)?,
+                texts,
+                credit_limit: r.int(n - 4)?.map(Money::from_raw),
+                credit_hold: r.flag(n - 3)?,
+                date_established: r.date(n - 2)?,
+                days_to_respond: r.int(n - 1)?,
+            })
         })
+        .await
     }
 
     /// The text columns (`payment_terms` … `udf5`) of the open items of one company or all.

@@ -2,6 +2,7 @@
 #![deny(clippy::float_arithmetic)]
 
 mod book;
+mod bulk;
 mod keys;
 pub mod pages;
 mod postgres;
@@ -35,7 +36,8 @@ pub use setup::{
 pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
 pub use work::{
-    ActivitySummary, GenerateRun, IssueClosing, IssueRecord, NewActivity, NewIssue, QueueItem,
+    ActivitySummary, GenerateRun, IssueClosing, IssueRecord, NewActivity, NewIssue, OpenIssue,
+    QueueItem,
 };
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -29,10 +29,27 @@ pub(crate) async fn write<R: Record>(
 
 /// `COPY … FROM STDIN` of new rows, in PostgreSQL's text format.
 async fn copy<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Result<(), StoreError> {
-    let mut data = Vec::with_capacity(rows.len() * 160);
+    let rows = rows.iter().map(|change| {
+        let mut params = change.row.params();
+        params.push(Param::Int(Some(change.hash)));
+        params
+    });
+    copy_params(conn, &target::<R>(), rows).await
+}
+
+/// `COPY target FROM STDIN` of rows given as their bound values, in PostgreSQL's text format.
+pub(crate) async fn copy_params<'a>(
+    conn: &mut PgConnection,
+    target: &str,
+    rows: impl Iterator<Item = Vec<Param<'a>>>,
+) -> Result<(), StoreError> {
+    let mut data = Vec::new();
     let mut day = [0u8; 10];
-    for change in rows {
-        for param in change.row.params() {
+    for params in rows {
+        for (i, param) in params.into_iter().enumerate() {
+            if i > 0 {
+                data.push(b'\t');
+            }
             match param {
                 Param::Text(Some(t)) => escape(&mut data, t),
                 Param::Int(Some(n)) => {
@@ -44,11 +61,13 @@ async fn copy<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Result
                     data.extend_from_slice(b"\\N")
                 }
             }
-            data.push(b'\t');
         }
-        let _ = writeln!(data, "{}", change.hash);
+        data.push(b'\n');
     }
-    let sql = format!("COPY {} FROM STDIN", target::<R>());
+    if data.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("COPY {target} FROM STDIN");
     let mut copy = conn.copy_in_raw(&sql).await?;
     copy.send(data).await?;
     copy.finish().await?;

@@ -104,6 +104,21 @@ pub struct ActivitySummary {
     pub last_contact: Option<NaiveDate>,
 }
 
+/// An open issue as a generate run needs it: the rule that made it and its first activity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenIssue {
+    pub issue_id: i64,
+    pub company_id: String,
+    pub customer_id: String,
+    pub action_code: String,
+    pub credit_class: Option<String>,
+    pub seq_no: Option<i64>,
+    pub assigned_user: Option<String>,
+    pub created_date: NaiveDate,
+    pub start_date: Option<NaiveDate>,
+    pub respond_by: Option<NaiveDate>,
+}
+
 /// One line of a work queue: an open (or closed) issue with its activity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueueItem {
@@ -116,9 +131,6 @@ pub struct QueueItem {
     pub tagged: i64,
     pub tagged_amount: Money,
 }
-
-/// Rows bound per multi-row insert: well under either backend's limit on parameters.
-const CHUNK: usize = 500;
 
 type CustomerKey = (String, String);
 
@@ -138,14 +150,47 @@ impl Store {
     pub async fn open_issue_tags(&self) -> Result<HashMap<i64, Vec<String>>, StoreError> {
         const SQL: &str = "SELECT a.issue_id, t.tran_id FROM activity_invoices t \
              JOIN activities a ON a.activity_id = t.activity_id \
-             JOIN issues i ON i.issue_id = a.issue_id WHERE i.is_open = $1 ORDER BY t.tran_id";
+             JOIN issues i ON i.issue_id = a.issue_id \
+             WHERE i.is_open = TRUE AND ($1 IS NULL OR i.company_id = $1) ORDER BY t.tran_id";
+        let pairs = self
+            .read_rows(SQL, None, 0, |r| {
+                Ok((r.required_int(0)?, r.required_text(1)?))
+            })
+            .await?;
         let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-        on_pool!(self, pool => {
-            for row in sqlx::query(SQL).bind(true).fetch_all(pool).await? {
-                out.entry(row.try_get(0)?).or_default().push(row.try_get(1)?);
-            }
-        });
+        for (issue, tran) in pairs {
+            out.entry(issue).or_default().push(tran);
+        }
         Ok(out)
+    }
+
+    /// The open issues of one company or all, with their first activity's dates.
+    pub async fn open_issues_brief(
+        &self,
+        company: Option<&str>,
+    ) -> Result<Vec<OpenIssue>, StoreError> {
+        const SQL: &str = "SELECT i.issue_id, i.company_id, i.customer_id, i.action_code, \
+             i.credit_class, i.seq_no, i.assigned_user, i.created_date, \
+             MIN(a.start_date), MIN(a.respond_by) \
+             FROM issues i LEFT JOIN activities a ON a.issue_id = i.issue_id \
+             WHERE i.is_open = TRUE AND ($1 IS NULL OR i.company_id = $1) \
+             GROUP BY i.issue_id, i.company_id, i.customer_id, i.action_code, i.credit_class, \
+             i.seq_no, i.assigned_user, i.created_date ORDER BY i.issue_id";
+        self.read_rows(SQL, company, 0, |r| {
+            Ok(OpenIssue {
+                issue_id: r.required_int(0)?,
+                company_id: r.required_text(1)?,
+                customer_id: r.required_text(2)?,
+                action_code: r.required_text(3)?,
+                credit_class: r.text(4)?,
+                seq_no: r.int(5)?,
+                assigned_user: r.text(6)?,
+                created_date: r.required_date(7)?,
+                start_date: r.date(8)?,
+                respond_by: r.date(9)?,
+            })
+        })
+        .await
     }
 
     /// Customers with an issue a rule created on `date`: (company, customer, class, seq_no).
@@ -169,38 +214,60 @@ impl Store {
              MAX(CASE WHEN is_open THEN start_date END), \
              MIN(CASE WHEN is_open THEN respond_by END), \
              MAX(CASE WHEN customer_contact THEN start_date END) \
-             FROM activities GROUP BY company_id, customer_id";
+             FROM activities WHERE ($1 IS NULL OR company_id = $1) \
+             GROUP BY company_id, customer_id";
         const LAST: &str = "SELECT company_id, customer_id, completed_date, action_code FROM ( \
              SELECT company_id, customer_id, completed_date, action_code, ROW_NUMBER() OVER ( \
              PARTITION BY company_id, customer_id ORDER BY completed_date DESC, activity_id DESC) AS n \
-             FROM activities WHERE is_open = $1) latest WHERE n = 1";
+             FROM activities WHERE is_open = FALSE AND ($1 IS NULL OR company_id = $1)) latest \
+             WHERE n = 1";
         let mut out: HashMap<CustomerKey, ActivitySummary> = HashMap::new();
-        on_pool!(self, pool => {
-            for row in sqlx::query(DATES).fetch_all(pool).await? {
-                let s = out.entry((row.try_get(0)?, row.try_get(1)?)).or_default();
-                s.latest_open_start = row.try_get(2)?;
-                s.oldest_open_due = row.try_get(3)?;
-                s.last_contact = row.try_get(4)?;
-            }
-            for row in sqlx::query(LAST).bind(false).fetch_all(pool).await? {
-                let s = out.entry((row.try_get(0)?, row.try_get(1)?)).or_default();
-                s.last_completed = row.try_get(2)?;
-                s.last_code = row.try_get(3)?;
-            }
-        });
+        let dates = self
+            .read_rows(DATES, None, 0, |r| {
+                Ok((
+                    (r.required_text(0)?, r.required_text(1)?),
+                    r.date(2)?,
+                    r.date(3)?,
+                    r.date(4)?,
+                ))
+            })
+            .await?;
+        for (key, open_start, open_due, contact) in dates {
+            let s = out.entry(key).or_default();
+            s.latest_open_start = open_start;
+            s.oldest_open_due = open_due;
+            s.last_contact = contact;
+        }
+        let last = self
+            .read_rows(LAST, None, 0, |r| {
+                Ok((
+                    (r.required_text(0)?, r.required_text(1)?),
+                    r.date(2)?,
+                    r.text(3)?,
+                ))
+            })
+            .await?;
+        for (key, completed, code) in last {
+            let s = out.entry(key).or_default();
+            s.last_completed = completed;
+            s.last_code = code;
+        }
         Ok(out)
     }
 
     /// How many activities each invoice is tagged to, by company and `tran_id`.
     pub async fn tag_counts(&self) -> Result<HashMap<CustomerKey, i64>, StoreError> {
-        const SQL: &str = "SELECT company_id, tran_id, COUNT(*) FROM activity_invoices GROUP BY company_id, tran_id";
-        let mut out = HashMap::new();
-        on_pool!(self, pool => {
-            for row in sqlx::query(SQL).fetch_all(pool).await? {
-                out.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
-            }
-        });
-        Ok(out)
+        const SQL: &str = "SELECT company_id, tran_id, COUNT(*) FROM activity_invoices \
+             WHERE ($1 IS NULL OR company_id = $1) GROUP BY company_id, tran_id";
+        let rows = self
+            .read_rows(SQL, None, 0, |r| {
+                Ok((
+                    (r.required_text(0)?, r.required_text(1)?),
+                    r.required_int(2)?,
+                ))
+            })
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Opens and closes issues and logs the run, all in one transaction; gives the run's id.
@@ -244,60 +311,20 @@ impl Store {
                 .fetch_one(&mut **tx).await?;
             let first_activity: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(activity_id), 0) + 1 FROM activities")
                 .fetch_one(&mut **tx).await?;
-            let numbered: Vec<(i64, i64, &NewIssue)> = creates
-                .iter()
-                .enumerate()
-                .map(|(n, issue)| (first_issue + n as i64, first_activity + n as i64, issue))
-                .collect();
-            for chunk in numbered.chunks(CHUNK) {
-                let mut b = sqlx::QueryBuilder::new(
-                    "INSERT INTO issues (issue_id, company_id, customer_id, subject, action_code, \
-                     priority, credit_class, seq_no, assigned_user, is_open, created_date, created_at, \
-                     created_by, reason) ",
-                );
-                b.push_values(chunk, |mut row, (id, _, i)| {
-                    row.push_bind(*id).push_bind(&i.company_id).push_bind(&i.customer_id)
-                        .push_bind(&i.subject).push_bind(&i.action_code).push_bind(i.priority)
-                        .push_bind(&i.credit_class).push_bind(i.seq_no).push_bind(&i.assigned_user)
-                        .push_bind(true).push_bind(i.created_date).push_bind(run.finished_at)
-                        .push_bind(&i.created_by).push_bind(&i.reason);
-                });
-                b.build().execute(&mut **tx).await?;
-                let mut b = sqlx::QueryBuilder::new(
-                    "INSERT INTO activities (activity_id, issue_id, company_id, customer_id, \
-                     activity_type, action_code, description, assigned_user, is_open, customer_contact, \
-                     start_date, respond_by, followup_date, followup_user, created_date, created_by) ",
-                );
-                b.push_values(chunk, |mut row, (issue_id, id, i)| {
-                    let a = &i.activity;
-                    row.push_bind(*id).push_bind(*issue_id).push_bind(&i.company_id)
-                        .push_bind(&i.customer_id).push_bind(&a.activity_type).push_bind(&a.action_code)
-                        .push_bind(&a.description).push_bind(&a.assigned_user).push_bind(true)
-                        .push_bind(a.customer_contact).push_bind(a.start_date).push_bind(a.respond_by)
-                        .push_bind(a.followup_date).push_bind(&a.followup_user)
-                        .push_bind(i.created_date).push_bind(&i.created_by);
-                });
-                b.build().execute(&mut **tx).await?;
-                let tags: Vec<(i64, &str, &str, i64)> = chunk
-                    .iter()
-                    .flat_map(|(_, id, i)| {
-                        i.activity.tagged.iter().map(move |(tran, amount)| {
-                            (*id, i.company_id.as_str(), tran.as_str(), amount.raw())
-                        })
-                    })
-                    .collect();
-                for tags in tags.chunks(CHUNK) {
-                    let mut b = sqlx::QueryBuilder::new(
-                        "INSERT INTO activity_invoices (activity_id, company_id, tran_id, amount) ",
-                    );
-                    b.push_values(tags, |mut row, (id, company, tran, amount)| {
-                        row.push_bind(*id).push_bind(*company).push_bind(*tran).push_bind(*amount);
-                    });
-                    b.build().execute(&mut **tx).await?;
-                }
-            }
-            run_id
+            (run_id, first_issue, first_activity)
         });
+        let (run_id, first_issue, first_activity) = run_id;
+        let numbered: Vec<(i64, i64, &NewIssue)> = creates
+            .iter()
+            .enumerate()
+            .map(|(n, issue)| (first_issue + n as i64, first_activity + n as i64, issue))
+            .collect();
+        match &mut tx {
+            Tx::Sqlite(tx) => {
+                crate::sqlite::with_handle(tx, |c| insert_issues_sqlite(c, &numbered, run)).await?
+            }
+            Tx::Postgres(tx) => insert_issues_postgres(tx, &numbered, run).await?,
+        }
         if let Tx::Postgres(tx) = &mut tx {
             // Ids were given here; the identity sequences move past them for later inserts.
             for (table, column) in [("issues", "issue_id"), ("activities", "activity_id")] {
@@ -396,4 +423,137 @@ impl Store {
         });
         Ok(n > 0)
     }
+}
+
+/// New issues with their ids and their first activity's ids.
+type Numbered<'a> = [(i64, i64, &'a NewIssue)];
+
+const INSERT_ISSUE: &str = "INSERT INTO issues (issue_id, company_id, customer_id, subject, \
+     action_code, priority, credit_class, seq_no, assigned_user, is_open, created_date, \
+     created_at, created_by, reason) ";
+const INSERT_ACTIVITY: &str = "INSERT INTO activities (activity_id, issue_id, company_id, \
+     customer_id, activity_type, action_code, description, assigned_user, is_open, \
+     customer_contact, start_date, respond_by, followup_date, followup_user, created_date, \
+     created_by) ";
+const INSERT_TAG: &str =
+    "INSERT INTO activity_invoices (activity_id, company_id, tran_id, amount) ";
+
+/// Writes new issues, activities and tags row by row on SQLite's own handle.
+fn insert_issues_sqlite(
+    c: &rusqlite::Connection,
+    numbered: &Numbered<'_>,
+    run: &GenerateRun,
+) -> rusqlite::Result<()> {
+    use rusqlite::params;
+    let day = |d: NaiveDate| d.to_string();
+    let mut issue = c.prepare(&format!(
+        "{INSERT_ISSUE} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13)"
+    ))?;
+    let mut activity = c.prepare(&format!(
+        "{INSERT_ACTIVITY} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    ))?;
+    let mut tag = c.prepare(&format!("{INSERT_TAG} VALUES (?1, ?2, ?3, ?4)"))?;
+    let created_at = run.finished_at.to_rfc3339();
+    for (issue_id, activity_id, i) in numbered {
+        issue.execute(params![
+            issue_id,
+            i.company_id,
+            i.customer_id,
+            i.subject,
+            i.action_code,
+            i.priority,
+            i.credit_class,
+            i.seq_no,
+            i.assigned_user,
+            day(i.created_date),
+            created_at,
+            i.created_by,
+            i.reason,
+        ])?;
+        let a = &i.activity;
+        activity.execute(params![
+            activity_id,
+            issue_id,
+            i.company_id,
+            i.customer_id,
+            a.activity_type,
+            a.action_code,
+            a.description,
+            a.assigned_user,
+            a.customer_contact,
+            day(a.start_date),
+            day(a.respond_by),
+            a.followup_date.map(day),
+            a.followup_user,
+            day(i.created_date),
+            i.created_by,
+        ])?;
+        for (tran, amount) in &a.tagged {
+            tag.execute(params![activity_id, i.company_id, tran, amount.raw()])?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes new issues, activities and tags with `COPY` on PostgreSQL.
+async fn insert_issues_postgres(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    numbered: &Numbered<'_>,
+    run: &GenerateRun,
+) -> Result<(), StoreError> {
+    use crate::Param::{Bool, Date, Int, Text};
+    let created_at = run.finished_at.to_rfc3339();
+    let target = |insert: &str| insert.trim_start_matches("INSERT INTO ").trim().to_owned();
+    let issues = numbered.iter().map(|(id, _, i)| {
+        vec![
+            Int(Some(*id)),
+            Text(Some(&i.company_id)),
+            Text(Some(&i.customer_id)),
+            Text(Some(&i.subject)),
+            Text(Some(&i.action_code)),
+            Int(Some(i.priority)),
+            Text(i.credit_class.as_deref()),
+            Int(i.seq_no),
+            Text(i.assigned_user.as_deref()),
+            Bool(true),
+            Date(Some(i.created_date)),
+            Text(Some(&created_at)),
+            Text(Some(&i.created_by)),
+            Text(i.reason.as_deref()),
+        ]
+    });
+    crate::postgres::copy_params(tx, &target(INSERT_ISSUE), issues).await?;
+    let activities = numbered.iter().map(|(issue_id, id, i)| {
+        let a = &i.activity;
+        vec![
+            Int(Some(*id)),
+            Int(Some(*issue_id)),
+            Text(Some(&i.company_id)),
+            Text(Some(&i.customer_id)),
+            Text(Some(&a.activity_type)),
+            Text(a.action_code.as_deref()),
+            Text(a.description.as_deref()),
+            Text(a.assigned_user.as_deref()),
+            Bool(true),
+            Bool(a.customer_contact),
+            Date(Some(a.start_date)),
+            Date(Some(a.respond_by)),
+            Date(a.followup_date),
+            Text(a.followup_user.as_deref()),
+            Date(Some(i.created_date)),
+            Text(Some(&i.created_by)),
+        ]
+    });
+    crate::postgres::copy_params(tx, &target(INSERT_ACTIVITY), activities).await?;
+    let tags = numbered.iter().flat_map(|(_, id, i)| {
+        i.activity.tagged.iter().map(move |(tran, amount)| {
+            vec![
+                Int(Some(*id)),
+                Text(Some(&i.company_id)),
+                Text(Some(tran)),
+                Int(Some(amount.raw())),
+            ]
+        })
+    });
+    crate::postgres::copy_params(tx, &target(INSERT_TAG), tags).await
 }

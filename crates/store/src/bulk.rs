@@ -1,0 +1,113 @@
+//! Reading many rows on either store with one mapping: SQLite rows come straight from the
+//! connection's own handle (the driver would copy every value first), PostgreSQL rows
+//! through the driver.
+
+use chrono::NaiveDate;
+use sqlx::Row as _;
+use sqlx::postgres::PgRow;
+
+use crate::{Store, StoreError};
+
+/// The columns of one row, by position.
+pub(crate) trait Cols {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, StoreError>;
+    fn flag(&self, i: usize) -> Result<bool, StoreError>;
+
+    fn required_text(&self, i: usize) -> Result<String, StoreError> {
+        self.text(i)?.ok_or_else(|| missing(i))
+    }
+
+    fn required_int(&self, i: usize) -> Result<i64, StoreError> {
+        self.int(i)?.ok_or_else(|| missing(i))
+    }
+
+    fn required_date(&self, i: usize) -> Result<NaiveDate, StoreError> {
+        self.date(i)?.ok_or_else(|| missing(i))
+    }
+}
+
+fn missing(i: usize) -> StoreError {
+    StoreError::Corrupt(format!(
+        "column {} is empty where a value is required",
+        i + 1
+    ))
+}
+
+impl Cols for rusqlite::Row<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(i)?)
+    }
+
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.get(i)?)
+    }
+
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, StoreError> {
+        let text: Option<String> = self.get(i)?;
+        text.map(|t| arrears_domain::parse_date(&t).map_err(StoreError::Corrupt))
+            .transpose()
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        Ok(self.get(i)?)
+    }
+}
+
+impl Cols for PgRow {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn date(&self, i: usize) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+impl Store {
+    /// Runs `sql` (whose one parameter, `$1`, is `param`) and maps every row with `map`;
+    /// `capacity` is how many rows to make room for up front.
+    pub(crate) async fn read_rows<T>(
+        &self,
+        sql: &str,
+        param: Option<&str>,
+        capacity: usize,
+        mut map: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        match self {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                crate::sqlite::with_handle(&mut conn, |c| {
+                    let mut statement = c.prepare(sql)?;
+                    let mut rows = statement.query([param])?;
+                    let mut out = Vec::with_capacity(capacity);
+                    while let Some(row) = rows.next()? {
+                        match map(row) {
+                            Ok(value) => out.push(value),
+                            Err(e) => return Ok(Err(e)),
+                        }
+                    }
+                    Ok(Ok(out))
+                })
+                .await?
+            }
+            Store::Postgres(pool) => {
+                let rows = sqlx::query(sql).bind(param).fetch_all(pool).await?;
+                let mut out = Vec::with_capacity(capacity.max(rows.len()));
+                for row in &rows {
+                    out.push(map(row)?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
