@@ -622,3 +622,45 @@ fn close_when_paid_closes_the_issues_of_customers_with_nothing_to_pay() {
         "{err}"
     );
 }
+
+#[test]
+fn respond_by_follows_the_calendar_as_the_glossary_counts() {
+    /// The book, with C5 owing an invoice already late on 2015-01-09.
+    fn late_in_january(db: &TestDb) {
+        setup(db);
+        db.import(
+            "january",
+            &[(
+                "invoices.csv",
+                "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+                 US01,C5,I8,IN,2014-12-02,2015-01-01,80,80\n",
+            )],
+            "2015-01-09",
+        );
+    }
+    let db = TestDb::new();
+    late_in_january(&db);
+    // Every day a working day: an action of 2015-01-09 with 3 days to respond (the site's,
+    // for class KEY) is past due on 2015-01-12.
+    db.ok(&["settings", "set", "days_off", "none"]);
+    assert_eq!(
+        lines(&generate(&db, "2015-01-09", &["--credit-class", "KEY"])),
+        ["create C5 KEY 10 CALL1 - 2015-01-09 2015-01-12"]
+    );
+    // A day off in the calendar pushes it on by a day.
+    let db = TestDb::new();
+    late_in_january(&db);
+    db.ok(&["settings", "set", "days_off", "none"]);
+    db.import(
+        "holiday",
+        &[(
+            "calendar.csv",
+            "company_id,date,description\nUS01,2015-01-10,Stocktaking\n",
+        )],
+        "2015-01-09",
+    );
+    assert_eq!(
+        lines(&generate(&db, "2015-01-09", &["--credit-class", "KEY"])),
+        ["create C5 KEY 10 CALL1 - 2015-01-09 2015-01-13"]
+    );
+}
