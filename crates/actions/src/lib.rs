@@ -17,7 +17,7 @@ use arrears_domain::value::{figure_values, item_values};
 use arrears_domain::{Context, Figures, History, Item, ItemFigures, Money, Value};
 use arrears_store::{
     ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
-    Store, StoreError,
+    Scope, Store, StoreError,
 };
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
@@ -143,27 +143,32 @@ struct Open {
 }
 
 impl Known {
-    async fn load(store: &Store, setup: &Setup, as_of: NaiveDate) -> Result<Known, ActionsError> {
-        let mut tags = store.open_issue_tags().await?;
+    async fn load(
+        store: &Store,
+        setup: &Setup,
+        as_of: NaiveDate,
+        scope: Scope<'_>,
+    ) -> Result<Known, ActionsError> {
+        let mut tags = store.open_issue_tags(scope).await?;
         let mut open: HashMap<(String, String), Vec<Open>> = HashMap::new();
-        for issue in store.open_issues_brief(None).await? {
+        for issue in store.open_issues_brief(scope).await? {
             let key = (issue.company_id.clone(), issue.customer_id.clone());
             let tagged = tags.remove(&issue.issue_id).unwrap_or_default();
             open.entry(key).or_default().push(Open { issue, tagged });
         }
         let created_today = store
-            .rule_issues_created_on(as_of)
+            .rule_issues_created_on(as_of, scope)
             .await?
             .into_iter()
             .collect();
         let needs_texts = setup.rules.values().flatten().any(|r| r.needs_texts);
         Ok(Known {
-            summaries: store.activity_summaries().await?,
-            tag_counts: store.tag_counts().await?,
+            summaries: store.activity_summaries(scope).await?,
+            tag_counts: store.tag_counts(scope).await?,
             open,
             created_today,
             texts: if needs_texts {
-                store.open_invoice_texts(None).await?
+                store.open_invoice_texts(scope).await?
             } else {
                 HashMap::new()
             },
@@ -682,8 +687,9 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         as_of: options.as_of,
         settings: setup.settings.clone(),
     };
-    let work = Known::load(store, &setup, options.as_of).await?;
-    let customers = store.customer_rows(company).await?;
+    let scope = Scope::company(company);
+    let work = Known::load(store, &setup, options.as_of, scope).await?;
+    let customers = store.customer_rows(scope).await?;
     let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, c) in customers.iter().enumerate() {
         index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
@@ -774,9 +780,6 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     Ok(outcome)
 }
 
-/// A customer's items with their `(tran_id, currency)`.
-type CustomerItems = (Vec<Item>, Vec<(String, String)>);
-
 /// One rule of a customer's credit class, as `rules explain` shows it.
 #[derive(Debug)]
 pub struct RuleExplained {
@@ -805,7 +808,8 @@ pub async fn explain(
     as_of: NaiveDate,
 ) -> Result<Explanation, ActionsError> {
     let setup = Setup::load(store).await?;
-    let customers = store.customer_rows(Some(company)).await?;
+    let scope = Scope::customer(company, customer_id);
+    let customers = store.customer_rows(scope).await?;
     let Some(customer) = customers.iter().find(|c| c.customer_id == customer_id) else {
         return Err(ActionsError::Invalid(format!(
             "no customer {customer_id:?} in company {company:?}"
@@ -815,20 +819,12 @@ pub async fn explain(
         as_of,
         settings: setup.settings.clone(),
     };
-    let work = Known::load(store, &setup, as_of).await?;
-    let mut found: Option<CustomerItems> = None;
-    store
-        .customer_items(Some(company), |_, c, items, ids| {
-            if c == customer_id {
-                let ids = ids
-                    .iter()
-                    .map(|(t, cur)| ((*t).to_owned(), (*cur).to_owned()))
-                    .collect();
-                found = Some((items.to_vec(), ids));
-            }
-        })
-        .await?;
-    let (items, owned_ids) = found.unwrap_or_default();
+    let work = Known::load(store, &setup, as_of, scope).await?;
+    let stored = store.items_of(company, customer_id).await?;
+    let (items, owned_ids): (Vec<Item>, Vec<(String, String)>) = stored
+        .into_iter()
+        .map(|(item, tran, currency)| (item, (tran, currency)))
+        .unzip();
     let ids: Vec<(&str, &str)> = owned_ids
         .iter()
         .map(|(t, c)| (t.as_str(), c.as_str()))

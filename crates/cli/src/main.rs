@@ -80,6 +80,12 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 fn main() -> ExitCode {
+    // A reader that stops early (`arrears aging | head`) ends the command quietly, as it
+    // does any other command-line tool, instead of a failed write.
+    // SAFETY: restoring the default action of a signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     std::panic::set_hook(Box::new(|info| {
         eprintln!("arrears: internal error: {info}");
     }));

@@ -234,3 +234,32 @@ fn syncs_lists_newest_first_with_counts_per_file() {
     assert_eq!(field(&rows[1], "inserted"), "1");
     assert_eq!(field(&rows[1], "run_by"), "tester");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::Read;
+    let db = TestDb::new();
+    // A failed sync with thousands of problems: far more than a pipe holds.
+    let mut invoices =
+        String::from("company_id,customer_id,tran_id,tran_date,due_date,amount,balance\n");
+    for n in 0..3000 {
+        invoices.push_str(&format!("US01,C1,I{n},2015-13-45,2015-02-01,1,1\n"));
+    }
+    let dir = db.folder(
+        "bad",
+        &[("companies.csv", COMPANIES), ("invoices.csv", &invoices)],
+    );
+    db.fails(&["import", path(&dir)]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["syncs", "--problems"])
+        .env("ARREARS_DB", &db.url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "nothing to say: {stderr}");
+}

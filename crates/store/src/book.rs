@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use arrears_domain::Money;
 use sqlx::Row;
 
+use crate::bulk::{Scope, scoped};
 use crate::{CustomerRow, InvoiceRow, Record, Store, StoreError, on_pool};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,20 +87,17 @@ impl Store {
     }
 
     /// Every column of the customers of one company, or of all, ordered by company and id.
-    pub async fn customer_rows(
-        &self,
-        company: Option<&str>,
-    ) -> Result<Vec<CustomerRow>, StoreError> {
+    pub async fn customer_rows(&self, scope: Scope<'_>) -> Result<Vec<CustomerRow>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM customers WHERE ($1 IS NULL OR company_id = $1) \
-             ORDER BY company_id, customer_id",
-            CustomerRow::COLUMNS.join(", ")
+            "SELECT {} FROM customers WHERE {} ORDER BY company_id, customer_id",
+            CustomerRow::COLUMNS.join(", "),
+            scoped("", scope)
         );
         let n = CustomerRow::COLUMNS.len();
         let count = self
             .read_rows(
-                "SELECT COUNT(*) FROM customers WHERE ($1 IS NULL OR company_id = $1)",
-                company,
+                &format!("SELECT COUNT(*) FROM customers WHERE {}", scoped("", scope)),
+                scope,
                 1,
                 |r| r.required_int(0),
             )
@@ -108,7 +106,7 @@ impl Store {
             .first()
             .and_then(|c| usize::try_from(*c).ok())
             .unwrap_or(0);
-        self.read_rows(&sql, company, capacity, |r| {
+        self.read_rows(&sql, scope, capacity, |r| {
             let mut texts: [Option<String>; 24] = Default::default();
             for (i, slot) in texts.iter_mut().enumerate() {
                 *slot = r.text(3 + i)?;
@@ -127,27 +125,26 @@ impl Store {
         .await
     }
 
-    /// The text columns (`payment_terms` … `udf5`) of the open items of one company or all.
+    /// The text columns (`payment_terms` … `udf5`) of the open items in scope.
     pub async fn open_invoice_texts(
         &self,
-        company: Option<&str>,
+        scope: Scope<'_>,
     ) -> Result<HashMap<(String, String), [Option<String>; 10]>, StoreError> {
         let sql = format!(
-            "SELECT company_id, tran_id, {} FROM invoices \
-             WHERE balance <> 0 AND ($1 IS NULL OR company_id = $1)",
-            InvoiceRow::COLUMNS[11..21].join(", ")
+            "SELECT company_id, tran_id, {} FROM invoices WHERE balance <> 0 AND {}",
+            InvoiceRow::COLUMNS[11..21].join(", "),
+            scoped("", scope)
         );
-        let mut out = HashMap::new();
-        on_pool!(self, pool => {
-            for r in sqlx::query(&sql).bind(company).fetch_all(pool).await? {
+        let rows = self
+            .read_rows(&sql, scope, 0, |r| {
                 let mut texts: [Option<String>; 10] = Default::default();
                 for (i, slot) in texts.iter_mut().enumerate() {
-                    *slot = r.try_get(2 + i)?;
+                    *slot = r.text(2 + i)?;
                 }
-                out.insert((r.try_get(0)?, r.try_get(1)?), texts);
-            }
-        });
-        Ok(out)
+                Ok(((r.required_text(0)?, r.required_text(1)?), texts))
+            })
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// The active users of a role, by id.

@@ -8,6 +8,49 @@ use sqlx::postgres::PgRow;
 
 use crate::{Store, StoreError};
 
+/// Which customers a read is about: all, one company's, or one customer's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scope<'a> {
+    pub company: Option<&'a str>,
+    pub customer: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    pub const ALL: Scope<'static> = Scope {
+        company: None,
+        customer: None,
+    };
+
+    pub fn company(company: Option<&'a str>) -> Scope<'a> {
+        Scope {
+            company,
+            customer: None,
+        }
+    }
+
+    pub fn customer(company: &'a str, customer: &'a str) -> Scope<'a> {
+        Scope {
+            company: Some(company),
+            customer: Some(customer),
+        }
+    }
+}
+
+/// The condition that keeps the rows in `scope`, on columns qualified by `prefix` (`"i."`,
+/// or `""`): `company_id = $1` when there is a company, `$1 IS NULL` when there is none (and
+/// the same for the customer and `$2`), so that the planner can use the key's index.
+pub(crate) fn scoped(prefix: &str, scope: Scope<'_>) -> String {
+    let company = match scope.company {
+        Some(_) => format!("{prefix}company_id = $1"),
+        None => "$1 IS NULL".to_owned(),
+    };
+    let customer = match scope.customer {
+        Some(_) => format!("{prefix}customer_id = $2"),
+        None => "$2 IS NULL".to_owned(),
+    };
+    format!("{company} AND {customer}")
+}
+
 /// The columns of one row, by position.
 pub(crate) trait Cols {
     fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
@@ -74,12 +117,12 @@ impl Cols for PgRow {
 }
 
 impl Store {
-    /// Runs `sql` (whose one parameter, `$1`, is `param`) and maps every row with `map`;
-    /// `capacity` is how many rows to make room for up front.
+    /// Runs `sql` (whose parameters `$1` and `$2` are the scope's company and customer) and
+    /// maps every row with `map`; `capacity` is how many rows to make room for up front.
     pub(crate) async fn read_rows<T>(
         &self,
         sql: &str,
-        param: Option<&str>,
+        scope: Scope<'_>,
         capacity: usize,
         mut map: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
@@ -88,7 +131,7 @@ impl Store {
                 let mut conn = pool.acquire().await?;
                 crate::sqlite::with_handle(&mut conn, |c| {
                     let mut statement = c.prepare(sql)?;
-                    let mut rows = statement.query([param])?;
+                    let mut rows = statement.query([scope.company, scope.customer])?;
                     let mut out = Vec::with_capacity(capacity);
                     while let Some(row) = rows.next()? {
                         match map(row) {
@@ -101,7 +144,11 @@ impl Store {
                 .await?
             }
             Store::Postgres(pool) => {
-                let rows = sqlx::query(sql).bind(param).fetch_all(pool).await?;
+                let rows = sqlx::query(sql)
+                    .bind(scope.company)
+                    .bind(scope.customer)
+                    .fetch_all(pool)
+                    .await?;
                 let mut out = Vec::with_capacity(capacity.max(rows.len()));
                 for row in &rows {
                     out.push(map(row)?);

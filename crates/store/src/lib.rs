@@ -24,6 +24,7 @@ use sqlx::sqlite::{
 };
 
 pub use book::{CompanyRecord, CustomerRecord};
+pub use bulk::Scope;
 pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,

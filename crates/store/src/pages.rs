@@ -253,6 +253,31 @@ impl Store {
         .await
     }
 
+    /// The items of one customer with their `(tran_id, currency)`: one page read.
+    pub async fn items_of(
+        &self,
+        company: &str,
+        customer: &str,
+    ) -> Result<Vec<(Item, String, String)>, StoreError> {
+        let page = i64::from(page_of(customer));
+        let data: Option<Vec<u8>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT data FROM item_pages WHERE company_id = $1 AND page = $2")
+                .bind(company)
+                .bind(page)
+                .fetch_optional(pool)
+                .await?
+        });
+        let mut out = Vec::new();
+        if let Some(data) = data {
+            decode(&data, |i| {
+                if i.customer_id == customer {
+                    out.push((i.item, i.tran_id.to_owned(), i.currency.to_owned()));
+                }
+            })?;
+        }
+        Ok(out)
+    }
+
     /// Bytes of the item pages (`table` `None`) or of the key pages of `table`, per company:
     /// what a reader sizes its maps by before decoding them.
     pub async fn page_bytes(

@@ -7,6 +7,7 @@ use arrears_domain::Money;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
+use crate::bulk::{Scope, scoped};
 use crate::tx::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
 
@@ -147,13 +148,19 @@ impl Store {
     }
 
     /// The invoices tagged to each open issue's activities.
-    pub async fn open_issue_tags(&self) -> Result<HashMap<i64, Vec<String>>, StoreError> {
-        const SQL: &str = "SELECT a.issue_id, t.tran_id FROM activity_invoices t \
+    pub async fn open_issue_tags(
+        &self,
+        scope: Scope<'_>,
+    ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        let sql = format!(
+            "SELECT a.issue_id, t.tran_id FROM activity_invoices t \
              JOIN activities a ON a.activity_id = t.activity_id \
              JOIN issues i ON i.issue_id = a.issue_id \
-             WHERE i.is_open = TRUE AND ($1 IS NULL OR i.company_id = $1) ORDER BY t.tran_id";
+             WHERE i.is_open = TRUE AND {} ORDER BY t.tran_id",
+            scoped("i.", scope)
+        );
         let pairs = self
-            .read_rows(SQL, None, 0, |r| {
+            .read_rows(&sql, scope, 0, |r| {
                 Ok((r.required_int(0)?, r.required_text(1)?))
             })
             .await?;
@@ -164,19 +171,19 @@ impl Store {
         Ok(out)
     }
 
-    /// The open issues of one company or all, with their first activity's dates.
-    pub async fn open_issues_brief(
-        &self,
-        company: Option<&str>,
-    ) -> Result<Vec<OpenIssue>, StoreError> {
-        const SQL: &str = "SELECT i.issue_id, i.company_id, i.customer_id, i.action_code, \
+    /// The open issues of one company, one customer or all, with their first activity's dates.
+    pub async fn open_issues_brief(&self, scope: Scope<'_>) -> Result<Vec<OpenIssue>, StoreError> {
+        let sql = format!(
+            "SELECT i.issue_id, i.company_id, i.customer_id, i.action_code, \
              i.credit_class, i.seq_no, i.assigned_user, i.created_date, \
              MIN(a.start_date), MIN(a.respond_by) \
              FROM issues i LEFT JOIN activities a ON a.issue_id = i.issue_id \
-             WHERE i.is_open = TRUE AND ($1 IS NULL OR i.company_id = $1) \
+             WHERE i.is_open = TRUE AND {} \
              GROUP BY i.issue_id, i.company_id, i.customer_id, i.action_code, i.credit_class, \
-             i.seq_no, i.assigned_user, i.created_date ORDER BY i.issue_id";
-        self.read_rows(SQL, company, 0, |r| {
+             i.seq_no, i.assigned_user, i.created_date ORDER BY i.issue_id",
+            scoped("i.", scope)
+        );
+        self.read_rows(&sql, scope, 0, |r| {
             Ok(OpenIssue {
                 issue_id: r.required_int(0)?,
                 company_id: r.required_text(1)?,
@@ -197,11 +204,18 @@ impl Store {
     pub async fn rule_issues_created_on(
         &self,
         date: NaiveDate,
+        scope: Scope<'_>,
     ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
         const SQL: &str = "SELECT company_id, customer_id, credit_class, seq_no FROM issues \
-             WHERE created_date = $1 AND seq_no IS NOT NULL AND credit_class IS NOT NULL";
+             WHERE created_date = $1 AND seq_no IS NOT NULL AND credit_class IS NOT NULL \
+             AND ($2 IS NULL OR company_id = $2) AND ($3 IS NULL OR customer_id = $3)";
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(SQL).bind(date).fetch_all(pool).await?
+            sqlx::query_as(SQL)
+                .bind(date)
+                .bind(scope.company)
+                .bind(scope.customer)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
@@ -209,21 +223,26 @@ impl Store {
     /// respond-by date and the latest customer contact.
     pub async fn activity_summaries(
         &self,
+        scope: Scope<'_>,
     ) -> Result<HashMap<CustomerKey, ActivitySummary>, StoreError> {
-        const DATES: &str = "SELECT company_id, customer_id, \
+        let dates = format!(
+            "SELECT company_id, customer_id, \
              MAX(CASE WHEN is_open THEN start_date END), \
              MIN(CASE WHEN is_open THEN respond_by END), \
              MAX(CASE WHEN customer_contact THEN start_date END) \
-             FROM activities WHERE ($1 IS NULL OR company_id = $1) \
-             GROUP BY company_id, customer_id";
-        const LAST: &str = "SELECT company_id, customer_id, completed_date, action_code FROM ( \
+             FROM activities WHERE {} GROUP BY company_id, customer_id",
+            scoped("", scope)
+        );
+        let last = format!(
+            "SELECT company_id, customer_id, completed_date, action_code FROM ( \
              SELECT company_id, customer_id, completed_date, action_code, ROW_NUMBER() OVER ( \
              PARTITION BY company_id, customer_id ORDER BY completed_date DESC, activity_id DESC) AS n \
-             FROM activities WHERE is_open = FALSE AND ($1 IS NULL OR company_id = $1)) latest \
-             WHERE n = 1";
+             FROM activities WHERE is_open = FALSE AND {}) latest WHERE n = 1",
+            scoped("", scope)
+        );
         let mut out: HashMap<CustomerKey, ActivitySummary> = HashMap::new();
         let dates = self
-            .read_rows(DATES, None, 0, |r| {
+            .read_rows(&dates, scope, 0, |r| {
                 Ok((
                     (r.required_text(0)?, r.required_text(1)?),
                     r.date(2)?,
@@ -239,7 +258,7 @@ impl Store {
             s.last_contact = contact;
         }
         let last = self
-            .read_rows(LAST, None, 0, |r| {
+            .read_rows(&last, scope, 0, |r| {
                 Ok((
                     (r.required_text(0)?, r.required_text(1)?),
                     r.date(2)?,
@@ -256,11 +275,18 @@ impl Store {
     }
 
     /// How many activities each invoice is tagged to, by company and `tran_id`.
-    pub async fn tag_counts(&self) -> Result<HashMap<CustomerKey, i64>, StoreError> {
-        const SQL: &str = "SELECT company_id, tran_id, COUNT(*) FROM activity_invoices \
-             WHERE ($1 IS NULL OR company_id = $1) GROUP BY company_id, tran_id";
+    pub async fn tag_counts(
+        &self,
+        scope: Scope<'_>,
+    ) -> Result<HashMap<CustomerKey, i64>, StoreError> {
+        let sql = format!(
+            "SELECT t.company_id, t.tran_id, COUNT(*) FROM activity_invoices t \
+             JOIN activities a ON a.activity_id = t.activity_id \
+             WHERE {} GROUP BY t.company_id, t.tran_id",
+            scoped("a.", scope)
+        );
         let rows = self
-            .read_rows(SQL, None, 0, |r| {
+            .read_rows(&sql, scope, 0, |r| {
                 Ok((
                     (r.required_text(0)?, r.required_text(1)?),
                     r.required_int(2)?,
