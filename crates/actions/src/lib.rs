@@ -314,6 +314,23 @@ fn judge(
     verdict
 }
 
+/// Of a class's rules and their verdicts on a customer, the positions of those that apply:
+/// the matching standalone ones and the highest matching rung of the ladder.
+fn applying(rules: &[Rule], verdicts: &[Verdict]) -> Vec<usize> {
+    let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
+    let rungs: Vec<Rung> = matched
+        .iter()
+        .map(|i| Rung {
+            seq_no: rules[*i].row.seq_no,
+            standalone: rules[*i].row.standalone,
+        })
+        .collect();
+    rules::applying(&rungs)
+        .into_iter()
+        .map(|p| matched[p])
+        .collect()
+}
+
 /// The open items of a customer with their figures.
 fn open_items<'a>(
     company: &str,
@@ -414,18 +431,7 @@ impl Run<'_> {
                 ));
             }
         }
-        let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
-        let rungs: Vec<Rung> = matched
-            .iter()
-            .map(|i| Rung {
-                seq_no: rules[*i].row.seq_no,
-                standalone: rules[*i].row.standalone,
-            })
-            .collect();
-        let applying: Vec<usize> = rules::applying(&rungs)
-            .into_iter()
-            .map(|p| matched[p])
-            .collect();
+        let applying = applying(rules, &verdicts);
         self.close(
             customer,
             &class,
@@ -847,18 +853,7 @@ pub async fn explain(
         .iter()
         .map(|r| judge(r, &facts, &open_items, as_of, Detail::All))
         .collect();
-    let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
-    let rungs: Vec<Rung> = matched
-        .iter()
-        .map(|i| Rung {
-            seq_no: rules[*i].row.seq_no,
-            standalone: rules[*i].row.standalone,
-        })
-        .collect();
-    let applying: Vec<usize> = rules::applying(&rungs)
-        .into_iter()
-        .map(|p| matched[p])
-        .collect();
+    let applying = applying(rules, &verdicts);
     let top = applying
         .iter()
         .filter(|i| !rules[**i].row.standalone)

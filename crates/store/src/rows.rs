@@ -448,6 +448,14 @@ impl Record for ApplicationRow {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_filter_catalog_names_the_text_columns_the_rows_keep() {
+        use super::{CustomerRow, InvoiceRow, Record};
+        use arrears_domain::filter::{CUSTOMER_TEXTS, INVOICE_TEXTS};
+        assert_eq!(&CustomerRow::COLUMNS[3..27], &CUSTOMER_TEXTS[..]);
+        assert_eq!(&InvoiceRow::COLUMNS[11..21], &INVOICE_TEXTS[..]);
+    }
+
     use super::*;
 
     #[test]
