@@ -204,6 +204,31 @@ fn chunks(list: Vec<(String, i64, i64)>) -> Vec<Chunk> {
     out
 }
 
+/// Calls `each(customer_id, items, [(tran_id, currency)])` for every customer of one item
+/// page: a page holds whole customers, in order.
+pub fn customers_of<'p>(
+    data: &'p [u8],
+    mut each: impl FnMut(&'p str, &[Item], &[(&'p str, &'p str)]),
+) -> Result<(), StoreError> {
+    let mut items: Vec<Item> = Vec::new();
+    let mut ids: Vec<(&str, &str)> = Vec::new();
+    let mut current: Option<&str> = None;
+    decode(data, |i| {
+        if let Some(customer) = current.filter(|c| *c != i.customer_id) {
+            each(customer, &items, &ids);
+            items.clear();
+            ids.clear();
+        }
+        current = Some(i.customer_id);
+        items.push(i.item);
+        ids.push((i.tran_id, i.currency));
+    })?;
+    if let Some(customer) = current {
+        each(customer, &items, &ids);
+    }
+    Ok(())
+}
+
 /// Which pages to read: item pages, or the key pages of a table.
 #[derive(Clone, Debug)]
 enum Source {
@@ -230,25 +255,10 @@ impl Store {
         company: Option<&str>,
         mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
     ) -> Result<(), StoreError> {
-        let mut items: Vec<Item> = Vec::new();
         self.item_pages(company, |company_id, _, data| {
-            let mut ids: Vec<(&str, &str)> = Vec::new();
-            let mut current: Option<&str> = None;
-            items.clear();
-            decode(data, |i| {
-                if let Some(customer) = current.filter(|c| *c != i.customer_id) {
-                    each(company_id, customer, &items, &ids);
-                    items.clear();
-                    ids.clear();
-                }
-                current = Some(i.customer_id);
-                items.push(i.item);
-                ids.push((i.tran_id, i.currency));
-            })?;
-            if let Some(customer) = current {
-                each(company_id, customer, &items, &ids);
-            }
-            Ok(())
+            customers_of(data, |customer, items, ids| {
+                each(company_id, customer, items, ids)
+            })
         })
         .await
     }
