@@ -295,6 +295,21 @@ fn auto_close_and_contact_frequency_over_three_days() {
         counts,
         ["2015-03-16 0 1", "2015-03-14 1 0", "2015-03-13 5 0"]
     );
+    // Closing the call completed its activity: Tuesday, a rule on the last activity sees it.
+    db.import(
+        "tuesday",
+        &[(
+            "rules.csv",
+            "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+             US01,STANDARD,95,REVIEW,customer,\
+             last_activity_code == \"CALL1\" && last_activity_days == 1 && open_issue_cnt == 1,yes\n",
+        )],
+        "2015-03-17",
+    );
+    assert_eq!(
+        lines(&generate(&db, "2015-03-17", &[])),
+        ["create C2 STANDARD 95 REVIEW c.okafor 2015-03-17 2015-03-19"]
+    );
 }
 
 #[test]

@@ -306,10 +306,6 @@ impl Store {
         const RUN: &str = "INSERT INTO generate_runs (run_date, credit_class, started_at, finished_at, \
              run_by, source, created, closed, errors, company_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING run_id";
-        const CLOSE_ISSUE: &str = "UPDATE issues SET is_open = $1, closed_date = $2, closed_by = $3, \
-             close_reason = $4 WHERE issue_id = $5 AND is_open = $6";
-        const CLOSE_ACTIVITIES: &str = "UPDATE activities SET is_open = $1, completed_date = $2, \
-             completed_by = $3 WHERE issue_id = $4 AND is_open = $5";
         let mut tx = self.begin().await?;
         let run_id = on_tx!(&mut tx, tx => {
             // The run's row comes first: on SQLite it takes the write lock, so the ids read
@@ -327,12 +323,6 @@ impl Store {
                 .bind(&run.company_id)
                 .fetch_one(&mut **tx)
                 .await?;
-            for c in closes {
-                sqlx::query(CLOSE_ISSUE).bind(false).bind(c.date).bind(&c.by).bind(&c.reason)
-                    .bind(c.issue_id).bind(true).execute(&mut **tx).await?;
-                sqlx::query(CLOSE_ACTIVITIES).bind(false).bind(c.date).bind(&c.by)
-                    .bind(c.issue_id).bind(true).execute(&mut **tx).await?;
-            }
             let first_issue: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(issue_id), 0) + 1 FROM issues")
                 .fetch_one(&mut **tx).await?;
             let first_activity: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(activity_id), 0) + 1 FROM activities")
@@ -347,9 +337,16 @@ impl Store {
             .collect();
         match &mut tx {
             Tx::Sqlite(tx) => {
-                crate::sqlite::with_handle(tx, |c| insert_issues_sqlite(c, &numbered, run)).await?
+                crate::sqlite::with_handle(tx, |c| {
+                    close_issues_sqlite(c, closes)?;
+                    insert_issues_sqlite(c, &numbered, run)
+                })
+                .await?
             }
-            Tx::Postgres(tx) => insert_issues_postgres(tx, &numbered, run).await?,
+            Tx::Postgres(tx) => {
+                close_issues_postgres(tx, closes).await?;
+                insert_issues_postgres(tx, &numbered, run).await?
+            }
         }
         if let Tx::Postgres(tx) = &mut tx {
             // Ids were given here; the identity sequences move past them for later inserts.
@@ -582,4 +579,62 @@ async fn insert_issues_postgres(
         })
     });
     crate::postgres::copy_params(tx, &target(INSERT_TAG), tags).await
+}
+
+/// Closes open issues and their open activities, statement by statement on SQLite's handle.
+fn close_issues_sqlite(c: &rusqlite::Connection, closes: &[IssueClosing]) -> rusqlite::Result<()> {
+    let mut issue = c.prepare(
+        "UPDATE issues SET is_open = 0, closed_date = ?1, closed_by = ?2, close_reason = ?3 \
+         WHERE issue_id = ?4 AND is_open = 1",
+    )?;
+    let mut activities = c.prepare(
+        "UPDATE activities SET is_open = 0, completed_date = ?1, completed_by = ?2 \
+         WHERE issue_id = ?3 AND is_open = 1",
+    )?;
+    for close in closes {
+        let day = close.date.to_string();
+        issue.execute(rusqlite::params![
+            day,
+            close.by,
+            close.reason,
+            close.issue_id
+        ])?;
+        activities.execute(rusqlite::params![day, close.by, close.issue_id])?;
+    }
+    Ok(())
+}
+
+/// Closes open issues and their open activities on PostgreSQL, a few thousand per statement.
+async fn close_issues_postgres(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    closes: &[IssueClosing],
+) -> Result<(), StoreError> {
+    const ISSUES: &str = "UPDATE issues SET is_open = FALSE, closed_date = c.day, \
+         closed_by = c.who, close_reason = c.reason \
+         FROM UNNEST($1::BIGINT[], $2::DATE[], $3::TEXT[], $4::TEXT[]) AS c(id, day, who, reason) \
+         WHERE issues.issue_id = c.id AND issues.is_open";
+    const ACTIVITIES: &str = "UPDATE activities SET is_open = FALSE, completed_date = c.day, \
+         completed_by = c.who \
+         FROM UNNEST($1::BIGINT[], $2::DATE[], $3::TEXT[]) AS c(id, day, who) \
+         WHERE activities.issue_id = c.id AND activities.is_open";
+    for chunk in closes.chunks(5_000) {
+        let ids: Vec<i64> = chunk.iter().map(|c| c.issue_id).collect();
+        let days: Vec<NaiveDate> = chunk.iter().map(|c| c.date).collect();
+        let who: Vec<&str> = chunk.iter().map(|c| c.by.as_str()).collect();
+        let reasons: Vec<&str> = chunk.iter().map(|c| c.reason.as_str()).collect();
+        sqlx::query(ISSUES)
+            .bind(&ids)
+            .bind(&days)
+            .bind(&who)
+            .bind(&reasons)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(ACTIVITIES)
+            .bind(&ids)
+            .bind(&days)
+            .bind(&who)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
