@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use arrears_actions::{ChangeKind, Options};
 use arrears_domain::Value;
-use arrears_store::Store;
+use arrears_store::{Queue, Store};
 
 use crate::AsOf;
 use crate::output::{Format, Printer};
@@ -42,8 +42,11 @@ enum Action {
     /// The work queue: issues by priority, then respond-by date.
     List {
         /// Only this user's issues.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "unassigned")]
         user: Option<String>,
+        /// Only the unassigned pool: issues of customers nobody is assigned to.
+        #[arg(long)]
+        unassigned: bool,
         /// Only open issues.
         #[arg(long)]
         open: bool,
@@ -102,10 +105,18 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         }
         Action::List {
             user,
+            unassigned,
             open,
             format,
             as_of,
-        } => list(store, user.as_deref(), open, format, as_of.date()).await,
+        } => {
+            let queue = match (&user, unassigned) {
+                (Some(u), _) => Queue::User(u),
+                (None, true) => Queue::Unassigned,
+                (None, false) => Queue::Everyone,
+            };
+            list(store, queue, open, format, as_of.date()).await
+        }
         Action::Runs {
             limit,
             format,
@@ -185,7 +196,7 @@ async fn generate(
 
 async fn list(
     store: &Store,
-    user: Option<&str>,
+    user: Queue<'_>,
     open_only: bool,
     format: Format,
     today: chrono::NaiveDate,

@@ -217,6 +217,12 @@ fn the_work_queue_is_ordered_by_priority_then_respond_by() {
     );
     let mine = db.ok(&["actions", "list", "--user", "c.okafor", "--format", "csv"]);
     assert_eq!(mine.lines().count(), 4, "{mine}");
+    let pool = db.ok(&["actions", "list", "--unassigned", "--format", "csv"]);
+    assert_eq!(pool.lines().count(), 2, "{pool}");
+    assert!(
+        pool.lines().nth(1).is_some_and(|l| l.contains(",C5,")),
+        "{pool}"
+    );
     let header: Vec<&str> = queue.lines().next().unwrap().split(',').collect();
     let tagged = header.iter().position(|h| *h == "tagged_amount").unwrap();
     let remind = queue.lines().find(|l| l.contains(",REMIND,")).unwrap();

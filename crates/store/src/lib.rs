@@ -38,7 +38,7 @@ pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
 pub use work::{
     ActivitySummary, GenerateRun, IssueClosing, IssueRecord, NewActivity, NewIssue, OpenIssue,
-    QueueItem,
+    Queue, QueueItem,
 };
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -120,6 +120,14 @@ pub struct OpenIssue {
     pub respond_by: Option<NaiveDate>,
 }
 
+/// Whose work queue: everyone's, one user's, or the unassigned pool's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queue<'a> {
+    Everyone,
+    User(&'a str),
+    Unassigned,
+}
+
 /// One line of a work queue: an open (or closed) issue with its activity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueueItem {
@@ -366,9 +374,14 @@ impl Store {
     /// then respond-by date.
     pub async fn work_queue(
         &self,
-        user: Option<&str>,
+        user: Queue<'_>,
         all: bool,
     ) -> Result<Vec<QueueItem>, StoreError> {
+        let (user, unassigned) = match user {
+            Queue::Everyone => (None, false),
+            Queue::User(u) => (Some(u), false),
+            Queue::Unassigned => (None, true),
+        };
         let sql = format!(
             "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, a.followup_date, \
              (SELECT COUNT(*) FROM activity_invoices t WHERE t.activity_id = a.activity_id), \
@@ -377,6 +390,7 @@ impl Store {
              LEFT JOIN activities a ON a.activity_id = (SELECT MIN(activity_id) FROM activities x WHERE x.issue_id = i.issue_id) \
              LEFT JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id \
              WHERE ($1 IS NULL OR i.assigned_user = $1) AND (i.is_open = $2 OR $3) \
+             AND (i.assigned_user IS NULL OR NOT $4) \
              ORDER BY i.is_open DESC, i.priority, a.respond_by, i.issue_id",
             ISSUE_COLUMNS
                 .split(", ")
@@ -386,7 +400,7 @@ impl Store {
         );
         let n = 16;
         Ok(on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(user).bind(true).bind(all).fetch_all(pool).await?;
+            let rows = sqlx::query(&sql).bind(user).bind(true).bind(all).bind(unassigned).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(QueueItem {
