@@ -143,37 +143,99 @@ struct Open {
 }
 
 impl Known {
+    /// Reads what the store holds of the work in `scope`, the queries side by side.
     async fn load(
         store: &Store,
         setup: &Setup,
         as_of: NaiveDate,
         scope: Scope<'_>,
     ) -> Result<Known, ActionsError> {
-        let mut tags = store.open_issue_tags(scope).await?;
-        let mut open: HashMap<(String, String), Vec<Open>> = HashMap::new();
-        for issue in store.open_issues_brief(scope).await? {
-            let key = (issue.company_id.clone(), issue.customer_id.clone());
-            let tagged = tags.remove(&issue.issue_id).unwrap_or_default();
-            open.entry(key).or_default().push(Open { issue, tagged });
-        }
+        let owned = Owned::of(scope);
+        let tags = owned.spawn(
+            store,
+            |s, o| async move { s.open_issue_tags(o.scope()).await },
+        );
+        let briefs = owned.spawn(
+            store,
+            |s, o| async move { s.open_issues_brief(o.scope()).await },
+        );
+        let summaries = owned.spawn(store, |s, o| async move {
+            s.activity_summaries(o.scope()).await
+        });
+        let tag_counts = owned.spawn(store, |s, o| async move { s.tag_counts(o.scope()).await });
+        let needs_texts = setup.rules.values().flatten().any(|r| r.needs_texts);
+        let texts = owned.spawn(store, move |s, o| async move {
+            if needs_texts {
+                s.open_invoice_texts(o.scope()).await
+            } else {
+                Ok(HashMap::new())
+            }
+        });
         let created_today = store
             .rule_issues_created_on(as_of, scope)
             .await?
             .into_iter()
             .collect();
-        let needs_texts = setup.rules.values().flatten().any(|r| r.needs_texts);
+        let mut tags = joined(tags).await?;
+        let mut open: HashMap<(String, String), Vec<Open>> = HashMap::new();
+        for issue in joined(briefs).await? {
+            let key = (issue.company_id.clone(), issue.customer_id.clone());
+            let tagged = tags.remove(&issue.issue_id).unwrap_or_default();
+            open.entry(key).or_default().push(Open { issue, tagged });
+        }
         Ok(Known {
-            summaries: store.activity_summaries(scope).await?,
-            tag_counts: store.tag_counts(scope).await?,
+            summaries: joined(summaries).await?,
+            tag_counts: joined(tag_counts).await?,
             open,
             created_today,
-            texts: if needs_texts {
-                store.open_invoice_texts(scope).await?
-            } else {
-                HashMap::new()
-            },
+            texts: joined(texts).await?,
         })
     }
+}
+
+/// A scope that a task of its own can keep.
+#[derive(Clone)]
+struct Owned {
+    company: Option<String>,
+    customer: Option<String>,
+}
+
+impl Owned {
+    fn of(scope: Scope<'_>) -> Owned {
+        Owned {
+            company: scope.company.map(str::to_owned),
+            customer: scope.customer.map(str::to_owned),
+        }
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            company: self.company.as_deref(),
+            customer: self.customer.as_deref(),
+        }
+    }
+
+    /// Runs a read on a task of its own, so that reads go side by side on the two cores.
+    fn spawn<T, F>(
+        &self,
+        store: &Store,
+        read: impl FnOnce(Store, Owned) -> F,
+    ) -> tokio::task::JoinHandle<Result<T, StoreError>>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        tokio::spawn(read(store.clone(), self.clone()))
+    }
+}
+
+/// The result of a read started by [`Owned::spawn`].
+async fn joined<T>(
+    task: tokio::task::JoinHandle<Result<T, StoreError>>,
+) -> Result<T, ActionsError> {
+    task.await
+        .map_err(|e| ActionsError::Invalid(format!("a read of the store stopped: {e}")))?
+        .map_err(ActionsError::from)
 }
 
 /// Works out a customer's facts: its columns, figures and work figures.
@@ -699,8 +761,13 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         settings: setup.settings.clone(),
     };
     let scope = Scope::company(company);
+    let customers =
+        Owned::of(scope).spawn(
+            store,
+            |s, o| async move { s.customer_rows(o.scope()).await },
+        );
     let work = Known::load(store, &setup, options.as_of, scope).await?;
-    let customers = store.customer_rows(scope).await?;
+    let customers = joined(customers).await?;
     let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, c) in customers.iter().enumerate() {
         index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
