@@ -339,6 +339,19 @@ fn one_credit_class_at_a_time() {
         err.contains("--credit-class: no credit class \"GOLD\" in the store"),
         "{err}"
     );
+    let err = db.fails(&[
+        "actions",
+        "generate",
+        "--company",
+        "EU99",
+        "--as-of",
+        FRIDAY,
+    ]);
+    assert!(
+        err.contains("--company: no company \"EU99\" in the store"),
+        "{err}"
+    );
+    assert!(generate(&db, FRIDAY, &["--company", "US01"]).is_empty());
 }
 
 #[test]
