@@ -407,7 +407,9 @@ fn open_items<'a>(
         .zip(ids)
         .filter(|(i, _)| i.is_open())
         .map(|(item, (tran_id, currency))| {
-            let key = (company.to_owned(), (*tran_id).to_owned());
+            // Most books have no tags and no rule reading invoice texts: no key to build.
+            let key = (!work.texts.is_empty() || !work.tag_counts.is_empty())
+                .then(|| (company.to_owned(), (*tran_id).to_owned()));
             OpenItem {
                 tran_id,
                 currency,
@@ -416,8 +418,12 @@ fn open_items<'a>(
                     .into_iter()
                     .map(|(_, v)| v)
                     .collect(),
-                texts: work.texts.get(&key),
-                tag_count: work.tag_counts.get(&key).copied().unwrap_or(0),
+                texts: key.as_ref().and_then(|k| work.texts.get(k)),
+                tag_count: key
+                    .as_ref()
+                    .and_then(|k| work.tag_counts.get(k))
+                    .copied()
+                    .unwrap_or(0),
             }
         })
         .collect()
