@@ -797,8 +797,10 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
             seen: Vec::new(),
         })
         .collect();
-    let mut pages: Vec<(String, Vec<u8>)> = Vec::with_capacity(WORKERS);
-    let each_page = |pages: &mut Vec<(String, Vec<u8>)>, runs: &mut [Run<'_>]| {
+    // The pages in hand, in buffers kept from page to page (fresh ones cost page faults).
+    let mut pages: Vec<(String, Vec<u8>)> = vec![(String::new(), Vec::new()); WORKERS];
+    let mut filled = 0;
+    let each_page = |pages: &[(String, Vec<u8>)], runs: &mut [Run<'_>]| {
         let outcome = std::thread::scope(|scope| {
             let workers: Vec<_> = pages
                 .iter()
@@ -820,19 +822,24 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
                     .map_err(|_| StoreError::Corrupt("a generate worker stopped".into()))?
             })
         });
-        pages.clear();
         outcome
     };
     store
         .item_pages(company, |company_id, _, data| {
-            pages.push((company_id.to_owned(), data.to_vec()));
-            if pages.len() < WORKERS {
+            let (company, page) = &mut pages[filled];
+            company.clear();
+            company.push_str(company_id);
+            page.clear();
+            page.extend_from_slice(data);
+            filled += 1;
+            if filled < WORKERS {
                 return Ok(());
             }
-            each_page(&mut pages, &mut runs)
+            filled = 0;
+            each_page(&pages, &mut runs)
         })
         .await?;
-    each_page(&mut pages, &mut runs)?;
+    each_page(&pages[..filled], &mut runs)?;
     let mut seen = vec![false; customers.len()];
     for i in runs.iter().flat_map(|r| &r.seen) {
         seen[*i] = true;
