@@ -801,7 +801,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     let mut pages: Vec<(String, Vec<u8>)> = vec![(String::new(), Vec::new()); WORKERS];
     let mut filled = 0;
     let each_page = |pages: &[(String, Vec<u8>)], runs: &mut [Run<'_>]| {
-        let outcome = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let workers: Vec<_> = pages
                 .iter()
                 .zip(runs.iter_mut())
@@ -821,8 +821,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
                 w.join()
                     .map_err(|_| StoreError::Corrupt("a generate worker stopped".into()))?
             })
-        });
-        outcome
+        })
     };
     store
         .item_pages(company, |company_id, _, data| {
