@@ -3,18 +3,8 @@
 
 mod common;
 
+use common::{SETUP_CLASSES as CLASSES, SETUP_COMPANIES as COMPANIES, SETUP_USERS as USERS};
 use common::{TestDb, field};
-
-const COMPANIES: &str = "company_id,name,home_currency,default_credit_class\n\
-US01,Demo Inc.,USD,STANDARD\n";
-
-const USERS: &str = "user_id,name,role,manager\n\
-mgr.lee,Morgan Lee,manager,\n\
-c.okafor,Chidi Okafor,collector,mgr.lee\n";
-
-const CLASSES: &str = "company_id,credit_class,description,contact_frequency_days,days_to_respond\n\
-US01,STANDARD,Standard terms,3,2\n\
-US01,KEY,Key accounts,,\n";
 
 const CODES: &str = "company_id,action_code,description,activity_type,priority,customer_contact\n\
 US01,REMIND,Payment reminder,EmailSend,5,yes\n\

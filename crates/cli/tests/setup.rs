@@ -3,18 +3,8 @@
 
 mod common;
 
+use common::{SETUP_CLASSES as CLASSES, SETUP_COMPANIES as COMPANIES, SETUP_USERS as USERS};
 use common::{TestDb, path};
-
-const COMPANIES: &str = "company_id,name,home_currency,default_credit_class\n\
-US01,Demo Inc.,USD,STANDARD\n";
-
-const USERS: &str = "user_id,name,role,manager\n\
-mgr.lee,Morgan Lee,manager,\n\
-c.okafor,Chidi Okafor,collector,mgr.lee\n";
-
-const CLASSES: &str = "company_id,credit_class,description,contact_frequency_days,days_to_respond\n\
-US01,STANDARD,Standard terms,3,2\n\
-US01,KEY,Key accounts,,\n";
 
 const TYPES: &str = "company_id,activity_type,base_type,description,procedures\n\
 US01,Escalation,phone,Call to the credit manager,\"Check the hold, then call.\"\n";

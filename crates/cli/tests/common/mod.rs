@@ -176,6 +176,20 @@ impl Drop for TestDb {
 /// One company, USD.
 pub const COMPANIES: &str = "company_id,name,home_currency\nUS01,Demo Inc.,USD\n";
 
+/// One company whose customers default to credit class STANDARD.
+pub const SETUP_COMPANIES: &str = "company_id,name,home_currency,default_credit_class\n\
+US01,Demo Inc.,USD,STANDARD\n";
+
+/// A manager and a collector of their team.
+pub const SETUP_USERS: &str = "user_id,name,role,manager\n\
+mgr.lee,Morgan Lee,manager,\n\
+c.okafor,Chidi Okafor,collector,mgr.lee\n";
+
+/// Credit classes STANDARD (a contact every 3 days, 2 days to respond) and KEY (no defaults).
+pub const SETUP_CLASSES: &str = "company_id,credit_class,description,contact_frequency_days,days_to_respond\n\
+US01,STANDARD,Standard terms,3,2\n\
+US01,KEY,Key accounts,,\n";
+
 /// A field of a JSON row as text: numbers and strings alike.
 pub fn field(row: &serde_json::Value, name: &str) -> String {
     match &row[name] {
