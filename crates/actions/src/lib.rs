@@ -3,6 +3,7 @@
 //! customer's rules and the values that decided them.
 #![deny(clippy::float_arithmetic)]
 
+mod book;
 mod schedules;
 mod setup;
 
@@ -22,6 +23,7 @@ use arrears_store::{
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
+pub use book::{Seen, customer_facts, open_items_of};
 pub use schedules::{ScheduledRun, run_schedules};
 pub use setup::{Rule, Setup};
 
@@ -146,7 +148,7 @@ impl Known {
     /// Reads what the store holds of the work in `scope`, the queries side by side.
     async fn load(
         store: &Store,
-        setup: &Setup,
+        needs_texts: bool,
         as_of: NaiveDate,
         scope: Scope<'_>,
     ) -> Result<Known, ActionsError> {
@@ -163,7 +165,6 @@ impl Known {
             s.activity_summaries(o.scope()).await
         });
         let tag_counts = owned.spawn(store, |s, o| async move { s.tag_counts(o.scope()).await });
-        let needs_texts = setup.rules.values().flatten().any(|r| r.needs_texts);
         let texts = owned.spawn(store, move |s, o| async move {
             if needs_texts {
                 s.open_invoice_texts(o.scope()).await
@@ -319,7 +320,8 @@ fn judge(
                 Err(e) => verdict.error = Some(label(&e)),
             }
         }
-        View::Invoice => {
+        // Setup accepts only the customer and invoice views for rules.
+        View::Invoice | View::Action => {
             let mut reasons = Vec::new();
             for open in items {
                 let item = ItemFacts {
@@ -493,7 +495,7 @@ impl Run<'_> {
             .iter()
             .map(|r| match r.filter.view() {
                 View::Customer => 1,
-                View::Invoice => open_items.len() as u64,
+                View::Invoice | View::Action => open_items.len() as u64,
             })
             .sum::<u64>();
         for (rule, verdict) in rules.iter().zip(&verdicts) {
@@ -767,12 +769,10 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         settings: setup.settings.clone(),
     };
     let scope = Scope::company(company);
-    let customers =
-        Owned::of(scope).spawn(
-            store,
-            |s, o| async move { s.customer_rows(o.scope()).await },
-        );
-    let work = Known::load(store, &setup, options.as_of, scope).await?;
+    let customers = Owned::of(scope).spawn(store, |s, o| async move {
+        s.customer_rows(o.scope(), None).await
+    });
+    let work = Known::load(store, setup.needs_texts(), options.as_of, scope).await?;
     let customers = joined(customers).await?;
     let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, c) in customers.iter().enumerate() {
@@ -942,7 +942,7 @@ pub async fn explain(
 ) -> Result<Explanation, ActionsError> {
     let setup = Setup::load(store).await?;
     let scope = Scope::customer(company, customer_id);
-    let customers = store.customer_rows(scope).await?;
+    let customers = store.customer_rows(scope, None).await?;
     let Some(customer) = customers.iter().find(|c| c.customer_id == customer_id) else {
         return Err(ActionsError::Invalid(format!(
             "no customer {customer_id:?} in company {company:?}"
@@ -952,7 +952,7 @@ pub async fn explain(
         as_of,
         settings: setup.settings.clone(),
     };
-    let work = Known::load(store, &setup, as_of, scope).await?;
+    let work = Known::load(store, setup.needs_texts(), as_of, scope).await?;
     let stored = store.items_of(company, customer_id).await?;
     let (items, owned_ids): (Vec<Item>, Vec<(String, String)>) = stored
         .into_iter()

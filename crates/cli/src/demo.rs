@@ -89,9 +89,34 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         generated.changes.len(),
         generated.run_id.unwrap_or_default()
     );
+    let signed = demo_passwords(store).await?;
+    if !signed.is_empty() {
+        println!(
+            "sign-in: {} with password {DEMO_PASSWORD:?} (a demo store only)",
+            signed.join(", ")
+        );
+    }
     if let Some(dir) = &args.export {
         println!("sync files kept in {}", dir.display());
     }
-    println!("next: arrears aging, arrears actions list --open");
+    println!(
+        "next: arrears serve (http://127.0.0.1:8080), arrears aging, arrears actions list --open"
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The password the demo gives its users, so that `arrears serve` can be tried at once.
+pub const DEMO_PASSWORD: &str = "arrears-demo";
+
+/// Gives every user without a password the demo password; their ids.
+async fn demo_passwords(store: &Store) -> anyhow::Result<Vec<String>> {
+    let mut signed = Vec::new();
+    for account in store.accounts().await? {
+        if account.password_hash.is_none() {
+            let hash = arrears_web::hash_password(DEMO_PASSWORD)?;
+            store.set_password_hash(&account.user_id, &hash).await?;
+            signed.push(account.user_id);
+        }
+    }
+    Ok(signed)
 }

@@ -6,9 +6,11 @@ mod demo;
 mod import;
 mod output;
 mod rules;
+mod serve;
 mod settings;
 mod setup;
 mod syncs;
+mod users;
 
 use std::process::ExitCode;
 
@@ -58,6 +60,12 @@ enum Command {
     Settings(settings::Args),
     /// Fill the store with a realistic synthetic book.
     Demo(demo::Args),
+    /// Serve the web application and the JSON API.
+    Serve(serve::Args),
+    /// Add users, set their passwords, disable them.
+    User(users::UserArgs),
+    /// Create, list and revoke API tokens.
+    Token(users::TokenArgs),
 }
 
 /// `--as-of`: the business date, today unless given.
@@ -69,6 +77,11 @@ pub struct AsOf {
 }
 
 impl AsOf {
+    /// The date given, if one was.
+    pub fn given(self) -> Option<NaiveDate> {
+        self.as_of
+    }
+
     pub fn date(self) -> NaiveDate {
         self.as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive())
@@ -145,6 +158,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(args) => settings::run(&store, args).await?,
         Command::Setup(args) => setup::run(&store, args).await?,
         Command::Demo(args) => demo::run(&store, args).await.context("demo")?,
+        Command::Serve(args) => serve::run(store.clone(), args).await?,
+        Command::User(args) => users::user(&store, args).await?,
+        Command::Token(args) => users::token(&store, args).await?,
     };
     store.close().await;
     Ok(code)

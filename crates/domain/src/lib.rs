@@ -2,6 +2,7 @@
 //! of rules and the working calendar. Pure: no I/O.
 #![deny(clippy::float_arithmetic)]
 
+pub mod access;
 pub mod aging;
 pub mod figures;
 pub mod filter;
@@ -12,6 +13,7 @@ mod settings;
 pub mod value;
 pub mod work;
 
+pub use access::{Role, UnknownRole};
 pub use aging::AgingUnits;
 pub use figures::{Context, Figures, History, ItemFigures};
 pub use item::{Item, Paid, TranType};

@@ -163,6 +163,7 @@ fn sources(view: View) -> &'static [Source] {
     let (cell, find): (_, fn(&str) -> Option<Source>) = match view {
         View::Customer => (&CUSTOMER, customer_source),
         View::Invoice => (&INVOICE, invoice_source),
+        View::Action => return &[],
     };
     cell.get_or_init(|| {
         view.catalog()
@@ -241,8 +242,15 @@ pub struct CustomerRow<'a> {
 
 impl Row for CustomerRow<'_> {
     fn cell(&self, slot: usize) -> Cell<'_> {
+        self.facts.cell(slot, self.as_of)
+    }
+}
+
+impl CustomerFacts {
+    /// The value in one slot of the customer view on `as_of`.
+    pub fn cell(&self, slot: usize, as_of: NaiveDate) -> Cell<'_> {
         match sources(View::Customer).get(slot) {
-            Some(source) => self.facts.source_cell(*source, self.as_of),
+            Some(source) => self.source_cell(*source, as_of),
             None => Cell::Null,
         }
     }
@@ -435,6 +443,7 @@ mod tests {
             let found = match view {
                 View::Customer => names.iter().map(|n| customer_source(n)).collect::<Vec<_>>(),
                 View::Invoice => names.iter().map(|n| invoice_source(n)).collect(),
+                View::Action => Vec::new(),
             };
             for (name, source) in names.iter().zip(found) {
                 assert!(source.is_some(), "{name} has no source");

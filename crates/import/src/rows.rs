@@ -10,8 +10,6 @@ use arrears_store::{
 use crate::Sync;
 use crate::csvfile::Fields;
 
-const ROLES: [&str; 4] = ["admin", "manager", "collector", "inquiry"];
-
 /// The row's company, which must be in the store or in `companies.csv`.
 pub(crate) fn company_of(sync: &Sync, f: &mut Fields<'_>) -> Option<String> {
     let company = f.required("company_id")?.to_owned();
@@ -86,11 +84,8 @@ pub(crate) fn company(sync: &mut Sync, f: &mut Fields<'_>) {
 
 pub(crate) fn user(sync: &mut Sync, f: &mut Fields<'_>) {
     let role = f.required("role").map(|r| r.to_ascii_lowercase());
-    if let Some(r) = role.as_deref().filter(|r| !ROLES.contains(r)) {
-        f.problem(
-            "role",
-            format!("unknown role {r:?}, expected admin, manager, collector or inquiry"),
-        );
+    if let Some(Err(e)) = role.as_deref().map(str::parse::<arrears_domain::Role>) {
+        f.problem("role", e.to_string());
     }
     let row = UserRow {
         user_id: f.required_or_empty("user_id"),

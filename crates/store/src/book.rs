@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use arrears_domain::Money;
 use sqlx::Row;
 
-use crate::bulk::{Scope, scoped};
+use crate::bulk::{Scope, Viewer, scoped, seen_by};
 use crate::{CustomerRow, InvoiceRow, Record, Store, StoreError, on_pool};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,18 +86,24 @@ impl Store {
         })
     }
 
-    /// Every column of the customers of one company, or of all, ordered by company and id.
-    pub async fn customer_rows(&self, scope: Scope<'_>) -> Result<Vec<CustomerRow>, StoreError> {
+    /// Every column of the customers in scope that `viewer` sees (all when none), ordered by
+    /// company and id.
+    pub async fn customer_rows(
+        &self,
+        scope: Scope<'_>,
+        viewer: Option<Viewer<'_>>,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        let condition = format!("{} AND {}", scoped("", scope), seen_by("", viewer));
         let sql = format!(
-            "SELECT {} FROM customers WHERE {} ORDER BY company_id, customer_id",
+            "SELECT {} FROM customers WHERE {condition} ORDER BY company_id, customer_id",
             CustomerRow::COLUMNS.join(", "),
-            scoped("", scope)
         );
+        let params = [scope.company, scope.customer, viewer.map(|v| v.user_id)];
         let n = CustomerRow::COLUMNS.len();
         let count = self
-            .read_rows(
-                &format!("SELECT COUNT(*) FROM customers WHERE {}", scoped("", scope)),
-                scope,
+            .read_rows_with(
+                &format!("SELECT COUNT(*) FROM customers WHERE {condition}"),
+                &params,
                 1,
                 |r| r.required_int(0),
             )
@@ -106,7 +112,7 @@ impl Store {
             .first()
             .and_then(|c| usize::try_from(*c).ok())
             .unwrap_or(0);
-        self.read_rows(&sql, scope, capacity, |r| {
+        self.read_rows_with(&sql, &params, capacity, |r| {
             let mut texts: [Option<String>; 24] = Default::default();
             for (i, slot) in texts.iter_mut().enumerate() {
                 *slot = r.text(3 + i)?;

@@ -2,6 +2,7 @@
 //! connection's own handle (the driver would copy every value first), PostgreSQL rows
 //! through the driver.
 
+use arrears_domain::Role;
 use chrono::NaiveDate;
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
@@ -33,6 +34,32 @@ impl<'a> Scope<'a> {
             company: Some(company),
             customer: Some(customer),
         }
+    }
+}
+
+/// Whose customers a signed-in user sees (section 4 of the contract): an admin all; a
+/// manager their own, their team's and the unassigned pool; a collector their own, their
+/// team's (the users with the same manager) and the unassigned pool; inquiry their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewer<'a> {
+    pub user_id: &'a str,
+    pub role: Role,
+}
+
+/// The condition on `customers` (columns qualified by `prefix`) that keeps the customers
+/// `viewer` sees, with the viewer's id as parameter `$3`; every customer when there is none.
+pub(crate) fn seen_by(prefix: &str, viewer: Option<Viewer<'_>>) -> String {
+    let user = format!("{prefix}assigned_user");
+    match viewer.map(|v| v.role) {
+        None | Some(Role::Admin) => "($3 IS NULL OR $3 IS NOT NULL)".to_owned(),
+        Some(Role::Manager) => format!(
+            "({user} IS NULL OR {user} = $3 OR {user} IN (SELECT user_id FROM users WHERE manager = $3))"
+        ),
+        Some(Role::Collector) => format!(
+            "({user} IS NULL OR {user} = $3 OR {user} IN (SELECT t.user_id FROM users t \
+             JOIN users me ON t.manager = me.manager WHERE me.user_id = $3))"
+        ),
+        Some(Role::Inquiry) => format!("{user} = $3"),
     }
 }
 
@@ -124,6 +151,18 @@ impl Store {
         sql: &str,
         scope: Scope<'_>,
         capacity: usize,
+        map: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.read_rows_with(sql, &[scope.company, scope.customer], capacity, map)
+            .await
+    }
+
+    /// Runs `sql` with its text parameters `$1`, `$2`, … and maps every row with `map`.
+    pub(crate) async fn read_rows_with<T>(
+        &self,
+        sql: &str,
+        params: &[Option<&str>],
+        capacity: usize,
         mut map: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
         match self {
@@ -131,7 +170,7 @@ impl Store {
                 let mut conn = pool.acquire().await?;
                 crate::sqlite::with_handle(&mut conn, |c| {
                     let mut statement = c.prepare(sql)?;
-                    let mut rows = statement.query([scope.company, scope.customer])?;
+                    let mut rows = statement.query(rusqlite::params_from_iter(params))?;
                     let mut out = Vec::with_capacity(capacity);
                     while let Some(row) = rows.next()? {
                         match map(row) {
@@ -144,11 +183,11 @@ impl Store {
                 .await?
             }
             Store::Postgres(pool) => {
-                let rows = sqlx::query(sql)
-                    .bind(scope.company)
-                    .bind(scope.customer)
-                    .fetch_all(pool)
-                    .await?;
+                let mut query = sqlx::query(sql);
+                for p in params {
+                    query = query.bind(*p);
+                }
+                let rows = query.fetch_all(pool).await?;
                 let mut out = Vec::with_capacity(capacity.max(rows.len()));
                 for row in &rows {
                     out.push(map(row)?);

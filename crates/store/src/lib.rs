@@ -1,6 +1,7 @@
 //! The book on SQLite (embedded) and PostgreSQL (production), behind one interface.
 #![deny(clippy::float_arithmetic)]
 
+mod access;
 mod book;
 mod bulk;
 mod keys;
@@ -23,8 +24,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use access::{Account, Session, SignIn, Token};
 pub use book::{CompanyRecord, CustomerRecord};
-pub use bulk::Scope;
+pub use bulk::{Scope, Viewer};
 pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,

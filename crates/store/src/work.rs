@@ -126,6 +126,8 @@ pub enum Queue<'a> {
     Everyone,
     User(&'a str),
     Unassigned,
+    /// One customer's issues, whoever has them.
+    Customer(&'a str, &'a str),
 }
 
 /// One line of a work queue: an open (or closed) issue with its activity.
@@ -377,10 +379,11 @@ impl Store {
         user: Queue<'_>,
         all: bool,
     ) -> Result<Vec<QueueItem>, StoreError> {
-        let (user, unassigned) = match user {
-            Queue::Everyone => (None, false),
-            Queue::User(u) => (Some(u), false),
-            Queue::Unassigned => (None, true),
+        let (user, unassigned, customer) = match user {
+            Queue::Everyone => (None, false, None),
+            Queue::User(u) => (Some(u), false, None),
+            Queue::Unassigned => (None, true, None),
+            Queue::Customer(company, customer) => (None, false, Some((company, customer))),
         };
         let sql = format!(
             "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, a.followup_date, \
@@ -391,6 +394,7 @@ impl Store {
              LEFT JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id \
              WHERE ($1 IS NULL OR i.assigned_user = $1) AND (i.is_open = $2 OR $3) \
              AND (i.assigned_user IS NULL OR NOT $4) \
+             AND ($5 IS NULL OR (i.company_id = $5 AND i.customer_id = $6)) \
              ORDER BY i.is_open DESC, i.priority, a.respond_by, i.issue_id",
             ISSUE_COLUMNS
                 .split(", ")
@@ -400,7 +404,8 @@ impl Store {
         );
         let n = 16;
         Ok(on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(user).bind(true).bind(all).bind(unassigned).fetch_all(pool).await?;
+            let rows = sqlx::query(&sql).bind(user).bind(true).bind(all).bind(unassigned)
+                .bind(customer.map(|c| c.0)).bind(customer.map(|c| c.1)).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(QueueItem {

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use tempfile::TempDir;
 
+pub mod web;
+
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 pub struct TestDb {

@@ -35,6 +35,8 @@ impl Type {
 pub enum View {
     Customer,
     Invoice,
+    /// The work queue's issues: lists only, never a rule's view.
+    Action,
 }
 
 impl View {
@@ -42,6 +44,7 @@ impl View {
         match self {
             View::Customer => "customer",
             View::Invoice => "invoice",
+            View::Action => "action",
         }
     }
 
@@ -57,7 +60,9 @@ impl View {
     pub fn catalog(self) -> &'static Catalog {
         static CUSTOMER: OnceLock<Catalog> = OnceLock::new();
         static INVOICE: OnceLock<Catalog> = OnceLock::new();
+        static ACTION: OnceLock<Catalog> = OnceLock::new();
         match self {
+            View::Action => ACTION.get_or_init(|| Catalog::new(owned(&ACTION_FIELDS))),
             View::Customer => CUSTOMER.get_or_init(|| Catalog::new(customer_fields())),
             View::Invoice => INVOICE.get_or_init(|| {
                 let mut fields = invoice_fields();
@@ -178,6 +183,30 @@ pub const CUSTOMER_WORK: [(&str, Type); 11] = [
     ("tag_count", Type::Int),
     ("in_dispute", Type::Bool),
     ("has_promise", Type::Bool),
+];
+
+/// The fields of an issue in the work queue, in the order lists give them.
+pub const ACTION_FIELDS: [(&str, Type); 20] = [
+    ("issue_id", Type::Int),
+    ("company_id", Type::Text),
+    ("customer_id", Type::Text),
+    ("customer_name", Type::Text),
+    ("subject", Type::Text),
+    ("action_code", Type::Text),
+    ("priority", Type::Int),
+    ("credit_class", Type::Text),
+    ("seq_no", Type::Int),
+    ("assigned_user", Type::Text),
+    ("activity_type", Type::Text),
+    ("created_date", Type::Date),
+    ("start_date", Type::Date),
+    ("respond_by", Type::Date),
+    ("followup_date", Type::Date),
+    ("respond_due_days", Type::Int),
+    ("state", Type::Text),
+    ("tagged", Type::Int),
+    ("tagged_amount", Type::Decimal),
+    ("reason", Type::Text),
 ];
 
 /// The work figures of one open item.

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub use catalog::{
-    CUSTOMER_TEXTS, CUSTOMER_WORK, Catalog, INVOICE_TEXTS, INVOICE_WORK, Type, View,
+    ACTION_FIELDS, CUSTOMER_TEXTS, CUSTOMER_WORK, Catalog, INVOICE_TEXTS, INVOICE_WORK, Type, View,
 };
 pub use eval::{Comparison, Dynamic, evaluate};
 pub use syntax::{
@@ -35,6 +35,46 @@ pub enum Cell<'a> {
     Decimal(Decimal),
     Text(&'a str),
     Date(NaiveDate),
+}
+
+impl Cell<'_> {
+    /// The value, owned.
+    pub fn to_value(self) -> Value {
+        match self {
+            Cell::Null => Value::None,
+            Cell::Bool(b) => Value::Bool(b),
+            Cell::Int(i) => Value::Int(i),
+            Cell::Money(m) => Value::Money(m),
+            Cell::Decimal(d) => Value::Rate(d),
+            Cell::Text(t) => Value::Text(t.to_owned()),
+            Cell::Date(d) => Value::Date(d),
+        }
+    }
+
+    /// The order of a sorted column: by value, nulls last; numbers of different kinds
+    /// compare exactly as numbers.
+    pub fn sort_order(&self, other: &Cell<'_>) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let number = |c: &Cell<'_>| match *c {
+            Cell::Int(i) => Some(Decimal::from(i)),
+            Cell::Money(m) => Some(m.to_decimal()),
+            Cell::Decimal(d) => Some(d),
+            _ => None,
+        };
+        match (self, other) {
+            (Cell::Null, Cell::Null) => Ordering::Equal,
+            (Cell::Null, _) => Ordering::Greater,
+            (_, Cell::Null) => Ordering::Less,
+            (Cell::Money(a), Cell::Money(b)) => a.cmp(b),
+            (Cell::Text(a), Cell::Text(b)) => a.cmp(b),
+            (Cell::Date(a), Cell::Date(b)) => a.cmp(b),
+            (Cell::Bool(a), Cell::Bool(b)) => a.cmp(b),
+            (a, b) => match (number(a), number(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => Ordering::Equal,
+            },
+        }
+    }
 }
 
 /// Something a filter can look at: the value in each slot of its view's catalog.

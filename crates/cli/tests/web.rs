@@ -1,0 +1,768 @@
+//! `arrears serve`: sign-in, sessions, roles and scoping, the pages and the JSON API, through
+//! real HTTP against the real binary on the store under test.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::TestDb;
+use common::web::{Client, Server};
+
+const AS_OF: &str = "2015-03-13";
+const PASSWORD: &str = "open sesame 1";
+
+const COMPANIES: &str =
+    "company_id,name,home_currency,default_credit_class\nUS01,Demo Inc.,USD,STANDARD\n";
+
+/// Two teams: Mia's (Cole, Cara and Ivy) and Max's (Carl); Ada administers.
+const USERS: &str = "user_id,name,role,manager\n\
+ada,Ada Admin,admin,\n\
+mia,Mia Manager,manager,\n\
+max,Max Manager,manager,\n\
+cole,Cole Collector,collector,mia\n\
+cara,Cara Collector,collector,mia\n\
+carl,Carl Collector,collector,max\n\
+ivy,Ivy Inquiry,inquiry,mia\n";
+
+const CUSTOMERS: &str = "company_id,customer_id,name,credit_limit,assigned_user\n\
+US01,C1,Acme Tools,15000,cole\n\
+US01,C2,Bolt & Nut,1000,cara\n\
+US01,C3,Crane Hire,,carl\n\
+US01,C4,Delta Supply,,\n\
+US01,C5,Echo Parts,,ivy\n";
+
+/// C1 owes 10,000 of which 2,500 is 31–60 days past due on 2015-03-13.
+const INVOICES: &str = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C1,I1,IN,2015-01-02,2015-02-01,2500,2500\n\
+US01,C1,I2,IN,2015-03-01,2015-03-31,7500,7500\n\
+US01,C2,I3,IN,2015-01-10,2015-02-09,1250.50,1250.50\n\
+US01,C3,I4,IN,2014-11-01,2014-12-01,5000,5000\n\
+US01,C4,I5,IN,2015-02-20,2015-03-22,700,700\n\
+US01,C5,I6,IN,2015-03-05,2015-04-04,100,100\n";
+
+const CLASSES: &str = "company_id,credit_class,description\nUS01,STANDARD,Standard terms\n";
+const CODES: &str = "company_id,action_code,description,activity_type,priority\n\
+US01,CALL,Collection call,Phone,3\n\
+US01,ESC,Escalate,Phone,1\n";
+const RULES: &str = "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+US01,STANDARD,10,CALL,customer,total_past_due > 0,\n\
+US01,STANDARD,20,ESC,customer,over_90 > 0,yes\n";
+
+/// Who sees which customers (section 4 of the contract).
+const SCOPES: [(&str, &[&str]); 7] = [
+    ("ada", &["C1", "C2", "C3", "C4", "C5"]),
+    ("mia", &["C1", "C2", "C4", "C5"]),
+    ("max", &["C3", "C4"]),
+    ("cole", &["C1", "C2", "C4", "C5"]),
+    ("cara", &["C1", "C2", "C4", "C5"]),
+    ("carl", &["C3", "C4"]),
+    ("ivy", &["C5"]),
+];
+
+fn book() -> TestDb {
+    let db = TestDb::new();
+    db.import(
+        "book",
+        &[
+            ("companies.csv", COMPANIES),
+            ("users.csv", USERS),
+            ("credit_classes.csv", CLASSES),
+            ("action_codes.csv", CODES),
+            ("rules.csv", RULES),
+            ("customers.csv", CUSTOMERS),
+            ("invoices.csv", INVOICES),
+        ],
+        AS_OF,
+    );
+    for (user, _) in SCOPES {
+        set_password(&db, user, PASSWORD);
+    }
+    db
+}
+
+fn set_password(db: &TestDb, user: &str, password: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["user", "set-password", user, "--password-stdin"])
+        .env("ARREARS_DB", &db.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run arrears");
+    writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+    child.wait_with_output().expect("wait")
+}
+
+fn token(db: &TestDb, user: &str) -> String {
+    db.ok(&["token", "create", user, "--name", "tests"])
+        .trim()
+        .to_owned()
+}
+
+fn signed_in(server: &Server, user: &str) -> Client {
+    let mut c = Client::new(server);
+    let answer = c.sign_in(user, PASSWORD);
+    assert_eq!(
+        answer.status, 303,
+        "{user} cannot sign in:\n{}",
+        answer.body
+    );
+    c
+}
+
+fn ids(items: &serde_json::Value) -> BTreeSet<String> {
+    items["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["customer_id"].as_str().expect("customer_id").to_owned())
+        .collect()
+}
+
+/// The customers a page links to.
+fn linked(body: &str) -> BTreeSet<String> {
+    body.split("href=\"/customers/US01/")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').expect("link end")].to_owned())
+        .collect()
+}
+
+#[test]
+fn each_role_sees_exactly_its_customers_in_pages_and_api() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    for (user, expected) in SCOPES {
+        let expected: BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        let mut api = Client::with_token(&server, &token(&db, user));
+        let list = api.get("/api/v1/customers");
+        assert_eq!(list.status, 200, "{user}: {}", list.body);
+        let list = list.json();
+        assert_eq!(ids(&list), expected, "{user}: API list");
+        assert_eq!(list["total"], expected.len(), "{user}");
+        let mut page = signed_in(&server, user);
+        let accounts = page.get("/accounts");
+        assert_eq!(accounts.status, 200, "{user}");
+        assert_eq!(linked(&accounts.body), expected, "{user}: My Accounts");
+        for c in ["C1", "C2", "C3", "C4", "C5", "C9"] {
+            let want = if expected.contains(c) { 200 } else { 404 };
+            for path in [
+                format!("/api/v1/customers/US01/{c}"),
+                format!("/api/v1/customers/US01/{c}/invoices"),
+            ] {
+                let answer = api.get(&path);
+                assert_eq!(answer.status, want, "{user} {path}: {}", answer.body);
+                if want == 404 {
+                    assert_eq!(answer.json()["error"], "not found", "{user} {path}");
+                }
+            }
+            let detail = page.get(&format!("/customers/US01/{c}"));
+            assert_eq!(detail.status, want, "{user} page of {c}");
+        }
+        let csv = page.get("/accounts.csv?columns=customer_id");
+        let exported: BTreeSet<String> = csv.body.lines().skip(1).map(str::to_owned).collect();
+        assert_eq!(exported, expected, "{user}: export");
+        let search = page.get("/search?q=c");
+        if let [only] = expected.iter().collect::<Vec<_>>()[..] {
+            let location = format!("/customers/US01/{only}");
+            assert_eq!(search.header("location"), Some(location.as_str()), "{user}");
+        } else {
+            assert_eq!(linked(&search.body), expected, "{user}: search");
+        }
+    }
+}
+
+#[test]
+fn the_api_gives_figures_exactly_and_takes_filter_sort_and_pages() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    let c1 = api.get("/api/v1/customers/US01/C1").json();
+    assert_eq!(c1["name"], "Acme Tools");
+    assert_eq!(c1["total_age"].to_string(), "10000.00");
+    assert_eq!(c1["total_past_due"].to_string(), "2500.00");
+    assert_eq!(c1["due_age_2"].to_string(), "2500.00", "40 days past due");
+    assert_eq!(c1["available_credit"].to_string(), "5000.00");
+    assert_eq!(c1["credit_hold"], false);
+    let c2 = api.get("/api/v1/customers/US01/C2").json();
+    assert_eq!(c2["total_age"].to_string(), "1250.50");
+    let invoices = api
+        .get("/api/v1/customers/US01/C1/invoices?sort=-balance")
+        .json();
+    assert_eq!(invoices["total"], 2);
+    assert_eq!(invoices["items"][0]["tran_id"], "I2");
+    assert_eq!(invoices["items"][1]["due_date_days"], 40);
+    let past_due =
+        api.get("/api/v1/customers?filter=total_past_due%20%3E%200&sort=-total_past_due");
+    let past_due = past_due.json();
+    let order: Vec<&str> = past_due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["customer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["C3", "C1", "C2"]);
+    let page2 = api
+        .get("/api/v1/customers?sort=customer_id&page=2&per_page=2")
+        .json();
+    assert_eq!(
+        ids(&page2),
+        BTreeSet::from(["C3".to_owned(), "C4".to_owned()])
+    );
+    assert_eq!(page2["total"], 5);
+    let beyond = api.get("/api/v1/customers?page=9").json();
+    assert_eq!(beyond["items"].as_array().unwrap().len(), 0);
+    assert_eq!(beyond["total"], 5);
+    for (query, status, message) in [
+        (
+            "filter=total_pastdue%20%3E%201",
+            422,
+            "did you mean \"total_past_due\"",
+        ),
+        ("filter=name%20%3E%201", 422, "filter: column"),
+        (
+            "filter=total_age%20%2F%200%20%3E%201",
+            422,
+            "filter: column",
+        ),
+        ("filter=%28%28", 422, "filter: column"),
+        (
+            "sort=-nmae",
+            422,
+            "sort: unknown field \"nmae\", did you mean \"name\"?",
+        ),
+        ("per_page=501", 400, "per_page: at most 500, not 501"),
+        (
+            "per_page=0",
+            400,
+            "per_page: expected a whole number from 1",
+        ),
+        ("page=-1", 400, "page: expected a whole number from 1"),
+        ("page=x", 400, "page: expected a whole number from 1"),
+    ] {
+        let answer = api.get(&format!("/api/v1/customers?{query}"));
+        assert_eq!(answer.status, status, "{query}: {}", answer.body);
+        let error = answer.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(message), "{query}: {error}");
+    }
+}
+
+#[test]
+fn without_a_valid_token_or_session_nothing_is_shown() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut anonymous = Client::new(&server);
+    for path in [
+        "/api/v1/customers",
+        "/api/v1/customers/US01/C1",
+        "/api/v1/customers/US01/C1/invoices",
+        "/api/v1/actions",
+        "/api/v1/dashboard",
+    ] {
+        let answer = anonymous.get(path);
+        assert_eq!(answer.status, 401, "{path}");
+        assert!(answer.json()["error"].is_string(), "{path}");
+        let mut forged = Client::with_token(&server, "arr_0000");
+        assert_eq!(forged.get(path).status, 401, "{path}");
+    }
+    for path in [
+        "/",
+        "/accounts",
+        "/accounts.csv",
+        "/actions",
+        "/customers/US01/C1",
+        "/search?q=acme",
+    ] {
+        let answer = anonymous.get(path);
+        assert_eq!(answer.status, 303, "{path}");
+        let location = answer.header("location").unwrap_or_default().to_owned();
+        assert!(location.starts_with("/sign-in?next="), "{path}: {location}");
+    }
+    anonymous.set_cookie("arrears_session", "not-a-session");
+    assert_eq!(anonymous.get("/accounts").status, 303);
+    assert_eq!(anonymous.get("/api/v1/openapi.json").status, 200);
+}
+
+#[test]
+fn signing_in_starts_a_new_session_and_signing_out_needs_the_csrf_token() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut browser = Client::new(&server);
+    let form = browser.get("/sign-in?next=/actions");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"/actions\""));
+    let csrf = form.csrf();
+    let answer = browser.post(
+        "/sign-in",
+        &[
+            ("user_id", "cole"),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+            ("next", "/actions"),
+        ],
+    );
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), Some("/actions"));
+    let cookie = answer
+        .headers
+        .iter()
+        .find(|(n, v)| n == "set-cookie" && v.starts_with("arrears_session="))
+        .map(|(_, v)| v.clone())
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let first = browser.cookie("arrears_session").expect("session");
+    assert_eq!(browser.get("/actions").status, 200);
+    // Signing in again ends the session the browser had and starts another.
+    assert_eq!(browser.sign_in("cole", PASSWORD).status, 303);
+    let second = browser.cookie("arrears_session").expect("session");
+    assert_ne!(first, second);
+    let mut old = Client::new(&server);
+    old.set_cookie("arrears_session", &first);
+    assert_eq!(old.get("/accounts").status, 303, "the old session is over");
+    // No way out without the page's CSRF token.
+    assert_eq!(browser.post("/sign-out", &[("csrf", "forged")]).status, 403);
+    assert_eq!(browser.post("/sign-out", &[]).status, 403);
+    let page = browser.get("/accounts");
+    assert_eq!(page.status, 200, "still signed in");
+    assert_eq!(
+        browser.post("/sign-out", &[("csrf", &page.csrf())]).status,
+        303
+    );
+    let mut replay = Client::new(&server);
+    replay.set_cookie("arrears_session", &second);
+    assert_eq!(replay.get("/accounts").status, 303, "signed out");
+    // A sign-in form posted without its cookie (from another site) signs no one in.
+    let mut elsewhere = Client::new(&server);
+    let answer = elsewhere.post(
+        "/sign-in",
+        &[("user_id", "cole"), ("password", PASSWORD), ("csrf", &csrf)],
+    );
+    assert_eq!(answer.status, 401);
+    assert!(!elsewhere.has_cookie("arrears_session"));
+    // After sign-in, only paths of this site are followed.
+    let mut browser = Client::new(&server);
+    let csrf = browser.get("/sign-in").csrf();
+    let answer = browser.post(
+        "/sign-in",
+        &[
+            ("user_id", "cole"),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+            ("next", "//evil.example/"),
+        ],
+    );
+    assert_eq!(answer.header("location"), Some("/"));
+}
+
+#[test]
+fn failed_sign_ins_say_the_same_lock_the_account_and_are_logged() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut browser = Client::new(&server);
+    let unknown = browser.sign_in("nobody", PASSWORD);
+    assert_eq!(unknown.status, 401);
+    assert!(unknown.body.contains("Sign-in failed"), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("value=\"nobody\""),
+        "keeps what was typed"
+    );
+    let wrong = browser.sign_in("cole", "not the password");
+    assert_eq!(wrong.status, 401);
+    let message = |body: &str| {
+        let start = body.find("id=\"sign-in-problem\">").expect("problem") + 21;
+        body[start..start + body[start..].find('<').unwrap()].to_owned()
+    };
+    assert_eq!(message(&unknown.body), message(&wrong.body));
+    for _ in 0..4 {
+        assert_eq!(browser.sign_in("cole", "not the password").status, 401);
+    }
+    let locked = browser.sign_in("cole", PASSWORD);
+    assert_eq!(locked.status, 401, "locked after five failures");
+    assert_eq!(message(&locked.body), message(&wrong.body));
+    assert!(!browser.has_cookie("arrears_session"));
+    // Setting a new password lifts the lock.
+    assert!(set_password(&db, "cole", "a new password").status.success());
+    assert_eq!(browser.sign_in("cole", "a new password").status, 303);
+    let log = db.ok(&["user", "log"]);
+    assert!(
+        log.contains("nobody") && log.contains("unknown user"),
+        "{log}"
+    );
+    assert!(
+        log.contains("wrong password") && log.contains("locked"),
+        "{log}"
+    );
+    assert!(log.contains("signed in"), "{log}");
+    assert!(log.contains("127.0.0.1"), "{log}");
+}
+
+#[test]
+fn too_many_failures_from_one_client_are_refused() {
+    let db = book();
+    let server = Server::start_with(
+        &db,
+        &["--as-of", AS_OF],
+        &[("ARREARS_MAX_CLIENT_FAILURES", "3")],
+    );
+    let mut browser = Client::new(&server);
+    for user in ["x1", "x2", "x3"] {
+        assert_eq!(browser.sign_in(user, "guess").status, 401);
+    }
+    assert_eq!(
+        browser.sign_in("mia", PASSWORD).status,
+        401,
+        "the client is throttled"
+    );
+    assert!(
+        db.ok(&["user", "log"])
+            .contains("too many failures from this client")
+    );
+}
+
+#[test]
+fn disabling_a_user_or_revoking_a_token_stops_them_at_once() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let secret = token(&db, "cara");
+    let mut api = Client::with_token(&server, &secret);
+    assert_eq!(api.get("/api/v1/customers").status, 200);
+    let mut browser = signed_in(&server, "cara");
+    assert_eq!(browser.get("/accounts").status, 200);
+    let listed = db.ok(&["token", "list", "--user", "cara"]);
+    let token_id = listed
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a token line")
+        .to_owned();
+    db.ok(&["token", "revoke", &token_id]);
+    assert_eq!(api.get("/api/v1/customers").status, 401);
+    assert!(
+        db.fails(&["token", "revoke", &token_id])
+            .contains("no live token")
+    );
+    assert!(db.ok(&["token", "list"]).contains("revoked"));
+    let second = token(&db, "cara");
+    db.ok(&["user", "disable", "cara"]);
+    assert_eq!(
+        browser.get("/accounts").status,
+        303,
+        "signed out everywhere"
+    );
+    assert_eq!(
+        Client::with_token(&server, &second)
+            .get("/api/v1/actions")
+            .status,
+        401
+    );
+    assert_eq!(Client::new(&server).sign_in("cara", PASSWORD).status, 401);
+    db.ok(&["user", "enable", "cara"]);
+    assert_eq!(Client::new(&server).sign_in("cara", PASSWORD).status, 303);
+}
+
+#[test]
+fn user_and_token_commands_check_what_they_are_given() {
+    let db = book();
+    let added = db.ok(&[
+        "user",
+        "add",
+        "zoe",
+        "--name",
+        "Zoe Z",
+        "--role",
+        "Collector",
+        "--manager",
+        "mia",
+    ]);
+    assert!(added.contains("added zoe (collector)"), "{added}");
+    assert!(db.ok(&["user", "list"]).contains("zoe"));
+    for (args, message) in [
+        (
+            vec!["user", "add", "zoe", "--name", "Z", "--role", "collector"],
+            "already a user \"zoe\"",
+        ),
+        (
+            vec!["user", "add", "yan", "--name", "Y", "--role", "boss"],
+            "unknown role \"boss\"",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "yan",
+                "--name",
+                "Y",
+                "--role",
+                "collector",
+                "--manager",
+                "ghost",
+            ],
+            "no user \"ghost\"",
+        ),
+        (vec!["user", "disable", "ghost"], "no user \"ghost\""),
+        (vec!["token", "create", "ghost"], "no user \"ghost\""),
+        (vec!["token", "revoke", "999"], "no live token 999"),
+    ] {
+        let err = db.fails(&args);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    let short = set_password(&db, "zoe", "short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+    let ghost = set_password(&db, "ghost", PASSWORD);
+    assert!(String::from_utf8_lossy(&ghost.stderr).contains("no user \"ghost\""));
+    // A sync of users.csv neither sets passwords nor lifts a disable.
+    db.ok(&["user", "disable", "mia"]);
+    db.import("again", &[("users.csv", USERS)], AS_OF);
+    let server = Server::start(&db, AS_OF);
+    assert_eq!(Client::new(&server).sign_in("mia", PASSWORD).status, 401);
+    assert_eq!(Client::new(&server).sign_in("max", PASSWORD).status, 303);
+}
+
+#[test]
+fn my_accounts_filters_sorts_totals_pages_and_exports() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = signed_in(&server, "ada");
+    let page = ada.get("/accounts?filter=total_past_due%20%3E%200&sort=-total_past_due&columns=customer_id,name,total_past_due");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("3 customers"), "{}", page.body);
+    let order: Vec<usize> = ["C3", "C1", "C2"]
+        .iter()
+        .map(|c| page.body.find(&format!("/customers/US01/{c}\"")).expect(c))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "sorted descending");
+    assert!(
+        page.body.contains("8,750.50"),
+        "the total of the past due: {}",
+        page.body
+    );
+    assert!(page.body.contains("aria-sort=\"descending\""));
+    let paged = ada.get("/accounts?sort=customer_id&per_page=2&page=3");
+    assert_eq!(linked(&paged.body), BTreeSet::from(["C5".to_owned()]));
+    assert!(paged.body.contains("Page 3 of 3"));
+    let bad = ada.get("/accounts?filter=total_pastdue%20%3E%201&columns=customer_id,nmae");
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("did you mean &#34;total_past_due&#34;?"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("columns: unknown field &#34;nmae&#34;"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"total_pastdue &#62; 1\""),
+        "keeps what was typed"
+    );
+    let csv = ada.get("/accounts.csv?filter=customer_id%20in%20%5B%22C1%22%2C%22C2%22%5D&columns=customer_id,name,total_age&sort=-total_age");
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.body,
+        "customer_id,name,total_age\nC1,Acme Tools,10000.00\nC2,Bolt & Nut,1250.50\n"
+    );
+    let detail = ada.get("/customers/US01/C1");
+    assert!(detail.body.contains("Acme Tools"));
+    assert!(
+        detail
+            .body
+            .contains("data-field=\"available_credit\">5,000.00"),
+        "{}",
+        detail.body
+    );
+    assert!(
+        detail.body.contains(">I1<") && detail.body.contains(">I2<"),
+        "statement"
+    );
+    let search = ada.get("/search?q=acme");
+    assert_eq!(search.status, 303);
+    assert_eq!(search.header("location"), Some("/customers/US01/C1"));
+}
+
+#[test]
+fn the_dashboard_and_the_actions_list_show_each_users_work() {
+    let db = book();
+    db.ok(&["actions", "generate", "--as-of", AS_OF]);
+    let server = Server::start(&db, AS_OF);
+    let mut cole = Client::with_token(&server, &token(&db, "cole"));
+    let actions = cole.get("/api/v1/actions").json();
+    assert_eq!(actions["total"], 1);
+    assert_eq!(actions["items"][0]["customer_id"], "C1");
+    assert_eq!(actions["items"][0]["action_code"], "CALL");
+    assert_eq!(actions["items"][0]["state"], "not due");
+    let mut carl = Client::with_token(&server, &token(&db, "carl"));
+    let actions = carl.get("/api/v1/actions?sort=priority").json();
+    let codes: Vec<&str> = actions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["ESC", "CALL"], "by priority");
+    let filtered = carl
+        .get("/api/v1/actions?filter=action_code%20%3D%3D%20%22CALL%22")
+        .json();
+    assert_eq!(filtered["total"], 1);
+    let board = cole.get("/api/v1/dashboard").json();
+    assert_eq!(board["open_actions"], 1);
+    let us = &board["companies"][0];
+    assert_eq!(us["company_id"], "US01");
+    assert_eq!(us["total_age"].to_string(), "12050.50", "C1 + C2 + C4 + C5");
+    assert_eq!(us["total_past_due"].to_string(), "3750.50");
+    assert_eq!(us["past_due_share"].to_string(), "31.12");
+    let mut mia = Client::with_token(&server, &token(&db, "mia"));
+    assert_eq!(mia.get("/api/v1/dashboard?user=cole").status, 200);
+    assert_eq!(
+        mia.get("/api/v1/dashboard?user=carl").status,
+        404,
+        "not her team"
+    );
+    assert_eq!(cole.get("/api/v1/dashboard?user=cara").status, 404);
+    let mut page = signed_in(&server, "carl");
+    let board = page.get("/");
+    assert_eq!(board.status, 200);
+    assert!(board.body.contains("<svg"), "charts");
+    assert!(
+        board.body.contains("id=\"open-actions\">2<"),
+        "{}",
+        board.body
+    );
+    let list = page.get("/actions");
+    assert!(list.body.contains("Escalate"), "{}", list.body);
+    assert!(page.get("/?by=due").body.contains("Aging by due date"));
+}
+
+#[test]
+fn the_openapi_document_lists_every_route_and_each_answers() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    let doc = api.get("/api/v1/openapi.json").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    for required in [
+        "/api/v1/customers",
+        "/api/v1/customers/{company_id}/{customer_id}",
+        "/api/v1/customers/{company_id}/{customer_id}/invoices",
+        "/api/v1/actions",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(paths.contains_key(required), "{required}");
+    }
+    for path in paths.keys() {
+        let concrete = path
+            .replace("{company_id}", "US01")
+            .replace("{customer_id}", "C1");
+        let answer = api.get(&concrete);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    }
+}
+
+#[test]
+fn health_headers_bad_input_and_a_graceful_stop() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut c = Client::new(&server);
+    assert_eq!(c.get("/healthz").body, "ok\n");
+    assert_eq!(c.get("/readyz").status, 200);
+    let page = c.get("/sign-in");
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        assert_eq!(page.header(name), Some(value), "{name}");
+    }
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!page.body.contains("<script>"), "no inline script");
+    assert_eq!(c.get("/static/app.css").status, 200);
+    assert_eq!(c.get("/no/such/page").status, 404);
+    assert_eq!(c.get("/api/v1/nothing").json()["error"], "not found");
+    let huge = vec![b'a'; 4 << 20];
+    if let Some(answer) = c.try_post_raw("/sign-in", "application/x-www-form-urlencoded", huge) {
+        assert_eq!(answer.status, 413, "{}", answer.body);
+    }
+    assert_eq!(
+        c.get("/healthz").status,
+        200,
+        "still serving after an oversized body"
+    );
+    let answer = c.post_raw(
+        "/sign-in",
+        "application/x-www-form-urlencoded",
+        b"%%%=&&=".to_vec(),
+    );
+    assert!(answer.status < 500, "{}", answer.status);
+    let answer = c.post_raw("/sign-in", "application/json", b"{".to_vec());
+    assert!(answer.status < 500, "{}", answer.status);
+    let answer = c.sign_in("ada\u{0}", PASSWORD);
+    assert_eq!(answer.status, 401, "a NUL in the user id is no user");
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    for path in [
+        "/api/v1/customers/US01/%00",
+        "/api/v1/customers/%E2%82%AC/C1/invoices",
+        "/api/v1/customers/US01",
+        "/api/v1/customers?filter=%22",
+        "/api/v1/customers?sort=",
+        "/api/v1/dashboard?user=%00",
+    ] {
+        let answer = api.get(path);
+        assert!(answer.status < 500, "{path}: {}", answer.status);
+    }
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn serve_reads_a_configuration_file_and_the_environment() {
+    let db = book();
+    let file = db.dir.path().join("arrears.toml");
+    std::fs::write(&file, "as_of = \"2015-03-13\"\nsession_hours = 1\n").unwrap();
+    let server = Server::start_with(&db, &["--config", common::path(&file)], &[]);
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    let c1 = api.get("/api/v1/customers/US01/C1").json();
+    assert_eq!(
+        c1["total_past_due"].to_string(),
+        "2500.00",
+        "as of the file's date"
+    );
+    std::fs::write(&file, "sesion_hours = 1\n").unwrap();
+    let err = db.fails(&["serve", "--config", common::path(&file)]);
+    assert!(err.contains("sesion_hours"), "{err}");
+    let err = db.fails(&["serve", "--listen", "no-such-address"]);
+    assert!(err.contains("cannot listen on no-such-address"), "{err}");
+}
+
+#[test]
+fn the_demo_can_be_signed_into_at_once() {
+    let db = TestDb::new();
+    let out = db.ok(&["demo", "--customers", "40", "--as-of", "2026-11-24"]);
+    assert!(out.contains("with password \"arrears-demo\""), "{out}");
+    let server = Server::start(&db, "2026-11-24");
+    let mut browser = Client::new(&server);
+    assert_eq!(browser.sign_in("c.okafor", "arrears-demo").status, 303);
+    let accounts = browser.get("/accounts");
+    assert_eq!(accounts.status, 200);
+    assert!(
+        !linked_any(&accounts.body).is_empty(),
+        "a collector with customers"
+    );
+    let board = browser.get("/");
+    assert!(board.body.contains("<svg"), "{}", board.body);
+}
+
+/// The customers of any company a page links to.
+fn linked_any(body: &str) -> Vec<&str> {
+    body.split("href=\"/customers/").skip(1).collect()
+}

@@ -1,0 +1,273 @@
+//! Signing in: users' passwords, sessions, API tokens and the sign-in log.
+
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+use crate::{Store, StoreError, UserRow, on_pool};
+
+/// A user with what signing in needs.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Account {
+    pub user_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub manager: Option<String>,
+    pub active: bool,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    /// Failed sign-ins in a row.
+    pub failed: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A signed-in browser's session.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Session {
+    pub user_id: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An API token, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Token {
+    pub token_id: i64,
+    pub user_id: String,
+    pub name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One sign-in attempt, good or bad.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct SignIn {
+    pub at: DateTime<Utc>,
+    pub user_id: String,
+    pub ok: bool,
+    pub outcome: String,
+    pub client: Option<String>,
+}
+
+const ACCOUNT: &str = "SELECT u.user_id, u.name, u.email, u.role, u.manager, u.active, \
+     l.password_hash, COALESCE(l.disabled, $2) AS disabled, COALESCE(l.failed, 0) AS failed, \
+     l.locked_until FROM users u LEFT JOIN logins l ON l.user_id = u.user_id";
+
+/// Makes sure the user has a row in `logins`, so that updates have something to change.
+const ENSURE_LOGIN: &str =
+    "INSERT INTO logins (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING";
+
+impl Store {
+    /// One user, with their sign-in state.
+    pub async fn account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
+        let sql = format!("{ACCOUNT} WHERE u.user_id = $1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(user_id).bind(false).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Every user, by id.
+    pub async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let sql = format!("{ACCOUNT} WHERE $1 IS NULL ORDER BY u.user_id");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(None::<String>).bind(false).fetch_all(pool).await?
+        }))
+    }
+
+    /// Adds a user who is not in the store yet; false when the id is taken.
+    pub async fn add_user(&self, user: &UserRow) -> Result<bool, StoreError> {
+        const SQL: &str = "INSERT INTO users (user_id, name, email, role, manager, active, row_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT (user_id) DO NOTHING";
+        let added = on_pool!(self, pool => {
+            sqlx::query(SQL)
+                .bind(&user.user_id)
+                .bind(&user.name)
+                .bind(&user.email)
+                .bind(&user.role)
+                .bind(&user.manager)
+                .bind(user.active)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(added == 1)
+    }
+
+    /// Sets a user's password hash and clears their failed sign-ins and lock.
+    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE logins SET password_hash = $2, failed = 0, locked_until = NULL WHERE user_id = $1";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(SQL).bind(user_id).bind(hash).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Disables (signing the user out everywhere) or enables a user.
+    pub async fn set_disabled(&self, user_id: &str, disabled: bool) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE logins SET disabled = $2 WHERE user_id = $1";
+        const END_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1 AND $2";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(SQL).bind(user_id).bind(disabled).execute(&mut *tx).await?;
+            sqlx::query(END_SESSIONS).bind(user_id).bind(disabled).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Records a user's failed sign-ins in a row and the lock they earned, if any.
+    pub async fn set_failures(
+        &self,
+        user_id: &str,
+        failed: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE logins SET failed = $2, locked_until = $3 WHERE user_id = $1";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(SQL).bind(user_id).bind(failed).bind(locked_until).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Logs a sign-in attempt.
+    pub async fn log_sign_in(&self, attempt: &SignIn) -> Result<(), StoreError> {
+        const SQL: &str =
+            "INSERT INTO sign_ins (at, user_id, ok, outcome, client) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, pool => {
+            sqlx::query(SQL)
+                .bind(attempt.at)
+                .bind(&attempt.user_id)
+                .bind(attempt.ok)
+                .bind(&attempt.outcome)
+                .bind(&attempt.client)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The latest sign-in attempts, newest first.
+    pub async fn sign_ins(&self, limit: i64) -> Result<Vec<SignIn>, StoreError> {
+        const SQL: &str = "SELECT at, user_id, ok, outcome, client FROM sign_ins \
+             ORDER BY sign_in_id DESC LIMIT $1";
+        Ok(on_pool!(self, pool => sqlx::query_as(SQL).bind(limit).fetch_all(pool).await?))
+    }
+
+    /// Failed sign-ins from one client since a moment.
+    pub async fn failures_from(
+        &self,
+        client: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        const SQL: &str = "SELECT at FROM sign_ins WHERE client = $1 AND ok = $2 ORDER BY sign_in_id DESC LIMIT 100";
+        let all: Vec<DateTime<Utc>> = on_pool!(self, pool => {
+            sqlx::query_scalar(SQL).bind(client).bind(false).fetch_all(pool).await?
+        });
+        Ok(all.into_iter().filter(|at| *at >= since).collect())
+    }
+
+    pub async fn create_session(
+        &self,
+        session_hash: &str,
+        session: &Session,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO sessions (session_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, pool => {
+            sqlx::query(SQL)
+                .bind(session_hash)
+                .bind(&session.user_id)
+                .bind(&session.csrf_token)
+                .bind(now)
+                .bind(session.expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn session(&self, session_hash: &str) -> Result<Option<Session>, StoreError> {
+        const SQL: &str =
+            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE session_hash = $1";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(SQL).bind(session_hash).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Ends one session, and any that have expired.
+    pub async fn end_session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "DELETE FROM sessions WHERE session_hash = $1";
+        const EXPIRED: &str = "SELECT session_hash, expires_at FROM sessions";
+        on_pool!(self, pool => {
+            let all: Vec<(String, DateTime<Utc>)> = sqlx::query_as(EXPIRED).fetch_all(pool).await?;
+            let gone = all.into_iter().filter(|(_, e)| *e <= now).map(|(h, _)| h);
+            for hash in std::iter::once(session_hash.to_owned()).chain(gone) {
+                sqlx::query(SQL).bind(hash).execute(pool).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Stores a new token's hash; its id.
+    pub async fn create_token(
+        &self,
+        user_id: &str,
+        name: Option<&str>,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        const SQL: &str = "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING token_id";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(SQL).bind(user_id).bind(name).bind(token_hash).bind(now)
+                .fetch_one(pool).await?
+        }))
+    }
+
+    /// The user of a token that has not been revoked, noting its use.
+    pub async fn token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        const SQL: &str = "UPDATE api_tokens SET last_used_at = $2 \
+             WHERE token_hash = $1 AND revoked_at IS NULL RETURNING user_id";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(SQL).bind(token_hash).bind(now).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Revokes a token; false when there is no such token or it was revoked already.
+    pub async fn revoke_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str =
+            "UPDATE api_tokens SET revoked_at = $2 WHERE token_id = $1 AND revoked_at IS NULL";
+        let n = on_pool!(self, pool => {
+            sqlx::query(SQL).bind(token_id).bind(now).execute(pool).await?.rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// One user's tokens, or everyone's, newest first.
+    pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<Token>, StoreError> {
+        const SQL: &str = "SELECT token_id, user_id, name, created_at, last_used_at, revoked_at \
+             FROM api_tokens WHERE ($1 IS NULL OR user_id = $1) ORDER BY token_id DESC";
+        Ok(on_pool!(self, pool => sqlx::query_as(SQL).bind(user_id).fetch_all(pool).await?))
+    }
+}

@@ -1,0 +1,472 @@
+//! The pages' templates and what every page shares: the navigation bar and its search box.
+
+use arrears_domain::Value;
+use arrears_domain::filter::{Row, Type, View};
+use arrears_domain::rules::CustomerFacts;
+use arrears_domain::value::figure_names;
+use arrears_store::QueueItem;
+use askama::Template;
+use axum::response::Html;
+use chrono::NaiveDate;
+
+use crate::auth::Caller;
+use crate::grid::{ListQuery, Listing, Page};
+use crate::{PageError, WebError};
+
+/// The bar at the top of every signed-in page.
+pub struct Nav {
+    pub user_id: String,
+    pub user_name: String,
+    pub role: &'static str,
+    pub admin: bool,
+    pub csrf: String,
+    /// Which section is open: `dashboard`, `accounts`, `actions`, `admin`.
+    pub current: &'static str,
+}
+
+impl Nav {
+    pub fn new(caller: &Caller, current: &'static str) -> Nav {
+        Nav {
+            user_id: caller.user_id.clone(),
+            user_name: caller.name.clone(),
+            role: caller.role.as_str(),
+            admin: caller.role.administers(),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            current,
+        }
+    }
+}
+
+/// Renders a page.
+pub fn render(page: &impl Template) -> Result<Html<String>, PageError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| PageError(WebError::Internal(format!("cannot render a page: {e}"))))
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    pub csrf: String,
+    pub next: String,
+    pub user_id: String,
+    pub problem: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            super::url_encode("/accounts?filter=a > 1&x"),
+            "%2Faccounts%3Ffilter%3Da%20%3E%201%26x"
+        );
+    }
+}
+
+/// A value as a page shows it: money with thousands separators, rates with two decimals.
+pub fn display(value: &Value) -> String {
+    match value {
+        Value::Money(m) => group_thousands(&m.to_string()),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn group_thousands(text: &str) -> String {
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
+    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, ""));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
+/// A column of a grid.
+pub struct Column {
+    pub name: String,
+    pub numeric: bool,
+}
+
+impl Column {
+    pub fn new(name: &str, ty: Type) -> Column {
+        Column {
+            name: name.to_owned(),
+            numeric: ty.is_number(),
+        }
+    }
+}
+
+/// One row of a grid: where it leads and its cells as shown.
+pub struct GridRow {
+    pub link: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+pub struct AccountsPage {
+    pub nav: Nav,
+    pub as_of: NaiveDate,
+    pub filter: String,
+    pub sort: String,
+    pub per_page: String,
+    pub columns_text: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<GridRow>,
+    /// Per company: the totals of its money columns.
+    pub sums: Vec<(String, Vec<String>)>,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// Problems with the query, by the field they are about.
+    pub problems: Vec<(&'static str, String)>,
+    pub all_fields: Vec<String>,
+    /// The words searched for, when the page lists a search's results.
+    pub search: Option<String>,
+}
+
+impl AccountsPage {
+    pub fn new(nav: Nav, q: &ListQuery, columns: Vec<Column>, as_of: NaiveDate) -> AccountsPage {
+        AccountsPage {
+            nav,
+            as_of,
+            filter: q.filter.clone().unwrap_or_default(),
+            sort: q.sort.clone().unwrap_or_default(),
+            per_page: q.per_page.clone().unwrap_or_default(),
+            columns_text: String::new(),
+            columns,
+            rows: Vec::new(),
+            sums: Vec::new(),
+            total: 0,
+            page: 1,
+            pages: 1,
+            problems: Vec::new(),
+            all_fields: View::Customer
+                .catalog()
+                .names()
+                .map(str::to_owned)
+                .collect(),
+            search: None,
+        }
+    }
+
+    /// Puts a computed page of rows in.
+    pub fn fill<T: Row>(
+        &mut self,
+        result: &Page<T>,
+        slots: &[usize],
+        listing: &Listing,
+        key: impl Fn(&T) -> (String, String),
+    ) {
+        self.rows = result
+            .rows
+            .iter()
+            .map(|row| {
+                let (company, customer) = key(row);
+                GridRow {
+                    link: format!(
+                        "/customers/{}/{}",
+                        url_encode(&company),
+                        url_encode(&customer)
+                    ),
+                    cells: slots
+                        .iter()
+                        .map(|s| display(&row.cell(*s).to_value()))
+                        .collect(),
+                }
+            })
+            .collect();
+        self.sums = result
+            .sums
+            .iter()
+            .map(|(company, sums)| {
+                let cells = sums
+                    .iter()
+                    .map(|s| s.map(|m| display(&Value::Money(m))).unwrap_or_default())
+                    .collect();
+                (company.clone(), cells)
+            })
+            .collect();
+        self.total = result.total;
+        self.page = listing.page;
+        self.pages = result.total.div_ceil(listing.per_page).max(1);
+    }
+
+    /// The problem with one field of the query, if any.
+    pub fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, p)| p.as_str())
+    }
+
+    /// This page's query with some of it changed.
+    pub fn link(&self, path: &str, sort: Option<&str>, page: Option<usize>) -> String {
+        let mut parts = Vec::new();
+        let sort = sort.unwrap_or(&self.sort);
+        for (name, value) in [
+            ("filter", self.filter.as_str()),
+            ("sort", sort),
+            ("per_page", self.per_page.as_str()),
+            ("columns", self.columns_text.as_str()),
+        ] {
+            if !value.is_empty() {
+                parts.push(format!("{name}={}", url_encode(value)));
+            }
+        }
+        if let Some(p) = page.filter(|p| *p > 1) {
+            parts.push(format!("page={p}"));
+        }
+        if parts.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", parts.join("&"))
+        }
+    }
+
+    /// The link a column's heading leads to: ascending, then descending.
+    pub fn sort_link(&self, column: &str) -> String {
+        let next = if self.sort == column {
+            format!("-{column}")
+        } else {
+            column.to_owned()
+        };
+        self.link("/accounts", Some(&next), None)
+    }
+
+    /// `ascending`, `descending` or `none`, for the heading's `aria-sort`.
+    pub fn sorted(&self, column: &str) -> &'static str {
+        if self.sort == column {
+            "ascending"
+        } else if self.sort.strip_prefix('-') == Some(column) {
+            "descending"
+        } else {
+            "none"
+        }
+    }
+}
+
+/// A label and a value as shown.
+pub struct Pair {
+    pub name: String,
+    pub value: String,
+}
+
+/// The open items' columns on Account Detail's Statement of Accounts.
+pub const STATEMENT_COLUMNS: [&str; 10] = [
+    "tran_id",
+    "tran_type",
+    "tran_date",
+    "due_date",
+    "currency",
+    "amount",
+    "balance",
+    "balance_hc",
+    "due_date_days",
+    "customer_po",
+];
+
+/// An open issue as Account Detail and the Actions list show it.
+pub struct IssueLine {
+    pub issue_id: i64,
+    pub subject: String,
+    pub action_code: String,
+    pub priority: i64,
+    pub assigned_user: String,
+    pub respond_by: String,
+    /// `not due`, `due today` or `past due`.
+    pub state: &'static str,
+    /// The state as a class name.
+    pub class: String,
+    pub reason: String,
+    pub customer: String,
+    pub link: String,
+}
+
+impl IssueLine {
+    pub fn new(q: &QueueItem, as_of: NaiveDate) -> IssueLine {
+        let i = &q.issue;
+        IssueLine {
+            issue_id: i.issue_id,
+            subject: i.subject.clone(),
+            action_code: i.action_code.clone(),
+            priority: i.priority,
+            assigned_user: i.assigned_user.clone().unwrap_or_default(),
+            respond_by: q.respond_by.map(|d| d.to_string()).unwrap_or_default(),
+            state: crate::routes::state(q.respond_by, as_of),
+            class: crate::routes::state(q.respond_by, as_of).replace(' ', "-"),
+            reason: i.reason.clone().unwrap_or_default(),
+            customer: format!(
+                "{} {}",
+                i.customer_id,
+                q.customer_name.as_deref().unwrap_or_default()
+            ),
+            link: format!(
+                "/customers/{}/{}",
+                url_encode(&i.company_id),
+                url_encode(&i.customer_id)
+            ),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub nav: Nav,
+    pub name: String,
+    pub company_id: String,
+    pub customer_id: String,
+    pub header: Vec<Pair>,
+    pub address: Vec<String>,
+    pub figures: Vec<Pair>,
+    pub statement_columns: Vec<Column>,
+    pub statement: Vec<Vec<String>>,
+    pub issues: Vec<IssueLine>,
+}
+
+impl AccountPage {
+    pub fn new(
+        nav: Nav,
+        facts: &CustomerFacts,
+        value: impl Fn(&str) -> Value,
+        items: &[Vec<Value>],
+        issues: Vec<QueueItem>,
+        as_of: NaiveDate,
+    ) -> AccountPage {
+        let pair = |name: &str| Pair {
+            name: name.to_owned(),
+            value: display(&value(name)),
+        };
+        let header = [
+            "customer_class",
+            "credit_class",
+            "status",
+            "payment_terms",
+            "currency",
+            "credit_limit",
+            "available_credit",
+            "credit_hold",
+            "assigned_user",
+            "parent_id",
+            "email",
+            "phone",
+        ]
+        .map(pair)
+        .into_iter()
+        .collect();
+        let address = [
+            "addr_line1",
+            "addr_line2",
+            "addr_line3",
+            "addr_line4",
+            "addr_line5",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+        ]
+        .iter()
+        .map(|n| display(&value(n)))
+        .filter(|v| !v.is_empty())
+        .collect();
+        let invoice = View::Invoice.catalog();
+        let slots: Vec<usize> = STATEMENT_COLUMNS
+            .iter()
+            .filter_map(|n| invoice.slot(n))
+            .collect();
+        AccountPage {
+            nav,
+            name: facts.name.clone(),
+            company_id: facts.company_id.clone(),
+            customer_id: facts.customer_id.clone(),
+            header,
+            address,
+            figures: figure_names().into_iter().map(pair).collect(),
+            statement_columns: slots
+                .iter()
+                .map(|s| Column::new(invoice.name(*s), invoice.field_type(*s)))
+                .collect(),
+            statement: items
+                .iter()
+                .map(|row| {
+                    slots
+                        .iter()
+                        .map(|s| display(&row.cell(*s).to_value()))
+                        .collect()
+                })
+                .collect(),
+            issues: issues.iter().map(|q| IssueLine::new(q, as_of)).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+pub struct ActionsPage {
+    pub nav: Nav,
+    pub as_of: NaiveDate,
+    pub issues: Vec<IssueLine>,
+}
+
+/// One bar of a chart drawn in SVG on the server.
+pub struct Bar {
+    pub label: String,
+    pub amount: String,
+    /// Out of 100.
+    pub width: i64,
+    pub y: i64,
+}
+
+/// A company's part of the dashboard.
+pub struct CompanyCard {
+    pub company_id: String,
+    pub headline: Vec<(String, String)>,
+    pub aging: Vec<Bar>,
+    pub projected: Vec<Bar>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub nav: Nav,
+    pub as_of: NaiveDate,
+    pub user_id: String,
+    pub by_due: bool,
+    pub cards: Vec<CompanyCard>,
+    pub open_actions: usize,
+    pub past_due_actions: usize,
+    /// The users whose dashboards the caller may open.
+    pub team: Vec<String>,
+}

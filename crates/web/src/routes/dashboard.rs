@@ -1,0 +1,268 @@
+//! The dashboard: one user's book (a manager may look at each member's, an admin at anyone's)
+//! per company: total AR, past due and its share, DSO, ADL, the aging and the projected
+//! receipts, and the user's open and past-due actions.
+
+use std::collections::HashMap;
+
+use arrears_actions::customer_facts;
+use arrears_domain::Value;
+use arrears_domain::value::{AGE_NAMES, DUE_NAMES, PROJ_NAMES, figure_values};
+use arrears_domain::{Figures, Role, Settings};
+use arrears_store::{Queue, Scope, Viewer};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::auth::{Bearer, Caller, Signed};
+use crate::grid::json_value;
+use crate::pages::{Bar, CompanyCard, DashboardPage, Nav, display, render};
+use crate::{AppState, PageError, WebError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(page))
+        .route("/api/v1/dashboard", get(api))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DashboardQuery {
+    /// Whose dashboard: the caller's unless a manager or admin names another.
+    user: Option<String>,
+    /// `invoice` (the default) or `due`: which dates the aging chart uses.
+    by: Option<String>,
+}
+
+/// The user whose dashboard is asked for, if the caller may see it: a manager their team's,
+/// an admin anyone's; anyone else only their own. Others are not found.
+async fn whose(
+    app: &AppState,
+    caller: &Caller,
+    wanted: Option<&str>,
+) -> Result<(String, Role), WebError> {
+    let Some(user) = wanted.filter(|u| *u != caller.user_id) else {
+        return Ok((caller.user_id.clone(), caller.role));
+    };
+    crate::auth::stored_text(&[user])?;
+    let account = app.store.account(user).await?.ok_or(WebError::NotFound)?;
+    let allowed = match caller.role {
+        Role::Admin => true,
+        Role::Manager => account.manager.as_deref() == Some(caller.user_id.as_str()),
+        _ => false,
+    };
+    let role = account.role.parse().map_err(|_| WebError::NotFound)?;
+    if allowed {
+        Ok((account.user_id, role))
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+/// One company's figures, by name.
+struct Book {
+    company_id: String,
+    values: HashMap<&'static str, Value>,
+}
+
+/// What a dashboard shows.
+struct Summary {
+    user_id: String,
+    books: Vec<Book>,
+    open_actions: usize,
+    past_due_actions: usize,
+}
+
+async fn summary(app: &AppState, caller: &Caller, user: Option<&str>) -> Result<Summary, WebError> {
+    let (user_id, role) = whose(app, caller, user).await?;
+    let as_of = app.as_of();
+    let viewer = Viewer {
+        user_id: &user_id,
+        role,
+    };
+    let seen = customer_facts(&app.store, Scope::ALL, Some(viewer), as_of).await?;
+    let settings = app.store.settings().await?;
+    let books = seen
+        .totals
+        .iter()
+        .map(|(company, figures)| book(company, figures, &settings))
+        .collect();
+    let queue = app.store.work_queue(Queue::User(&user_id), false).await?;
+    let past_due_actions = queue
+        .iter()
+        .filter(|q| q.respond_by.is_some_and(|d| d < as_of))
+        .count();
+    Ok(Summary {
+        user_id,
+        books,
+        open_actions: queue.len(),
+        past_due_actions,
+    })
+}
+
+fn book(company: &str, figures: &Figures, settings: &Settings) -> Book {
+    let mut values: HashMap<&'static str, Value> =
+        figure_values(figures, None, settings).into_iter().collect();
+    let share = match (values.get("total_past_due"), values.get("total_age")) {
+        (Some(Value::Money(due)), Some(Value::Money(total))) if !total.to_decimal().is_zero() => {
+            Value::Rate(past_due_share(due.to_decimal(), total.to_decimal()))
+        }
+        _ => Value::None,
+    };
+    values.insert("past_due_share", share);
+    Book {
+        company_id: company.to_owned(),
+        values,
+    }
+}
+
+/// Past due as a percentage of the total, to two decimals.
+fn past_due_share(past_due: Decimal, total: Decimal) -> Decimal {
+    (past_due * Decimal::ONE_HUNDRED / total)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The headline figures each company's card shows, in order.
+const HEADLINE: [&str; 6] = [
+    "total_age",
+    "total_past_due",
+    "past_due_share",
+    "dso",
+    "avg_days_late",
+    "avg_days_to_pay_total",
+];
+
+async fn api(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let s = summary(&app, &caller, q.user.as_deref()).await?;
+    let companies: Vec<serde_json::Value> = s
+        .books
+        .iter()
+        .map(|b| {
+            let mut map = serde_json::Map::new();
+            map.insert("company_id".into(), b.company_id.clone().into());
+            let names = HEADLINE
+                .iter()
+                .chain(&AGE_NAMES)
+                .chain(&DUE_NAMES)
+                .chain(&PROJ_NAMES);
+            for name in names {
+                let v = b.values.get(name).cloned().unwrap_or(Value::None);
+                map.insert((*name).to_owned(), json_value(&v));
+            }
+            serde_json::Value::Object(map)
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "user_id": s.user_id,
+        "as_of": app.as_of().to_string(),
+        "open_actions": s.open_actions,
+        "past_due_actions": s.past_due_actions,
+        "companies": companies,
+    })))
+}
+
+/// Bars for `names`, the longest 100 wide.
+fn bars(book: &Book, names: &[&str]) -> Vec<Bar> {
+    let amount = |n: &str| match book.values.get(n) {
+        Some(Value::Money(m)) => m.to_decimal(),
+        _ => Decimal::ZERO,
+    };
+    let max = names.iter().map(|n| amount(n)).max().unwrap_or_default();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let a = amount(n);
+            let width = if max > Decimal::ZERO && a > Decimal::ZERO {
+                (a * Decimal::ONE_HUNDRED / max)
+                    .round()
+                    .try_into()
+                    .unwrap_or(0i64)
+            } else {
+                0
+            };
+            Bar {
+                label: (*n).to_owned(),
+                amount: display(&Value::Money(
+                    book.values
+                        .get(n)
+                        .and_then(|v| match v {
+                            Value::Money(m) => Some(*m),
+                            _ => None,
+                        })
+                        .unwrap_or_default(),
+                )),
+                width,
+                y: i64::try_from(i).unwrap_or(0) * 22,
+            }
+        })
+        .collect()
+}
+
+async fn page(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Html<String>, PageError> {
+    let s = summary(&app, &caller, q.user.as_deref()).await?;
+    let by_due = q.by.as_deref() == Some("due");
+    let aging: &[&str] = if by_due { &DUE_NAMES } else { &AGE_NAMES };
+    let cards = s
+        .books
+        .iter()
+        .map(|b| CompanyCard {
+            company_id: b.company_id.clone(),
+            headline: HEADLINE
+                .iter()
+                .map(|n| {
+                    let v = b.values.get(n).cloned().unwrap_or(Value::None);
+                    ((*n).to_owned(), display(&v))
+                })
+                .collect(),
+            aging: bars(b, aging),
+            projected: bars(b, &PROJ_NAMES),
+        })
+        .collect();
+    let team = if caller.role == Role::Manager || caller.role == Role::Admin {
+        app.store
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|a| {
+                caller.role == Role::Admin || a.manager.as_deref() == Some(caller.user_id.as_str())
+            })
+            .map(|a| a.user_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(&DashboardPage {
+        nav: Nav::new(&caller, "dashboard"),
+        as_of: app.as_of(),
+        user_id: s.user_id,
+        by_due,
+        cards,
+        open_actions: s.open_actions,
+        past_due_actions: s.past_due_actions,
+        team,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn past_due_share_is_a_percentage_to_two_decimals() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(super::past_due_share(d("250"), d("1000")), d("25.00"));
+        assert_eq!(super::past_due_share(d("1"), d("3")), d("33.33"));
+        assert_eq!(super::past_due_share(d("2"), d("3")), d("66.67"));
+    }
+}
