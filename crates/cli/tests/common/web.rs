@@ -114,6 +114,8 @@ impl Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            // A fresh connection per request: a server may close one it refused a body on.
+            .max_idle_connections_per_host(0)
             .build()
             .into();
         Client {
