@@ -191,3 +191,9 @@ pub fn json_row(view: View, row: &dyn Row) -> serde_json::Value {
     }
     serde_json::Value::Object(map)
 }
+
+/// A page of a list as the API answers it: `{"items": [...], "total": N}`.
+pub fn json_page<T: Row>(view: View, page: &Page<T>) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = page.rows.iter().map(|row| json_row(view, row)).collect();
+    serde_json::json!({ "items": items, "total": page.total })
+}

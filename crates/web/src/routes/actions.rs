@@ -12,7 +12,7 @@ use axum::routing::get;
 use chrono::NaiveDate;
 
 use crate::auth::{Bearer, Signed};
-use crate::grid::{ListQuery, json_row};
+use crate::grid::{ListQuery, json_page};
 use crate::pages::{ActionsPage, IssueLine, Nav, render};
 use crate::{AppState, PageError, WebError};
 
@@ -73,14 +73,7 @@ async fn api_list(
         .await?;
     let rows: Vec<Vec<Value>> = queue.iter().map(|q| action_values(q, as_of)).collect();
     let page = listing.apply(rows, &[])?;
-    let items: Vec<serde_json::Value> = page
-        .rows
-        .iter()
-        .map(|row| json_row(View::Action, row))
-        .collect();
-    Ok(Json(
-        serde_json::json!({ "items": items, "total": page.total }),
-    ))
+    Ok(Json(json_page(View::Action, &page)))
 }
 
 async fn page(

@@ -15,7 +15,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::auth::{Bearer, Caller, Signed, stored_text};
-use crate::grid::{Dated, ListQuery, Listing, dated, json_row, unknown_field};
+use crate::grid::{Dated, ListQuery, Listing, dated, json_page, json_row, unknown_field};
 use crate::pages::{AccountPage, AccountsPage, Column, Nav, render};
 use crate::{AppState, PageError, WebError};
 
@@ -77,14 +77,7 @@ async fn api_list(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let listing = q.check(View::Customer)?;
     let page = listing.apply(seen(&app, &caller).await?, &[])?;
-    let items: Vec<serde_json::Value> = page
-        .rows
-        .iter()
-        .map(|row| json_row(View::Customer, row))
-        .collect();
-    Ok(Json(
-        serde_json::json!({ "items": items, "total": page.total }),
-    ))
+    Ok(Json(json_page(View::Customer, &page)))
 }
 
 async fn api_one(
@@ -119,14 +112,7 @@ async fn api_invoices(
     .await?
     .ok_or(WebError::NotFound)?;
     let page = listing.apply(items, &[])?;
-    let items: Vec<serde_json::Value> = page
-        .rows
-        .iter()
-        .map(|row| json_row(View::Invoice, row))
-        .collect();
-    Ok(Json(
-        serde_json::json!({ "items": items, "total": page.total }),
-    ))
+    Ok(Json(json_page(View::Invoice, &page)))
 }
 
 /// My Accounts' query: the list's, plus the chosen columns.
