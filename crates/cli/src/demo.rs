@@ -54,6 +54,7 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         sync_date: options.as_of,
         run_by: "demo".into(),
         progress: std::io::stderr().is_terminal(),
+        source: None,
     };
     let report = arrears_import::sync(store, &dir, sync).await?;
     let files: Vec<String> = report.files.iter().map(counts).collect();

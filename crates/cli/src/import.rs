@@ -28,6 +28,7 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         sync_date: args.as_of.date(),
         run_by: args.user.unwrap_or_else(current_user),
         progress: !args.quiet && std::io::stderr().is_terminal(),
+        source: None,
     };
     match arrears_import::sync(store, &args.dir, options).await {
         Ok(report) => {

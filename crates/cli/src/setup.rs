@@ -89,6 +89,7 @@ pub async fn install(
         sync_date: as_of,
         run_by: run_by.to_owned(),
         progress: std::io::stderr().is_terminal(),
+        source: None,
     };
     let report = arrears_import::sync(store, &dir, options).await?;
     let files: Vec<String> = report.files.iter().map(counts).collect();

@@ -766,3 +766,226 @@ fn the_demo_can_be_signed_into_at_once() {
 fn linked_any(body: &str) -> Vec<&str> {
     body.split("href=\"/customers/").skip(1).collect()
 }
+
+#[test]
+fn only_admins_reach_setup_syncs_and_generate() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    for user in ["mia", "cole", "ivy"] {
+        let mut page = signed_in(&server, user);
+        let csrf = page.get("/accounts").csrf();
+        for path in ["/admin", "/admin/sync", "/admin/generate"] {
+            assert_eq!(page.get(path).status, 403, "{user} {path}");
+        }
+        let answer = page.post_files(
+            "/admin/sync",
+            &[("csrf", &csrf)],
+            &[("files", "users.csv", USERS)],
+        );
+        assert_eq!(answer.status, 403, "{user} uploads");
+        let answer = page.post("/admin/generate", &[("csrf", &csrf), ("action", "run")]);
+        assert_eq!(answer.status, 403, "{user} generates");
+        let mut api = Client::with_token(&server, &token(&db, user));
+        for path in ["/api/v1/syncs", "/api/v1/generate-runs"] {
+            let answer = api.get(path);
+            assert_eq!(answer.status, 403, "{user} {path}");
+            assert!(
+                answer.json()["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("only administrators")
+            );
+        }
+    }
+    assert_eq!(
+        db.ok(&["actions", "runs"]).lines().count(),
+        1,
+        "nothing ran"
+    );
+    let mut ada = signed_in(&server, "ada");
+    let admin = ada.get("/admin");
+    assert_eq!(admin.status, 200);
+    assert!(
+        admin.body.contains("total_past_due &#62; 0"),
+        "the rules are listed"
+    );
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    assert_eq!(api.get("/api/v1/syncs").json()["items"][0]["status"], "ok");
+}
+
+#[test]
+fn an_uploaded_sync_lists_every_problem_and_writes_nothing_until_it_is_right() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = signed_in(&server, "ada");
+    let csrf = ada.get("/admin/sync").csrf();
+    let bad = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C4,I7,IN,2015-13-01,2015-04-01,50,50\n\
+US01,C9,I8,IN,2015-03-01,2015-04-01,50,50\n";
+    let answer = ada.post_files(
+        "/admin/sync",
+        &[("csrf", &csrf)],
+        &[("files", "invoices.csv", bad)],
+    );
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("invoices.csv:2: tran_date: not a date"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("invoices.csv:3: customer_id"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("Nothing was imported"),
+        "{}",
+        answer.body
+    );
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    let c4 = || {
+        Client::with_token(&server, api.token.as_deref().unwrap())
+            .get("/api/v1/customers/US01/C4")
+            .json()
+    };
+    assert_eq!(c4()["total_age"].to_string(), "700.00", "nothing written");
+    let good = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C4,I7,IN,2015-03-01,2015-04-01,50,50\n";
+    let answer = ada.post_files(
+        "/admin/sync",
+        &[("csrf", &csrf)],
+        &[("files", "invoices.csv", good)],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer.body.contains("invoices.csv: 1 new"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(c4()["total_age"].to_string(), "750.00");
+    let syncs = api.get("/api/v1/syncs").json();
+    assert_eq!(syncs["items"][0]["status"], "ok");
+    assert_eq!(syncs["items"][0]["source"], "upload: invoices.csv");
+    assert_eq!(syncs["items"][0]["run_by"], "ada");
+    assert_eq!(syncs["items"][1]["status"], "failed");
+    assert_eq!(syncs["items"][1]["problems"].as_array().unwrap().len(), 2);
+    let none = ada.post_files("/admin/sync", &[("csrf", &csrf)], &[]);
+    assert_eq!(none.status, 422);
+    let forged = ada.post_files(
+        "/admin/sync",
+        &[("csrf", "x")],
+        &[("files", "invoices.csv", good)],
+    );
+    assert_eq!(forged.status, 403);
+    let sneaky = ada.post_files(
+        "/admin/sync",
+        &[("csrf", &csrf)],
+        &[("files", "../invoices.csv", good)],
+    );
+    assert!(
+        sneaky.status == 422 || sneaky.status == 200,
+        "{}",
+        sneaky.status
+    );
+    assert!(!db.dir.path().join("invoices.csv").exists());
+}
+
+#[test]
+fn generate_actions_previews_then_runs() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = signed_in(&server, "ada");
+    let csrf = ada.get("/admin/generate").csrf();
+    let preview = ada.post(
+        "/admin/generate",
+        &[("csrf", &csrf), ("as_of", AS_OF), ("action", "preview")],
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview
+            .body
+            .contains("generate would open 4 and close 0 issue(s)"),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview.body.contains("id=\"run\""),
+        "run offered after a preview"
+    );
+    let mut cole = Client::with_token(&server, &token(&db, "cole"));
+    assert_eq!(
+        cole.get("/api/v1/actions").json()["total"],
+        0,
+        "a preview writes nothing"
+    );
+    let run = ada.post(
+        "/admin/generate",
+        &[("csrf", &csrf), ("as_of", AS_OF), ("action", "run")],
+    );
+    assert!(
+        run.body.contains("run 1: 4 issue(s) opened, 0 closed"),
+        "{}",
+        run.body
+    );
+    assert_eq!(cole.get("/api/v1/actions").json()["total"], 1);
+    let again = ada.post(
+        "/admin/generate",
+        &[("csrf", &csrf), ("as_of", AS_OF), ("action", "run")],
+    );
+    assert!(
+        again.body.contains("0 issue(s) opened, 0 closed"),
+        "{}",
+        again.body
+    );
+    let bad = ada.post(
+        "/admin/generate",
+        &[
+            ("csrf", &csrf),
+            ("credit_class", "NOPE"),
+            ("action", "preview"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("no credit class"), "{}", bad.body);
+    let bad = ada.post(
+        "/admin/generate",
+        &[("csrf", &csrf), ("as_of", "2015-02-30")],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("as_of: not a date"), "{}", bad.body);
+    assert_eq!(
+        ada.post("/admin/generate", &[("action", "run")]).status,
+        403,
+        "no CSRF token"
+    );
+    let runs = Client::with_token(&server, &token(&db, "ada"))
+        .get("/api/v1/generate-runs")
+        .json();
+    assert_eq!(runs["items"][0]["source"], "web");
+    assert_eq!(runs["items"][0]["run_by"], "ada");
+}
+
+#[test]
+fn serve_runs_the_schedules_that_are_due() {
+    let db = book();
+    let classes = "company_id,credit_class,description,schedule,schedule_time\nUS01,STANDARD,Standard terms,daily,00:00\n";
+    db.import("scheduled", &[("credit_classes.csv", classes)], AS_OF);
+    let server = Server::start_with(
+        &db,
+        &["--as-of", AS_OF],
+        &[("ARREARS_RUN_SCHEDULES", "true")],
+    );
+    let mut runs = String::new();
+    for _ in 0..100 {
+        runs = db.ok(&["actions", "runs"]);
+        if runs.contains("schedule") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(runs.contains("schedule"), "{runs}");
+    drop(server);
+}

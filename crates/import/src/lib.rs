@@ -54,6 +54,8 @@ pub struct Options {
     pub run_by: String,
     /// Show rows/s and what is left on standard error.
     pub progress: bool,
+    /// Where the files came from, for the record; the folder when none is given.
+    pub source: Option<String>,
 }
 
 /// What a good sync did.
@@ -229,7 +231,11 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         started_at,
         finished_at: Utc::now(),
         sync_date: sync.options.sync_date,
-        source: dir.display().to_string(),
+        source: sync
+            .options
+            .source
+            .clone()
+            .unwrap_or_else(|| dir.display().to_string()),
         run_by: sync.options.run_by.clone(),
         status: SyncStatus::Ok,
         problems: Vec::new(),

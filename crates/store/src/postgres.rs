@@ -38,11 +38,28 @@ async fn copy<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Result
 }
 
 /// `COPY target FROM STDIN` of rows given as their bound values, in PostgreSQL's text format.
-pub(crate) async fn copy_params<'a>(
-    conn: &mut PgConnection,
+/// The rows are encoded before the future starts, so that it holds only bytes (and is plainly
+/// `Send` whatever iterator the rows came from).
+pub(crate) fn copy_params<'c, 'a>(
+    conn: &'c mut PgConnection,
     target: &str,
     rows: impl Iterator<Item = Vec<Param<'a>>>,
-) -> Result<(), StoreError> {
+) -> impl Future<Output = Result<(), StoreError>> + Send + 'c {
+    let data = copy_text(rows);
+    let sql = format!("COPY {target} FROM STDIN");
+    async move {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let mut copy = conn.copy_in_raw(&sql).await?;
+        copy.send(data).await?;
+        copy.finish().await?;
+        Ok(())
+    }
+}
+
+/// Rows in `COPY`'s text format.
+fn copy_text<'a>(rows: impl Iterator<Item = Vec<Param<'a>>>) -> Vec<u8> {
     let mut data = Vec::new();
     let mut day = [0u8; 10];
     for params in rows {
@@ -64,14 +81,7 @@ pub(crate) async fn copy_params<'a>(
         }
         data.push(b'\n');
     }
-    if data.is_empty() {
-        return Ok(());
-    }
-    let sql = format!("COPY {target} FROM STDIN");
-    let mut copy = conn.copy_in_raw(&sql).await?;
-    copy.send(data).await?;
-    copy.finish().await?;
-    Ok(())
+    data
 }
 
 /// A text value as `COPY`'s text format spells it.

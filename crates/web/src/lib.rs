@@ -88,15 +88,20 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| WebError::Internal(e.to_string()))?;
-    if state.config.run_schedules {
-        routes::schedules::start(state.store.clone());
-    }
+    let schedules = state
+        .config
+        .run_schedules
+        .then(|| routes::schedules::start(state.store.clone()));
     ready(address);
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| WebError::Internal(format!("the server stopped: {e}")))
+        .map_err(|e| WebError::Internal(format!("the server stopped: {e}")));
+    if let Some(task) = schedules {
+        task.abort();
+    }
+    served
 }
 
 /// How often `serve` looks for credit class schedules that are due.

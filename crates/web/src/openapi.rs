@@ -16,7 +16,7 @@ pub struct ApiRoute {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 6] = [
+pub const ROUTES: [ApiRoute; 8] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -40,6 +40,16 @@ pub const ROUTES: [ApiRoute; 6] = [
     ApiRoute {
         path: "/api/v1/dashboard",
         summary: "The dashboard figures of the caller (or, for managers and admins, of `user`)",
+        list: false,
+    },
+    ApiRoute {
+        path: "/api/v1/syncs",
+        summary: "The latest syncs with their counts and problems (admins)",
+        list: false,
+    },
+    ApiRoute {
+        path: "/api/v1/generate-runs",
+        summary: "The latest generate runs (admins)",
         list: false,
     },
     ApiRoute {

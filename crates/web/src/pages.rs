@@ -1,10 +1,11 @@
 //! The pages' templates and what every page shares: the navigation bar and its search box.
 
+use arrears_actions::{Change, ChangeKind};
 use arrears_domain::Value;
 use arrears_domain::filter::{Row, Type, View};
 use arrears_domain::rules::CustomerFacts;
 use arrears_domain::value::figure_names;
-use arrears_store::QueueItem;
+use arrears_store::{Account, CreditClassRow, GenerateRun, QueueItem, RuleRow, SyncRecord};
 use askama::Template;
 use axum::response::Html;
 use chrono::NaiveDate;
@@ -469,4 +470,99 @@ pub struct DashboardPage {
     pub past_due_actions: usize,
     /// The users whose dashboards the caller may open.
     pub team: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    pub nav: Nav,
+    pub accounts: Vec<Account>,
+    pub classes: Vec<CreditClassRow>,
+    pub rules: Vec<RuleRow>,
+    pub syncs: Vec<SyncRecord>,
+    pub runs: Vec<GenerateRun>,
+}
+
+#[derive(Template)]
+#[template(path = "sync.html")]
+pub struct SyncPage {
+    pub nav: Nav,
+    /// What a good sync did.
+    pub done: Option<String>,
+    /// The failed sync's id, when one was recorded.
+    pub failed: Option<i64>,
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl SyncPage {
+    pub fn new(nav: Nav) -> SyncPage {
+        SyncPage {
+            nav,
+            done: None,
+            failed: None,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// One issue a generate run opens or closes.
+pub struct ChangeLine {
+    pub change: &'static str,
+    pub customer: String,
+    pub rule: String,
+    pub action_code: String,
+    pub user: String,
+    pub respond_by: String,
+    pub reason: String,
+}
+
+impl ChangeLine {
+    pub fn new(c: &Change) -> ChangeLine {
+        ChangeLine {
+            change: match c.change {
+                ChangeKind::Create => "open",
+                ChangeKind::Close => "close",
+            },
+            customer: format!("{} {}", c.company_id, c.customer_id),
+            rule: format!("{} {}", c.credit_class, c.seq_no),
+            action_code: c.action_code.clone(),
+            user: c.user_id.clone().unwrap_or_default(),
+            respond_by: c.respond_by.to_string(),
+            reason: c.reason.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "generate.html")]
+pub struct GeneratePage {
+    pub nav: Nav,
+    pub today: NaiveDate,
+    pub as_of: String,
+    pub credit_class: String,
+    pub company: String,
+    pub summary: Option<String>,
+    pub previewed: bool,
+    pub total: usize,
+    pub changes: Vec<ChangeLine>,
+    pub errors: Vec<String>,
+}
+
+impl GeneratePage {
+    pub fn new(nav: Nav, today: NaiveDate) -> GeneratePage {
+        GeneratePage {
+            nav,
+            today,
+            as_of: today.to_string(),
+            credit_class: String::new(),
+            company: String::new(),
+            summary: None,
+            previewed: false,
+            total: 0,
+            changes: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
 }

@@ -219,6 +219,39 @@ impl Client {
         self.answer(response)
     }
 
+    /// Posts a `multipart/form-data` form: text fields, then files as `(field, file name,
+    /// content)`.
+    pub fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str)],
+    ) -> Answer {
+        const BOUNDARY: &str = "arrears-test-boundary-7c1f";
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        for (name, file, content) in files {
+            body.push_str(&format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                 Content-Type: text/csv\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{BOUNDARY}--\r\n"));
+        let mut request = self.agent.post(format!("{}{path}", self.base)).header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+        if !self.cookies.is_empty() {
+            request = request.header("Cookie", self.cookie_header());
+        }
+        let response = request.send(body.as_bytes());
+        self.answer(response)
+    }
+
     /// Signs in through the sign-in form; the answer to the form's post.
     pub fn sign_in(&mut self, user: &str, password: &str) -> Answer {
         let csrf = self.get("/sign-in").csrf();

@@ -1,6 +1,7 @@
 //! The routes, a file per resource: each serves its pages and its `/api/v1` JSON.
 
 mod actions;
+mod admin;
 mod assets;
 mod customers;
 mod dashboard;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(customers::router())
         .merge(actions::router())
+        .merge(admin::router())
         .merge(crate::openapi::router())
         .fallback(not_found)
 }

@@ -5,23 +5,9 @@ use arrears_store::Store;
 
 use crate::SCHEDULE_CHECK;
 
-/// Starts checking the schedules every minute on a thread of its own, for as long as the
-/// process lives.
-pub fn start(store: Store) {
-    let spawned = std::thread::Builder::new()
-        .name("schedules".to_owned())
-        .spawn(move || {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime.block_on(run_forever(store)),
-                Err(e) => tracing::error!(error = %e, "cannot run the schedules"),
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot run the schedules");
-    }
+/// Starts checking the schedules every minute, for as long as the server runs.
+pub fn start(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run_forever(store))
 }
 
 async fn run_forever(store: Store) {

@@ -1,0 +1,326 @@
+//! Admin: the sync (upload a sync's CSV files, see every problem, import), Generate Actions
+//! (preview, then run), and the logs of both. Only admins get past `must_administer`.
+
+use std::path::Path;
+
+use arrears_actions::{ChangeKind, Outcome};
+use arrears_import::Failure;
+use arrears_store::{CreditClassRow, RuleRow};
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::auth::{Bearer, Caller, Signed};
+use crate::pages::{AdminPage, ChangeLine, GeneratePage, Nav, SyncPage, render};
+use crate::{AppState, PageError, WebError};
+
+/// The largest upload a sync takes.
+pub const MAX_UPLOAD: usize = 512 << 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(home))
+        .route(
+            "/admin/sync",
+            get(sync_form)
+                .post(sync_upload)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/admin/generate", get(generate_form).post(generate))
+        .route("/api/v1/syncs", get(api_syncs))
+        .route("/api/v1/generate-runs", get(api_runs))
+}
+
+async fn home(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Html<String>, PageError> {
+    caller.must_administer()?;
+    let store = &app.store;
+    render(&AdminPage {
+        nav: Nav::new(&caller, "admin"),
+        accounts: store.accounts().await?,
+        classes: store.setup::<CreditClassRow>(None).await?,
+        rules: store.setup::<RuleRow>(None).await?,
+        syncs: store.syncs(20).await?,
+        runs: store.generate_runs(20).await?,
+    })
+}
+
+async fn sync_form(Signed(caller): Signed) -> Result<Html<String>, PageError> {
+    caller.must_administer()?;
+    render(&SyncPage::new(Nav::new(&caller, "admin")))
+}
+
+/// A file name a sync may hold: a plain name, never a path.
+fn plain_name(name: &str) -> Option<&str> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && !name.contains(['/', '\\', '\0'])
+        && name != "."
+        && name != "..";
+    ok.then_some(name)
+}
+
+/// Reads the uploaded files into `dir`; the form's CSRF token.
+async fn receive(multipart: &mut Multipart, dir: &Path) -> Result<(String, Vec<String>), WebError> {
+    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.body_text());
+    let mut csrf = String::new();
+    let mut names = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(bad)?,
+            Some("files") => {
+                let Some(name) = field.file_name().map(str::to_owned) else {
+                    continue;
+                };
+                if name.is_empty() {
+                    continue;
+                }
+                let name = plain_name(&name)
+                    .ok_or_else(|| WebError::Invalid(format!("{name:?} is not a file name")))?
+                    .to_owned();
+                let bytes = field.bytes().await.map_err(bad)?;
+                std::fs::write(dir.join(&name), &bytes)
+                    .map_err(|e| WebError::Internal(format!("cannot keep the upload: {e}")))?;
+                names.push(name);
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, names))
+}
+
+async fn sync_upload(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    caller.must_administer()?;
+    let dir = tempfile::tempdir().map_err(|e| WebError::Internal(e.to_string()))?;
+    let (csrf, names) = receive(&mut multipart, dir.path()).await?;
+    caller.check_csrf(&csrf)?;
+    let mut page = SyncPage::new(Nav::new(&caller, "admin"));
+    if names.is_empty() {
+        page.problems
+            .push("choose the CSV files of a sync first".to_owned());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let options = arrears_import::Options {
+        sync_date: app.as_of(),
+        run_by: caller.user_id.clone(),
+        progress: false,
+        source: Some(format!("upload: {}", names.join(", "))),
+    };
+    let status = match arrears_import::sync(&app.store, dir.path(), options).await {
+        Ok(report) => {
+            page.done = Some(format!(
+                "sync {} imported {}",
+                report.sync_id,
+                report
+                    .files
+                    .iter()
+                    .map(|f| format!(
+                        "{}: {} new, {} changed, {} unchanged",
+                        f.file, f.inserted, f.updated, f.unchanged
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            page.warnings = report.warnings;
+            StatusCode::OK
+        }
+        Err(Failure::Problems {
+            problems,
+            more,
+            warnings,
+            sync_id,
+        }) => {
+            page.failed = Some(sync_id);
+            page.problems = problems.iter().map(ToString::to_string).collect();
+            if more > 0 {
+                page.problems.push(format!("… and {more} more"));
+            }
+            page.warnings = warnings;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(Failure::Folder(why)) => {
+            let shown = why.replace(&dir.path().display().to_string(), "the upload");
+            page.problems.push(shown);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(Failure::Store(e)) => return Err(PageError(WebError::Store(e))),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GenerateForm {
+    #[serde(default)]
+    csrf: String,
+    as_of: Option<String>,
+    credit_class: Option<String>,
+    company: Option<String>,
+    /// `preview` or `run`.
+    action: Option<String>,
+}
+
+async fn generate_form(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Html<String>, PageError> {
+    caller.must_administer()?;
+    render(&GeneratePage::new(Nav::new(&caller, "admin"), app.as_of()))
+}
+
+/// Runs (or previews) generate as the form asks.
+async fn run_generate(
+    app: &AppState,
+    caller: &Caller,
+    f: &GenerateForm,
+    preview: bool,
+) -> Result<Outcome, WebError> {
+    let as_of = match f.as_of.as_deref().map(str::trim) {
+        None | Some("") => app.as_of(),
+        Some(text) => arrears_domain::parse_date(text)
+            .map_err(|e| WebError::Invalid(format!("as_of: {e}")))?,
+    };
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let options = arrears_actions::Options {
+        as_of,
+        company: given(&f.company),
+        credit_class: given(&f.credit_class),
+        preview,
+        run_by: caller.user_id.clone(),
+        source: "web".to_owned(),
+    };
+    Ok(arrears_actions::generate(&app.store, &options).await?)
+}
+
+/// The most changes a page lists.
+const SHOWN: usize = 500;
+
+async fn generate(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Form(f): Form<GenerateForm>,
+) -> Result<Response, PageError> {
+    caller.must_administer()?;
+    caller.check_csrf(&f.csrf)?;
+    let preview = f.action.as_deref() != Some("run");
+    let mut page = GeneratePage::new(Nav::new(&caller, "admin"), app.as_of());
+    page.as_of = f.as_of.clone().unwrap_or_default();
+    page.credit_class = f.credit_class.clone().unwrap_or_default();
+    page.company = f.company.clone().unwrap_or_default();
+    match run_generate(&app, &caller, &f, preview).await {
+        Ok(outcome) => {
+            let created = outcome
+                .changes
+                .iter()
+                .filter(|c| c.change == ChangeKind::Create)
+                .count();
+            let closed = outcome.changes.len() - created;
+            page.summary = Some(match (preview, outcome.run_id) {
+                (true, _) => format!(
+                    "preview: generate would open {created} and close {closed} issue(s); nothing was written"
+                ),
+                (false, Some(run)) => {
+                    format!("run {run}: {created} issue(s) opened, {closed} closed")
+                }
+                (false, None) => format!("{created} issue(s) opened, {closed} closed"),
+            });
+            page.previewed = preview;
+            page.total = outcome.changes.len();
+            page.changes = outcome
+                .changes
+                .iter()
+                .take(SHOWN)
+                .map(ChangeLine::new)
+                .collect();
+            page.errors = outcome.errors;
+            Ok(render(&page)?.into_response())
+        }
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            page.errors.push(e.to_string());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn api_syncs(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+) -> Result<Json<serde_json::Value>, WebError> {
+    caller.must_administer()?;
+    let syncs = app.store.syncs(100).await?;
+    let items: Vec<serde_json::Value> = syncs
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "sync_id": s.sync_id,
+                "started_at": s.started_at.to_rfc3339(),
+                "sync_date": s.sync_date.to_string(),
+                "source": s.source,
+                "run_by": s.run_by,
+                "status": s.status.as_str(),
+                "problems": s.problems,
+                "files": s.files.iter().map(|f| serde_json::json!({
+                    "file": f.file, "rows": f.rows, "inserted": f.inserted,
+                    "updated": f.updated, "unchanged": f.unchanged,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "total": items.len(), "items": items }),
+    ))
+}
+
+async fn api_runs(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+) -> Result<Json<serde_json::Value>, WebError> {
+    caller.must_administer()?;
+    let runs = app.store.generate_runs(100).await?;
+    let items: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "run_id": r.run_id,
+                "company_id": r.company_id,
+                "run_date": r.run_date.to_string(),
+                "credit_class": r.credit_class,
+                "started_at": r.started_at.to_rfc3339(),
+                "run_by": r.run_by,
+                "source": r.source,
+                "created": r.created,
+                "closed": r.closed,
+                "errors": r.errors,
+            })
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "total": items.len(), "items": items }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uploaded_names_are_plain_file_names() {
+        assert_eq!(super::plain_name("invoices.csv"), Some("invoices.csv"));
+        for bad in ["../etc/passwd", "a/b.csv", "a\\b.csv", "..", ""] {
+            assert_eq!(super::plain_name(bad), None, "{bad}");
+        }
+    }
+}
