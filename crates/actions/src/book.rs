@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use arrears_domain::filter::View;
-use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow};
-use arrears_domain::{Context, Figures, Item, Value};
-use arrears_store::{Scope, Store, Viewer};
+use arrears_domain::filter::{Filter, View};
+use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow, needs_invoice_texts};
+use arrears_domain::{Context, Figures, Item, Money, Value};
+use arrears_store::{CustomerRow, RuleRow, Scope, Store, Viewer};
 use chrono::NaiveDate;
 
-use crate::{ActionsError, Known, facts, open_items};
+use crate::{ActionsError, Detail, Known, Rule, Setup, Verdict, facts, judge, open_items};
 
 /// Customers with their facts, and the figures of all of them together.
 #[derive(Debug, Default)]
@@ -137,4 +137,113 @@ fn split(stored: Vec<(Item, String, String)>) -> (Vec<Item>, Ids) {
 
 fn borrowed(ids: &Ids) -> Vec<(&str, &str)> {
     ids.iter().map(|(t, c)| (t.as_str(), c.as_str())).collect()
+}
+
+/// A customer a filter matched, with the open items it tagged (invoice view).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Match {
+    pub company_id: String,
+    pub customer_id: String,
+    pub name: String,
+    pub tagged: Vec<(String, Money)>,
+    /// The figures that made it match.
+    pub reason: String,
+}
+
+/// What a filter matches among the customers of one credit class: every match counted, the
+/// first ones kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preview {
+    /// Customers of the class looked at.
+    pub examined: usize,
+    pub matched: usize,
+    pub first: Vec<Match>,
+    /// Customers the filter failed on (a division by zero), with why.
+    pub errors: Vec<String>,
+}
+
+/// Runs `filter` over the customers whose rules come from `class` of `company`, as of
+/// `as_of`, as a rule of that view would: what a rule editor shows before saving.
+pub async fn preview(
+    store: &Store,
+    company: &str,
+    class: &str,
+    filter: Filter,
+    as_of: NaiveDate,
+    keep: usize,
+) -> Result<Preview, ActionsError> {
+    let setup = Setup::load(store).await?;
+    let ctx = Context {
+        as_of,
+        settings: setup.settings.clone(),
+    };
+    let scope = Scope::company(Some(company));
+    let customers: Vec<CustomerRow> = store
+        .customer_rows(scope, None)
+        .await?
+        .into_iter()
+        .filter(|c| setup.class_of(company, c.text("credit_class")).as_deref() == Some(class))
+        .collect();
+    let rule = Rule {
+        needs_texts: needs_invoice_texts(&filter),
+        row: RuleRow {
+            company_id: company.to_owned(),
+            credit_class: class.to_owned(),
+            seq_no: 0,
+            action_code: String::new(),
+            view: filter.view().name().to_owned(),
+            filter: filter.to_string(),
+            standalone: false,
+            create_if_exists: false,
+            auto_close: false,
+            days_to_respond: None,
+            override_user: None,
+            followup_days: None,
+            followup_user: None,
+            active: true,
+        },
+        filter,
+    };
+    let work = Known::load(store, rule.needs_texts, as_of, scope).await?;
+    let index: HashMap<&str, usize> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.customer_id.as_str(), i))
+        .collect();
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; customers.len()];
+    let judge_one = |c: &CustomerRow, items: &[Item], ids: &[(&str, &str)]| {
+        let open = open_items(company, items, ids, &work, &ctx);
+        let facts = facts(c, &Figures::of(items, &ctx), &open, &work, &ctx);
+        judge(&rule, &facts, &open, as_of, Detail::Reason)
+    };
+    store
+        .customer_items(Some(company), |_, customer, items, ids| {
+            if let Some(&i) = index.get(customer) {
+                verdicts[i] = Some(judge_one(&customers[i], items, ids));
+            }
+        })
+        .await?;
+    let mut out = Preview {
+        examined: customers.len(),
+        ..Preview::default()
+    };
+    for (c, verdict) in customers.iter().zip(verdicts) {
+        let v = verdict.unwrap_or_else(|| judge_one(c, &[], &[]));
+        if let Some(e) = v.error {
+            out.errors
+                .push(format!("{} {}: {e}", c.company_id, c.customer_id));
+        } else if v.matched {
+            out.matched += 1;
+            if out.first.len() < keep {
+                out.first.push(Match {
+                    company_id: c.company_id.clone(),
+                    customer_id: c.customer_id.clone(),
+                    name: c.name.clone(),
+                    tagged: v.tagged,
+                    reason: v.reason,
+                });
+            }
+        }
+    }
+    Ok(out)
 }

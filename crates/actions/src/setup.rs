@@ -99,12 +99,12 @@ impl Setup {
         })
     }
 
-    /// The company's working calendar.
     /// Whether a rule reads the invoice text columns, which item pages do not hold.
     pub fn needs_texts(&self) -> bool {
         self.rules.values().flatten().any(|r| r.needs_texts)
     }
 
+    /// The company's working calendar.
     pub fn calendar(&self, company: &str) -> &Calendar {
         self.calendars.get(company).unwrap_or(&self.weekly)
     }

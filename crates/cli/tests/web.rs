@@ -989,3 +989,99 @@ fn serve_runs_the_schedules_that_are_due() {
     assert!(runs.contains("schedule"), "{runs}");
     drop(server);
 }
+
+#[test]
+fn the_rule_editor_previews_matches_live_and_saves_only_good_rules() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = signed_in(&server, "ada");
+    let edit = ada.get("/admin/rules/US01/STANDARD/10");
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    assert!(
+        edit.body.contains("total_past_due &#62; 0"),
+        "{}",
+        edit.body
+    );
+    assert!(
+        edit.body
+            .contains("Matches <strong>3</strong> of 5 customers"),
+        "{}",
+        edit.body
+    );
+    let part = ada.get("/admin/rules/preview?company_id=US01&credit_class=STANDARD&view=invoice&filter=due_date_days%20%3E%2035");
+    assert_eq!(part.status, 200);
+    assert!(
+        part.body.starts_with("<div id=\"preview-body\">"),
+        "a fragment: {}",
+        part.body
+    );
+    assert!(
+        part.body.contains("Matches <strong>2</strong> of 5"),
+        "{}",
+        part.body
+    );
+    assert!(
+        part.body.contains("I1 (2,500.00)") && part.body.contains("I4 (5,000.00)"),
+        "{}",
+        part.body
+    );
+    let part = ada.get("/admin/rules/preview?company_id=US01&credit_class=STANDARD&view=customer&filter=total_pastdue%20%3E%200");
+    assert!(
+        part.body.contains("did you mean &#34;total_past_due&#34;?"),
+        "{}",
+        part.body
+    );
+    let csrf = edit.csrf();
+    let form = |filter: &'static str, code: &'static str, seq: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("company_id", "US01".to_owned()),
+            ("credit_class", "STANDARD".to_owned()),
+            ("seq_no", seq.to_owned()),
+            ("action_code", code.to_owned()),
+            ("view", "customer".to_owned()),
+            ("filter", filter.to_owned()),
+            ("active", "on".to_owned()),
+            ("action", "save".to_owned()),
+        ]
+    };
+    let post = |c: &mut Client, f: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post("/admin/rules", &pairs)
+    };
+    let bad = post(&mut ada, form("total_pastdue > 2000", "CALL", "10"));
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"filter-problem\""), "{}", bad.body);
+    assert!(
+        bad.body.contains("total_pastdue &#62; 2000"),
+        "keeps what was typed"
+    );
+    let bad = post(&mut ada, form("total_past_due > 1", "NOPE", "30"));
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("NOPE"), "{}", bad.body);
+    assert!(
+        db.ok(&["rules", "list"]).contains("total_past_due > 0"),
+        "unchanged"
+    );
+    let good = post(&mut ada, form("total_past_due > 2000", "CALL", "10"));
+    assert_eq!(good.status, 303, "{}", good.body);
+    assert_eq!(
+        good.header("location"),
+        Some("/admin/rules/US01/STANDARD/10?saved=1")
+    );
+    let saved = ada.get("/admin/rules/US01/STANDARD/10?saved=1");
+    assert!(saved.body.contains("Saved."));
+    assert!(
+        saved.body.contains("Matches <strong>2</strong> of 5"),
+        "{}",
+        saved.body
+    );
+    let rules = db.ok(&["rules", "list"]);
+    assert!(rules.contains("total_past_due > 2000"), "{rules}");
+    let syncs = db.ok(&["syncs"]);
+    assert!(syncs.contains("rule editor: US01 STANDARD 10"), "{syncs}");
+    let mut cole = signed_in(&server, "cole");
+    assert_eq!(cole.get("/admin/rules/US01/STANDARD/10").status, 403);
+    assert_eq!(cole.get("/admin/rules/preview?filter=true").status, 403);
+    assert_eq!(ada.get("/admin/rules/US01/STANDARD/99").status, 404);
+}

@@ -1,6 +1,6 @@
 //! The pages' templates and what every page shares: the navigation bar and its search box.
 
-use arrears_actions::{Change, ChangeKind};
+use arrears_actions::{Change, ChangeKind, Preview};
 use arrears_domain::Value;
 use arrears_domain::filter::{Row, Type, View};
 use arrears_domain::rules::CustomerFacts;
@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 
 use crate::auth::Caller;
 use crate::grid::{ListQuery, Listing, Page};
+use crate::routes::RuleForm;
 use crate::{PageError, WebError};
 
 /// The bar at the top of every signed-in page.
@@ -564,5 +565,103 @@ impl GeneratePage {
             changes: Vec::new(),
             errors: Vec::new(),
         }
+    }
+}
+
+/// One match of a rule editor's preview.
+pub struct MatchLine {
+    pub customer_id: String,
+    pub name: String,
+    pub link: String,
+    pub tagged: String,
+    pub reason: String,
+}
+
+/// What a filter matches, as the rule editor shows it (also alone, for its script).
+#[derive(Template, Default)]
+#[template(path = "preview.html")]
+pub struct PreviewPart {
+    pub problem: Option<String>,
+    pub examined: usize,
+    pub matched: usize,
+    pub invoices: bool,
+    pub as_of: String,
+    pub matches: Vec<MatchLine>,
+    pub errors: Vec<String>,
+}
+
+impl PreviewPart {
+    pub fn fill(&mut self, found: Preview, invoices: bool, as_of: NaiveDate) {
+        self.examined = found.examined;
+        self.matched = found.matched;
+        self.invoices = invoices;
+        self.as_of = as_of.to_string();
+        self.errors = found.errors;
+        self.matches = found
+            .first
+            .into_iter()
+            .map(|m| MatchLine {
+                link: format!(
+                    "/customers/{}/{}",
+                    url_encode(&m.company_id),
+                    url_encode(&m.customer_id)
+                ),
+                customer_id: m.customer_id,
+                name: m.name,
+                tagged: m
+                    .tagged
+                    .iter()
+                    .map(|(t, amount)| format!("{t} ({})", display(&Value::Money(*amount))))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                reason: m.reason,
+            })
+            .collect();
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rule.html")]
+pub struct RulePage {
+    pub nav: Nav,
+    pub form: RuleForm,
+    /// Problems by field.
+    pub problems: Vec<(String, String)>,
+    pub preview: PreviewPart,
+    pub saved: bool,
+}
+
+impl RulePage {
+    /// The fields that name the rule and its action: (name, label, value).
+    pub fn key_fields(&self) -> Vec<(&'static str, &'static str, &str)> {
+        let f = &self.form;
+        vec![
+            ("company_id", "Company", f.company_id.as_str()),
+            ("credit_class", "Credit class", f.credit_class.as_str()),
+            ("seq_no", "Sequence number", f.seq_no.as_str()),
+            ("action_code", "Action code", f.action_code.as_str()),
+        ]
+    }
+
+    /// The rule's optional settings: (name, label, value).
+    pub fn option_fields(&self) -> Vec<(&'static str, &'static str, &str)> {
+        let f = &self.form;
+        vec![
+            (
+                "days_to_respond",
+                "Days to respond",
+                f.days_to_respond.as_str(),
+            ),
+            ("override_user", "Override user", f.override_user.as_str()),
+            ("followup_days", "Follow-up days", f.followup_days.as_str()),
+            ("followup_user", "Follow-up user", f.followup_user.as_str()),
+        ]
+    }
+
+    pub fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, p)| p.as_str())
     }
 }

@@ -6,6 +6,7 @@ mod assets;
 mod customers;
 mod dashboard;
 mod health;
+mod rules;
 pub mod schedules;
 mod session;
 
@@ -16,6 +17,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
 pub use actions::state;
+pub use rules::RuleForm;
 
 use crate::AppState;
 
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(actions::router())
         .merge(admin::router())
+        .merge(rules::router())
         .merge(crate::openapi::router())
         .fallback(not_found)
 }

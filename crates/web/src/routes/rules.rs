@@ -1,0 +1,320 @@
+//! The rule editor: a credit class rule's form with a live preview of the customers (or
+//! invoices) its filter matches, saved as a one-row `rules.csv` sync so that a rule saved
+//! here is checked exactly as an imported one and recorded in the sync history.
+
+use arrears_domain::filter::{Filter, View};
+use arrears_import::Failure;
+use arrears_store::RuleRow;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::auth::{Caller, Signed, stored_text};
+use crate::pages::{Nav, PreviewPart, RulePage, render, url_encode};
+use crate::{AppState, PageError, WebError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/rules/new", get(new_rule))
+        .route("/admin/rules/preview", get(preview_part))
+        .route(
+            "/admin/rules/{company_id}/{credit_class}/{seq_no}",
+            get(edit_rule),
+        )
+        .route("/admin/rules", axum::routing::post(save))
+}
+
+/// How many matches a preview lists.
+const SHOWN: usize = 25;
+
+/// The rule form as typed: every field text, so that a wrong one can be shown back.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub company_id: String,
+    #[serde(default)]
+    pub credit_class: String,
+    #[serde(default)]
+    pub seq_no: String,
+    #[serde(default)]
+    pub action_code: String,
+    #[serde(default)]
+    pub view: String,
+    #[serde(default)]
+    pub filter: String,
+    pub standalone: Option<String>,
+    pub create_if_exists: Option<String>,
+    pub auto_close: Option<String>,
+    #[serde(default)]
+    pub days_to_respond: String,
+    #[serde(default)]
+    pub override_user: String,
+    #[serde(default)]
+    pub followup_days: String,
+    #[serde(default)]
+    pub followup_user: String,
+    pub active: Option<String>,
+    /// `save` or `preview`.
+    pub action: Option<String>,
+}
+
+fn flag(on: bool) -> Option<String> {
+    on.then(|| "on".to_owned())
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+impl RuleForm {
+    pub fn of(r: &RuleRow) -> RuleForm {
+        RuleForm {
+            company_id: r.company_id.clone(),
+            credit_class: r.credit_class.clone(),
+            seq_no: r.seq_no.to_string(),
+            action_code: r.action_code.clone(),
+            view: r.view.clone(),
+            filter: r.filter.clone(),
+            standalone: flag(r.standalone),
+            create_if_exists: flag(r.create_if_exists),
+            auto_close: flag(r.auto_close),
+            days_to_respond: opt(&r.days_to_respond),
+            override_user: opt(&r.override_user),
+            followup_days: opt(&r.followup_days),
+            followup_user: opt(&r.followup_user),
+            active: flag(r.active),
+            ..RuleForm::default()
+        }
+    }
+
+    /// The form as the one data row of a `rules.csv`, with its header.
+    fn csv(&self) -> Result<Vec<u8>, WebError> {
+        let yes = |f: &Option<String>| if f.is_some() { "yes" } else { "no" };
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let failed = |e: csv::Error| WebError::Internal(format!("cannot write the rule: {e}"));
+        out.write_record([
+            "company_id",
+            "credit_class",
+            "seq_no",
+            "action_code",
+            "view",
+            "filter",
+            "standalone",
+            "create_if_exists",
+            "auto_close",
+            "days_to_respond",
+            "override_user",
+            "followup_days",
+            "followup_user",
+            "active",
+        ])
+        .map_err(failed)?;
+        out.write_record([
+            self.company_id.trim(),
+            self.credit_class.trim(),
+            self.seq_no.trim(),
+            self.action_code.trim(),
+            self.view.trim(),
+            self.filter.trim(),
+            yes(&self.standalone),
+            yes(&self.create_if_exists),
+            yes(&self.auto_close),
+            self.days_to_respond.trim(),
+            self.override_user.trim(),
+            self.followup_days.trim(),
+            self.followup_user.trim(),
+            yes(&self.active),
+        ])
+        .map_err(failed)?;
+        out.into_inner()
+            .map_err(|e| WebError::Internal(format!("cannot write the rule: {e}")))
+    }
+}
+
+async fn new_rule(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Query(q): Query<RuleForm>,
+) -> Result<Html<String>, PageError> {
+    caller.must_administer()?;
+    let form = RuleForm {
+        view: if q.view.is_empty() {
+            "customer".to_owned()
+        } else {
+            q.view.clone()
+        },
+        active: Some("on".to_owned()),
+        ..q
+    };
+    let page = page_with_preview(&app, &caller, form, Vec::new()).await?;
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+async fn edit_rule(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Path((company, class, seq_no)): Path<(String, String, String)>,
+    Query(saved): Query<Saved>,
+) -> Result<Html<String>, PageError> {
+    caller.must_administer()?;
+    stored_text(&[&company, &class])?;
+    let seq_no: i64 = seq_no.parse().map_err(|_| WebError::NotFound)?;
+    let row = app
+        .store
+        .setup::<RuleRow>(Some(&company))
+        .await?
+        .into_iter()
+        .find(|r| r.credit_class == class && r.seq_no == seq_no)
+        .ok_or(WebError::NotFound)?;
+    let mut page = page_with_preview(&app, &caller, RuleForm::of(&row), Vec::new()).await?;
+    page.saved = saved.saved.is_some();
+    render(&page)
+}
+
+/// The preview of a filter in a view over a class's customers, or why there is none.
+async fn preview_of(
+    app: &AppState,
+    company: &str,
+    class: &str,
+    view: &str,
+    filter: &str,
+) -> Result<PreviewPart, WebError> {
+    let mut part = PreviewPart::default();
+    if company.trim().is_empty() || class.trim().is_empty() || filter.trim().is_empty() {
+        part.problem =
+            Some("give a company, a credit class and a filter to see what it matches".to_owned());
+        return Ok(part);
+    }
+    stored_text(&[company, class])?;
+    let Some(view) = View::parse(view.trim()) else {
+        part.problem = Some(format!("view: expected customer or invoice, not {view:?}"));
+        return Ok(part);
+    };
+    let filter = match Filter::new(filter.trim(), view) {
+        Ok(f) => f,
+        Err(e) => {
+            part.problem = Some(format!("filter: {e}"));
+            return Ok(part);
+        }
+    };
+    let found = arrears_actions::preview(
+        &app.store,
+        company.trim(),
+        class.trim(),
+        filter,
+        app.as_of(),
+        SHOWN,
+    )
+    .await?;
+    part.fill(found, view == View::Invoice, app.as_of());
+    Ok(part)
+}
+
+async fn page_with_preview(
+    app: &AppState,
+    caller: &Caller,
+    form: RuleForm,
+    problems: Vec<(String, String)>,
+) -> Result<RulePage, WebError> {
+    let preview = preview_of(
+        app,
+        &form.company_id,
+        &form.credit_class,
+        &form.view,
+        &form.filter,
+    )
+    .await?;
+    Ok(RulePage {
+        nav: Nav::new(caller, "admin"),
+        form,
+        problems,
+        preview,
+        saved: false,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PreviewQuery {
+    #[serde(default)]
+    company_id: String,
+    #[serde(default)]
+    credit_class: String,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    filter: String,
+}
+
+/// The preview alone, for the editor's script to put in place as the filter is typed.
+async fn preview_part(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Query(q): Query<PreviewQuery>,
+) -> Result<Html<String>, PageError> {
+    caller.must_administer()?;
+    let part = preview_of(&app, &q.company_id, &q.credit_class, &q.view, &q.filter).await?;
+    render(&part)
+}
+
+/// The field a sync's problem is about: `rules.csv:2: filter: …` is the filter's.
+fn field_of(problem: &arrears_import::ImportError) -> String {
+    problem.column.clone()
+}
+
+async fn save(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Form(form): Form<RuleForm>,
+) -> Result<Response, PageError> {
+    caller.must_administer()?;
+    caller.check_csrf(&form.csrf)?;
+    if form.action.as_deref() == Some("preview") {
+        let page = page_with_preview(&app, &caller, form, Vec::new()).await?;
+        return Ok(render(&page)?.into_response());
+    }
+    let dir = tempfile::tempdir().map_err(|e| WebError::Internal(e.to_string()))?;
+    std::fs::write(dir.path().join("rules.csv"), form.csv()?)
+        .map_err(|e| WebError::Internal(format!("cannot write the rule: {e}")))?;
+    let options = arrears_import::Options {
+        sync_date: app.as_of(),
+        run_by: caller.user_id.clone(),
+        progress: false,
+        source: Some(format!(
+            "rule editor: {} {} {}",
+            form.company_id.trim(),
+            form.credit_class.trim(),
+            form.seq_no.trim()
+        )),
+    };
+    match arrears_import::sync(&app.store, dir.path(), options).await {
+        Ok(_) => {
+            let target = format!(
+                "/admin/rules/{}/{}/{}?saved=1",
+                url_encode(form.company_id.trim()),
+                url_encode(form.credit_class.trim()),
+                url_encode(form.seq_no.trim())
+            );
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(Failure::Problems { problems, .. }) => {
+            let problems = problems
+                .iter()
+                .map(|p| (field_of(p), p.problem.clone()))
+                .collect();
+            let page = page_with_preview(&app, &caller, form, problems).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(Failure::Folder(why)) => Err(PageError(WebError::Internal(why))),
+        Err(Failure::Store(e)) => Err(PageError(WebError::Store(e))),
+    }
+}
