@@ -4,6 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use std::io::Write;
+
 use super::TestDb;
 
 /// A running server; stopped (gracefully) when dropped.
@@ -280,4 +282,91 @@ impl Client {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
     }
+}
+
+// The team book: two teams, five customers, the rules of one credit class.
+
+pub const AS_OF: &str = "2015-03-13";
+pub const PASSWORD: &str = "open sesame 1";
+
+pub const COMPANIES: &str =
+    "company_id,name,home_currency,default_credit_class\nUS01,Demo Inc.,USD,STANDARD\n";
+
+/// Two teams: Mia's (Cole, Cara and Ivy) and Max's (Carl); Ada administers.
+pub const USERS: &str = "user_id,name,role,manager\n\
+ada,Ada Admin,admin,\n\
+mia,Mia Manager,manager,\n\
+max,Max Manager,manager,\n\
+cole,Cole Collector,collector,mia\n\
+cara,Cara Collector,collector,mia\n\
+carl,Carl Collector,collector,max\n\
+ivy,Ivy Inquiry,inquiry,mia\n";
+
+pub const CUSTOMERS: &str = "company_id,customer_id,name,credit_limit,assigned_user\n\
+US01,C1,Acme Tools,15000,cole\n\
+US01,C2,Bolt & Nut,1000,cara\n\
+US01,C3,Crane Hire,,carl\n\
+US01,C4,Delta Supply,,\n\
+US01,C5,Echo Parts,,ivy\n";
+
+/// C1 owes 10,000 of which 2,500 is 31–60 days past due on 2015-03-13.
+pub const INVOICES: &str = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C1,I1,IN,2015-01-02,2015-02-01,2500,2500\n\
+US01,C1,I2,IN,2015-03-01,2015-03-31,7500,7500\n\
+US01,C2,I3,IN,2015-01-10,2015-02-09,1250.50,1250.50\n\
+US01,C3,I4,IN,2014-11-01,2014-12-01,5000,5000\n\
+US01,C4,I5,IN,2015-02-20,2015-03-22,700,700\n\
+US01,C5,I6,IN,2015-03-05,2015-04-04,100,100\n";
+
+pub const CLASSES: &str = "company_id,credit_class,description\nUS01,STANDARD,Standard terms\n";
+pub const CODES: &str = "company_id,action_code,description,activity_type,priority\n\
+US01,CALL,Collection call,Phone,3\n\
+US01,ESC,Escalate,Phone,1\n";
+pub const RULES: &str = "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+US01,STANDARD,10,CALL,customer,total_past_due > 0,\n\
+US01,STANDARD,20,ESC,customer,over_90 > 0,yes\n";
+
+/// Who sees which customers (section 4 of the contract).
+pub const SCOPES: [(&str, &[&str]); 7] = [
+    ("ada", &["C1", "C2", "C3", "C4", "C5"]),
+    ("mia", &["C1", "C2", "C4", "C5"]),
+    ("max", &["C3", "C4"]),
+    ("cole", &["C1", "C2", "C4", "C5"]),
+    ("cara", &["C1", "C2", "C4", "C5"]),
+    ("carl", &["C3", "C4"]),
+    ("ivy", &["C5"]),
+];
+
+pub fn book() -> TestDb {
+    let db = TestDb::new();
+    db.import(
+        "book",
+        &[
+            ("companies.csv", COMPANIES),
+            ("users.csv", USERS),
+            ("credit_classes.csv", CLASSES),
+            ("action_codes.csv", CODES),
+            ("rules.csv", RULES),
+            ("customers.csv", CUSTOMERS),
+            ("invoices.csv", INVOICES),
+        ],
+        AS_OF,
+    );
+    for (user, _) in SCOPES {
+        set_password(&db, user, PASSWORD);
+    }
+    db
+}
+
+pub fn set_password(db: &TestDb, user: &str, password: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["user", "set-password", user, "--password-stdin"])
+        .env("ARREARS_DB", &db.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run arrears");
+    writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+    child.wait_with_output().expect("wait")
 }

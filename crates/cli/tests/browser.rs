@@ -1,0 +1,275 @@
+//! The main flows in a real headless Chromium (Debian's `chromium` and `chromium-driver`),
+//! driven over WebDriver against `arrears serve` on the store under test. With
+//! `ARREARS_SCREENSHOTS=DIR` the pages' screenshots are kept there (`docs/screenshots/`).
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::web::{AS_OF, PASSWORD, Server, book};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// A chromedriver of our own on a free port; stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("chromedriver cannot start ({e}); install Debian's chromium and chromium-driver (.ci/run does)")
+            });
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, url }
+    }
+
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1360,1000"],
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Takes a screenshot: always checked to be a picture, kept when asked.
+async fn snap(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    if let Ok(dir) = std::env::var("ARREARS_SCREENSHOTS") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("keep the screenshot");
+    }
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    e.clear().await.expect("clear");
+    e.send_keys(value).await.expect("type");
+}
+
+async fn attach(c: &Client, css: &str, path: &std::path::Path) {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    e.send_keys(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("choose the file");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/sign-in"))
+        .await
+        .expect("sign-in page");
+    fill(c, "#user_id", user).await;
+    fill(c, "#password", password).await;
+    click(c, ".sign-in button[type=submit]").await;
+}
+
+/// Waits until the element's text holds `wanted`.
+async fn until_text(c: &Client, css: &str, wanted: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = text(c, css).await;
+        if seen.contains(wanted) {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {wanted:?}; last {seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_and_an_admin_work_through_the_browser() {
+    let db = book();
+    db.ok(&["actions", "generate", "--as-of", AS_OF]);
+    let server = Server::start(&db, AS_OF);
+    let base = server.base.clone();
+    let driver = Driver::start();
+    let c = driver.browser().await;
+
+    // A wrong password, then the right one.
+    sign_in(&c, &base, "cole", "not the password").await;
+    assert!(
+        text(&c, "#sign-in-problem")
+            .await
+            .contains("Sign-in failed")
+    );
+    snap(&c, "sign-in").await;
+    sign_in(&c, &base, "cole", PASSWORD).await;
+    assert_eq!(text(&c, "#open-actions").await, "1");
+    assert!(
+        c.find(Locator::Css("svg.chart")).await.is_ok(),
+        "the dashboard's charts"
+    );
+    snap(&c, "dashboard").await;
+
+    // My Accounts: filter, sort by a heading, export.
+    c.goto(&format!("{base}/accounts")).await.expect("accounts");
+    assert!(text(&c, "#accounts-count").await.starts_with("4 customers"));
+    fill(&c, "#filter", "total_past_due > 0").await;
+    click(&c, ".grid-query button[type=submit]").await;
+    until_text(&c, "#accounts-count", "2 customers").await;
+    click(&c, "#accounts th:nth-child(6) a").await;
+    click(&c, "#accounts th:nth-child(6) a").await;
+    let first = text(&c, "#accounts tbody tr:first-child td:first-child").await;
+    assert_eq!(first, "C1", "2,500.00 past due before 1,250.50");
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("sort=-total_past_due")
+    );
+    snap(&c, "my-accounts").await;
+    let csv = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('export-csv').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .expect("export");
+    let csv = csv.as_str().unwrap_or_default().to_owned();
+    assert!(csv.starts_with("customer_id,name,"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    fill(&c, "#filter", "total_pastdue > 0").await;
+    click(&c, ".grid-query button[type=submit]").await;
+    assert!(
+        text(&c, "#filter-problem")
+            .await
+            .contains("did you mean \"total_past_due\"?")
+    );
+
+    // Open an account from the grid.
+    c.goto(&format!("{base}/accounts")).await.expect("accounts");
+    click(&c, "#accounts a[href='/customers/US01/C1']").await;
+    assert!(text(&c, "h1").await.contains("Acme Tools"));
+    assert!(text(&c, "#statement").await.contains("I1"));
+    snap(&c, "account").await;
+    c.goto(&format!("{base}/actions")).await.expect("actions");
+    assert!(text(&c, "#actions").await.contains("Collection call"));
+    snap(&c, "actions").await;
+
+    // Sign out, and the pages are closed.
+    click(&c, ".who button").await;
+    assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
+    c.goto(&format!("{base}/accounts")).await.expect("accounts");
+    assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
+
+    // The admin edits a rule with its live preview.
+    sign_in(&c, &base, "ada", PASSWORD).await;
+    c.goto(&format!("{base}/admin/rules/US01/STANDARD/10"))
+        .await
+        .expect("rule");
+    assert!(text(&c, "#preview-count").await.contains("Matches 3 of 5"));
+    fill(&c, "#filter", "total_past_due > 2000").await;
+    until_text(&c, "#preview-count", "Matches 2 of 5").await;
+    snap(&c, "rule-editor").await;
+    click(&c, "#rule-save").await;
+    assert_eq!(text(&c, "#rule-saved").await, "Saved.");
+
+    // A sync with an error, then a good one.
+    let bad = db.dir.path().join("bad").join("invoices.csv");
+    let good = db.dir.path().join("good").join("invoices.csv");
+    for (file, date) in [(&bad, "2015-02-30"), (&good, "2015-03-02")] {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            file,
+            format!("company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\nUS01,C4,I9,IN,{date},2015-04-01,10,10\n"),
+        )
+        .unwrap();
+    }
+    c.goto(&format!("{base}/admin/sync")).await.expect("sync");
+    attach(&c, "#files", &bad).await;
+    click(&c, "#sync-form button").await;
+    assert!(
+        text(&c, "#sync-problems")
+            .await
+            .contains("invoices.csv:2: tran_date: not a date")
+    );
+    snap(&c, "sync-problems").await;
+    attach(&c, "#files", &good).await;
+    click(&c, "#sync-form button").await;
+    assert!(text(&c, "#sync-done").await.contains("invoices.csv: 1 new"));
+
+    // Generate actions: preview, then run.
+    c.goto(&format!("{base}/admin/generate"))
+        .await
+        .expect("generate");
+    click(&c, "#preview").await;
+    assert!(
+        text(&c, "#generate-summary")
+            .await
+            .contains("preview: generate would open")
+    );
+    snap(&c, "generate-preview").await;
+    c.execute("window.confirm = () => true;", vec![])
+        .await
+        .expect("accept the confirmation");
+    click(&c, "#run").await;
+    assert!(text(&c, "#generate-summary").await.starts_with("run 2:"));
+    c.goto(&format!("{base}/admin")).await.expect("admin");
+    snap(&c, "admin").await;
+    c.close().await.expect("close the browser");
+}
