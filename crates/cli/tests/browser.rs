@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::TestDb;
 use common::web::{AS_OF, PASSWORD, Server, book};
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -78,15 +79,31 @@ async fn snap(c: &Client, name: &str) {
     }
 }
 
+/// The text of an element, once there is one (on the page a click leads to, say).
 async fn text(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .text()
-        .await
-        .expect("text")
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let source = c.source().await.unwrap_or_default();
+    panic!("no {css} on {:?}:\n{source}", c.current_url().await.ok());
+}
+
+/// Clicks something that leads to another page, and waits until it is there.
+async fn click_away(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.expect("a page");
+    click(c, css).await;
+    for _ in 0..200 {
+        if old.is_displayed().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("clicking {css} led nowhere");
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
@@ -123,7 +140,7 @@ async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
         .expect("sign-in page");
     fill(c, "#user_id", user).await;
     fill(c, "#password", password).await;
-    click(c, ".sign-in button[type=submit]").await;
+    click_away(c, ".sign-in button[type=submit]").await;
 }
 
 /// Waits until the element's text holds `wanted`.
@@ -139,24 +156,33 @@ async fn until_text(c: &Client, css: &str, wanted: &str) -> String {
     panic!("{css} never showed {wanted:?}; last {seen:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_collector_and_an_admin_work_through_the_browser() {
+#[test]
+fn a_collector_and_an_admin_work_through_the_browser() {
+    // The store is made and dropped outside the browser's runtime (it has one of its own).
     let db = book();
     db.ok(&["actions", "generate", "--as-of", AS_OF]);
     let server = Server::start(&db, AS_OF);
-    let base = server.base.clone();
     let driver = Driver::start();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(flows(&db, &server.base, &driver));
+}
+
+async fn flows(db: &TestDb, base: &str, driver: &Driver) {
     let c = driver.browser().await;
 
     // A wrong password, then the right one.
-    sign_in(&c, &base, "cole", "not the password").await;
+    sign_in(&c, base, "cole", "not the password").await;
     assert!(
         text(&c, "#sign-in-problem")
             .await
             .contains("Sign-in failed")
     );
     snap(&c, "sign-in").await;
-    sign_in(&c, &base, "cole", PASSWORD).await;
+    sign_in(&c, base, "cole", PASSWORD).await;
     assert_eq!(text(&c, "#open-actions").await, "1");
     assert!(
         c.find(Locator::Css("svg.chart")).await.is_ok(),
@@ -168,10 +194,10 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     c.goto(&format!("{base}/accounts")).await.expect("accounts");
     assert!(text(&c, "#accounts-count").await.starts_with("4 customers"));
     fill(&c, "#filter", "total_past_due > 0").await;
-    click(&c, ".grid-query button[type=submit]").await;
+    click_away(&c, ".grid-query button[type=submit]").await;
     until_text(&c, "#accounts-count", "2 customers").await;
-    click(&c, "#accounts th:nth-child(6) a").await;
-    click(&c, "#accounts th:nth-child(6) a").await;
+    click_away(&c, "#accounts th:nth-child(6) a").await;
+    click_away(&c, "#accounts th:nth-child(6) a").await;
     let first = text(&c, "#accounts tbody tr:first-child td:first-child").await;
     assert_eq!(first, "C1", "2,500.00 past due before 1,250.50");
     assert!(
@@ -194,7 +220,7 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     assert!(csv.starts_with("customer_id,name,"), "{csv}");
     assert_eq!(csv.lines().count(), 3, "{csv}");
     fill(&c, "#filter", "total_pastdue > 0").await;
-    click(&c, ".grid-query button[type=submit]").await;
+    click_away(&c, ".grid-query button[type=submit]").await;
     assert!(
         text(&c, "#filter-problem")
             .await
@@ -203,7 +229,7 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
 
     // Open an account from the grid.
     c.goto(&format!("{base}/accounts")).await.expect("accounts");
-    click(&c, "#accounts a[href='/customers/US01/C1']").await;
+    click_away(&c, "#accounts a[href='/customers/US01/C1']").await;
     assert!(text(&c, "h1").await.contains("Acme Tools"));
     assert!(text(&c, "#statement").await.contains("I1"));
     snap(&c, "account").await;
@@ -212,13 +238,13 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     snap(&c, "actions").await;
 
     // Sign out, and the pages are closed.
-    click(&c, ".who button").await;
+    click_away(&c, ".who button").await;
     assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
     c.goto(&format!("{base}/accounts")).await.expect("accounts");
     assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
 
     // The admin edits a rule with its live preview.
-    sign_in(&c, &base, "ada", PASSWORD).await;
+    sign_in(&c, base, "ada", PASSWORD).await;
     c.goto(&format!("{base}/admin/rules/US01/STANDARD/10"))
         .await
         .expect("rule");
@@ -226,7 +252,7 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     fill(&c, "#filter", "total_past_due > 2000").await;
     until_text(&c, "#preview-count", "Matches 2 of 5").await;
     snap(&c, "rule-editor").await;
-    click(&c, "#rule-save").await;
+    click_away(&c, "#rule-save").await;
     assert_eq!(text(&c, "#rule-saved").await, "Saved.");
 
     // A sync with an error, then a good one.
@@ -242,7 +268,7 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     }
     c.goto(&format!("{base}/admin/sync")).await.expect("sync");
     attach(&c, "#files", &bad).await;
-    click(&c, "#sync-form button").await;
+    click_away(&c, "#sync-form button").await;
     assert!(
         text(&c, "#sync-problems")
             .await
@@ -250,14 +276,14 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     );
     snap(&c, "sync-problems").await;
     attach(&c, "#files", &good).await;
-    click(&c, "#sync-form button").await;
+    click_away(&c, "#sync-form button").await;
     assert!(text(&c, "#sync-done").await.contains("invoices.csv: 1 new"));
 
     // Generate actions: preview, then run.
     c.goto(&format!("{base}/admin/generate"))
         .await
         .expect("generate");
-    click(&c, "#preview").await;
+    click_away(&c, "#preview").await;
     assert!(
         text(&c, "#generate-summary")
             .await
@@ -267,7 +293,7 @@ async fn a_collector_and_an_admin_work_through_the_browser() {
     c.execute("window.confirm = () => true;", vec![])
         .await
         .expect("accept the confirmation");
-    click(&c, "#run").await;
+    click_away(&c, "#run").await;
     assert!(text(&c, "#generate-summary").await.starts_with("run 2:"));
     c.goto(&format!("{base}/admin")).await.expect("admin");
     snap(&c, "admin").await;
