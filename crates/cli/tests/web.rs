@@ -998,3 +998,159 @@ fn the_rule_editor_previews_matches_live_and_saves_only_good_rules() {
     assert_eq!(cole.get("/admin/rules/preview?filter=true").status, 403);
     assert_eq!(ada.get("/admin/rules/US01/STANDARD/99").status, 404);
 }
+
+#[test]
+fn account_notes_are_open_to_every_role_that_sees_the_customer() {
+    let db = book();
+    let contacts = "company_id,customer_id,contact_id,name,title,email,is_primary\n\
+US01,C5,K1,Eve Echo,Controller,eve@echo.example,yes\n";
+    db.import("contacts", &[("contacts.csv", contacts)], AS_OF);
+    let server = Server::start(&db, AS_OF);
+    let mut ivy = signed_in(&server, "ivy");
+    let page = ivy.get("/customers/US01/C5");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Eve Echo") && page.body.contains("eve@echo.example"),
+        "contacts"
+    );
+    assert!(
+        page.body.contains("id=\"transaction-list\"") && page.body.contains(">I6<"),
+        "transactions"
+    );
+    let csrf = page.csrf();
+    let added = ivy.post(
+        "/customers/US01/C5/notes",
+        &[
+            ("csrf", &csrf),
+            ("note", "Spoke to Eve: paying on the 20th"),
+        ],
+    );
+    assert_eq!(added.status, 303, "inquiry users may add account notes");
+    assert_eq!(added.header("location"), Some("/customers/US01/C5#notes"));
+    let page = ivy.get("/customers/US01/C5");
+    assert!(
+        page.body.contains("Spoke to Eve: paying on the 20th"),
+        "{}",
+        page.body
+    );
+    let empty = ivy.post(
+        "/customers/US01/C5/notes",
+        &[("csrf", &csrf), ("note", "   ")],
+    );
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("id=\"note-problem\""));
+    assert_eq!(
+        ivy.post(
+            "/customers/US01/C1/notes",
+            &[("csrf", &csrf), ("note", "x")]
+        )
+        .status,
+        404,
+        "outside her scope"
+    );
+    assert_eq!(
+        ivy.post("/customers/US01/C5/notes", &[("note", "x")])
+            .status,
+        403,
+        "no CSRF token"
+    );
+    let mut api = Client::with_token(&server, &token(&db, "cole"));
+    let notes = api.get("/api/v1/customers/US01/C5/notes").json();
+    assert_eq!(notes["total"], 1);
+    assert_eq!(notes["items"][0]["created_by"], "ivy");
+    let mut carl = Client::with_token(&server, &token(&db, "carl"));
+    assert_eq!(carl.get("/api/v1/customers/US01/C5/notes").status, 404);
+    let created = api.post_json(
+        "/api/v1/customers/US01/C1/notes",
+        r#"{"note": "Left a message"}"#,
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(created.json()["note_id"].is_number());
+    let bad = api.post_json("/api/v1/customers/US01/C1/notes", r#"{"nope": 1}"#);
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.json()["error"].is_string());
+    let outside = carl.post_json("/api/v1/customers/US01/C1/notes", r#"{"note": "x"}"#);
+    assert_eq!(outside.status, 404);
+    assert_eq!(
+        Client::new(&server)
+            .post_json("/api/v1/customers/US01/C1/notes", r#"{"note": "x"}"#)
+            .status,
+        401
+    );
+}
+
+#[test]
+fn my_accounts_keeps_named_views_with_a_default_and_exports_xlsx() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = signed_in(&server, "ada");
+    let page = ada.get("/accounts");
+    let csrf = page.csrf();
+    let saved = ada.post(
+        "/accounts/views",
+        &[
+            ("csrf", &csrf),
+            ("name", "Late payers"),
+            ("filter", "total_past_due > 0"),
+            ("sort", "-total_past_due"),
+            ("columns", "customer_id,total_past_due"),
+            ("is_default", "on"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.header("location"),
+        Some("/accounts?view=Late%20payers")
+    );
+    let view = ada.get("/accounts?view=Late%20payers");
+    assert_eq!(linked(&view.body).len(), 3);
+    assert!(view.body.contains("3 customers"));
+    let default = ada.get("/accounts");
+    assert!(
+        default.body.contains("3 customers"),
+        "the default view opens"
+    );
+    assert!(default.body.contains("(default)"));
+    let all = ada.get("/accounts?sort=customer_id");
+    assert!(all.body.contains("5 customers"), "an explicit query wins");
+    let bad = ada.post(
+        "/accounts/views",
+        &[
+            ("csrf", &csrf),
+            ("name", "Broken"),
+            ("filter", "total_pastdue > 0"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("did you mean"), "{}", bad.body);
+    assert_eq!(ada.get("/accounts?view=Nope").status, 404);
+    let mut cole = signed_in(&server, "cole");
+    assert!(
+        cole.get("/accounts").body.contains("4 customers"),
+        "views are per user"
+    );
+    let xlsx = ada.get_bytes("/accounts.xlsx?view=Late%20payers");
+    assert_eq!(xlsx.0, 200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.1)).expect("an XLSX is a zip");
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert!(sheet.contains("<t>total_past_due</t>"), "{sheet}");
+    assert!(
+        sheet.contains("<c r=\"B2\" s=\"1\"><v>5000.00</v></c>"),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("<c r=\"B4\" s=\"1\"><v>1250.50</v></c>"),
+        "{sheet}"
+    );
+    let deleted = ada.post(
+        "/accounts/views/delete",
+        &[("csrf", &csrf), ("name", "Late payers")],
+    );
+    assert_eq!(deleted.status, 303);
+    assert!(ada.get("/accounts").body.contains("5 customers"));
+}

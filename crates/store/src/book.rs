@@ -131,6 +131,30 @@ impl Store {
         .await
     }
 
+    /// Whether `viewer` sees the customer (it exists and is in their scope).
+    pub async fn sees(
+        &self,
+        viewer: Viewer<'_>,
+        company: &str,
+        customer: &str,
+    ) -> Result<bool, StoreError> {
+        let scope = Scope::customer(company, customer);
+        let sql = format!(
+            "SELECT COUNT(*) FROM customers WHERE {} AND {}",
+            scoped("", scope),
+            seen_by("", Some(viewer))
+        );
+        let n = self
+            .read_rows_with(
+                &sql,
+                &[Some(company), Some(customer), Some(viewer.user_id)],
+                1,
+                |r| r.required_int(0),
+            )
+            .await?;
+        Ok(n.first().copied().unwrap_or(0) > 0)
+    }
+
     /// The text columns (`payment_terms` … `udf5`) of the open items in scope.
     pub async fn open_invoice_texts(
         &self,

@@ -4,6 +4,7 @@
 mod access;
 mod book;
 mod bulk;
+mod desk;
 mod keys;
 pub mod pages;
 mod postgres;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{
 pub use access::{Account, Session, SignIn, Token};
 pub use book::{CompanyRecord, CustomerRecord};
 pub use bulk::{Scope, Viewer};
+pub use desk::{AccountNote, Contact, SavedView};
 pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,

@@ -8,6 +8,7 @@ mod grid;
 pub mod openapi;
 pub mod pages;
 mod routes;
+mod xlsx;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -8,54 +8,70 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 
-/// An API route: path, summary, and whether it is a list taking filter, sort and paging.
+/// An API route: path, summary, whether it is a list taking filter, sort and paging, and
+/// what a `POST` to it does, if it takes one.
 pub struct ApiRoute {
     pub path: &'static str,
     pub summary: &'static str,
     pub list: bool,
+    pub post: Option<&'static str>,
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 8] = [
+pub const ROUTES: [ApiRoute; 9] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
         list: true,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}",
         summary: "One customer with its figures",
         list: false,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/invoices",
         summary: "A customer's open items with their figures",
         list: true,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/notes",
+        summary: "A customer's account notes, newest first",
+        list: false,
+        post: Some("Adds an account note: `{\"note\": \"…\"}` (every role that sees the customer)"),
     },
     ApiRoute {
         path: "/api/v1/actions",
         summary: "The caller's open issues and activities, by priority then respond-by date",
         list: true,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/dashboard",
         summary: "The dashboard figures of the caller (or, for managers and admins, of `user`)",
         list: false,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/syncs",
         summary: "The latest syncs with their counts and problems (admins)",
         list: false,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/generate-runs",
         summary: "The latest generate runs (admins)",
         list: false,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/openapi.json",
         summary: "This document",
         list: false,
+        post: None,
     },
 ];
 
@@ -145,11 +161,31 @@ fn operation(route: &ApiRoute) -> Value {
     })
 }
 
+fn post_operation(route: &ApiRoute, summary: &str) -> Value {
+    let mut op = operation(route);
+    op["summary"] = summary.into();
+    op["requestBody"] = json!({
+        "required": true,
+        "content": {"application/json": {"schema": {
+            "type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}
+        }}},
+    });
+    op["responses"]["201"] = json!({"description": "Created"});
+    if let Some(r) = op["responses"].as_object_mut() {
+        r.remove("200");
+    }
+    op
+}
+
 /// The document.
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for route in &ROUTES {
-        paths.insert(route.path.to_owned(), json!({ "get": operation(route) }));
+        let mut item = json!({ "get": operation(route) });
+        if let Some(summary) = route.post {
+            item["post"] = post_operation(route, summary);
+        }
+        paths.insert(route.path.to_owned(), item);
     }
     json!({
         "openapi": "3.1.0",

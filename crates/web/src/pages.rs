@@ -1,11 +1,14 @@
 //! The pages' templates and what every page shares: the navigation bar and its search box.
 
 use arrears_actions::{Change, ChangeKind, Preview};
-use arrears_domain::Value;
-use arrears_domain::filter::{Row, Type, View};
+use arrears_domain::filter::{CUSTOMER_TEXTS, Row, Type, View};
 use arrears_domain::rules::CustomerFacts;
 use arrears_domain::value::figure_names;
-use arrears_store::{Account, CreditClassRow, GenerateRun, QueueItem, RuleRow, SyncRecord};
+use arrears_domain::{Item, Money, Value};
+use arrears_store::{
+    Account, AccountNote, Contact, CreditClassRow, GenerateRun, QueueItem, RuleRow, SavedView,
+    SyncRecord,
+};
 use askama::Template;
 use axum::response::Html;
 use chrono::NaiveDate;
@@ -156,6 +159,9 @@ pub struct AccountsPage {
     pub all_fields: Vec<String>,
     /// The words searched for, when the page lists a search's results.
     pub search: Option<String>,
+    /// The saved view on the page, if any, and all of the user's views.
+    pub view: String,
+    pub views: Vec<SavedView>,
 }
 
 impl AccountsPage {
@@ -180,6 +186,8 @@ impl AccountsPage {
                 .map(str::to_owned)
                 .collect(),
             search: None,
+            view: String::new(),
+            views: Vec::new(),
         }
     }
 
@@ -314,6 +322,10 @@ pub struct IssueLine {
     pub reason: String,
     pub customer: String,
     pub link: String,
+    pub created: String,
+    /// When and why it closed, for closed issues.
+    pub closed: String,
+    pub close_reason: String,
 }
 
 impl IssueLine {
@@ -339,6 +351,9 @@ impl IssueLine {
                 url_encode(&i.company_id),
                 url_encode(&i.customer_id)
             ),
+            created: i.created_date.to_string(),
+            closed: i.closed_date.map(|d| d.to_string()).unwrap_or_default(),
+            close_reason: i.close_reason.clone().unwrap_or_default(),
         }
     }
 }
@@ -356,6 +371,17 @@ pub struct AccountPage {
     pub statement_columns: Vec<Column>,
     pub statement: Vec<Vec<String>>,
     pub issues: Vec<IssueLine>,
+    /// Closed issues, newest first: the History tab.
+    pub history: Vec<IssueLine>,
+    /// Every text column of the customer: the Info tab.
+    pub info: Vec<Pair>,
+    pub contacts: Vec<Contact>,
+    /// Every item, open or closed, newest first: (item, tran_id, currency).
+    pub transactions: Vec<(Item, String, String)>,
+    pub notes: Vec<AccountNote>,
+    /// The note form as typed, and its problem, when a note was refused.
+    pub note_typed: String,
+    pub note_problem: Option<String>,
 }
 
 impl AccountPage {
@@ -429,8 +455,38 @@ impl AccountPage {
                         .collect()
                 })
                 .collect(),
-            issues: issues.iter().map(|q| IssueLine::new(q, as_of)).collect(),
+            issues: issues
+                .iter()
+                .filter(|q| q.issue.is_open)
+                .map(|q| IssueLine::new(q, as_of))
+                .collect(),
+            history: {
+                let mut closed: Vec<IssueLine> = issues
+                    .iter()
+                    .filter(|q| !q.issue.is_open)
+                    .map(|q| IssueLine::new(q, as_of))
+                    .collect();
+                closed.sort_by(|a, b| b.closed.cmp(&a.closed).then(b.issue_id.cmp(&a.issue_id)));
+                closed
+            },
+            info: CUSTOMER_TEXTS
+                .iter()
+                .copied()
+                .chain(["date_established", "days_to_respond"])
+                .map(pair)
+                .filter(|p| !p.value.is_empty())
+                .collect(),
+            contacts: Vec::new(),
+            transactions: Vec::new(),
+            notes: Vec::new(),
+            note_typed: String::new(),
+            note_problem: None,
         }
+    }
+
+    /// An item's amount or balance as shown.
+    pub fn money(&self, m: &Money) -> String {
+        display(&Value::Money(*m))
     }
 }
 

@@ -193,6 +193,36 @@ impl Client {
         self.answer(response)
     }
 
+    /// Posts a JSON body with the client's token.
+    pub fn post_json(&mut self, path: &str, body: &str) -> Answer {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(t) = &self.token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        let response = request.send(body.as_bytes());
+        self.answer(response)
+    }
+
+    /// A GET whose body is bytes (an XLSX, say): status and body.
+    pub fn get_bytes(&mut self, path: &str) -> (u16, Vec<u8>) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            request = request.header("Cookie", self.cookie_header());
+        }
+        let mut response = request.call().expect("HTTP request");
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .expect("body");
+        (status, bytes)
+    }
+
     /// Posts a body the server may refuse before reading it all: then there is no answer.
     pub fn try_post_raw(
         &mut self,

@@ -1,5 +1,7 @@
 //! The routes, a file per resource: each serves its pages and its `/api/v1` JSON.
 
+mod account;
+mod accounts;
 mod actions;
 mod admin;
 mod assets;
@@ -27,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(session::router())
         .merge(dashboard::router())
+        .merge(accounts::router())
+        .merge(account::router())
         .merge(customers::router())
         .merge(actions::router())
         .merge(admin::router())

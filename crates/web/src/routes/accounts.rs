@@ -1,0 +1,406 @@
+//! My Accounts: the customers the caller sees, filtered in the rules' language, sorted,
+//! paged and totalled, with the chosen columns; named views per user with a default; the
+//! filtered list exported as CSV or XLSX.
+
+use arrears_domain::filter::{Row, View};
+use arrears_store::SavedView;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::customers::seen;
+use crate::auth::Signed;
+use crate::grid::{Dated, ListQuery, Listing, Page, unknown_field};
+use crate::pages::{AccountsPage, Column, Nav, render, url_encode};
+use crate::{AppState, PageError, WebError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(accounts))
+        .route("/accounts.csv", get(accounts_csv))
+        .route("/accounts.xlsx", get(accounts_xlsx))
+        .route("/accounts/views", post(save_view))
+        .route("/accounts/views/delete", post(delete_view))
+}
+
+/// The columns My Accounts shows until the user chooses others.
+pub const DEFAULT_COLUMNS: [&str; 10] = [
+    "customer_id",
+    "name",
+    "assigned_user",
+    "credit_limit",
+    "total_age",
+    "total_past_due",
+    "over_30",
+    "over_90",
+    "avg_days_late",
+    "open_issue_cnt",
+];
+
+/// My Accounts' query: the list's, plus the chosen columns.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AccountsQuery {
+    #[serde(flatten)]
+    pub list: ListQuery,
+    pub columns: Option<String>,
+    /// A saved view to open.
+    pub view: Option<String>,
+}
+
+impl AccountsQuery {
+    /// The chosen columns' slots, or the problem with them.
+    fn columns(&self) -> Result<Vec<usize>, String> {
+        let catalog = View::Customer.catalog();
+        let names: Vec<&str> = match self.columns.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_COLUMNS.to_vec(),
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .collect(),
+        };
+        names
+            .iter()
+            .map(|n| {
+                catalog
+                    .slot(n)
+                    .ok_or_else(|| unknown_field("columns", n, catalog))
+            })
+            .collect()
+    }
+}
+
+/// The filtered, sorted list, and what was wrong with the query if anything.
+pub struct Checked {
+    pub listing: Option<Listing>,
+    pub columns: Vec<usize>,
+    pub problems: Vec<(&'static str, String)>,
+}
+
+pub fn check(q: &AccountsQuery) -> Checked {
+    let mut problems = Vec::new();
+    let listing = match q.list.check(View::Customer) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            let text = e.to_string();
+            let field = ["filter", "sort", "page", "per_page"]
+                .into_iter()
+                .find(|f| text.starts_with(&format!("{f}:")))
+                .unwrap_or("filter");
+            problems.push((field, text));
+            None
+        }
+    };
+    let columns = match q.columns() {
+        Ok(columns) if !columns.is_empty() => columns,
+        Ok(_) => AccountsQuery::default().columns().unwrap_or_default(),
+        Err(e) => {
+            problems.push(("columns", e));
+            AccountsQuery::default().columns().unwrap_or_default()
+        }
+    };
+    Checked {
+        listing,
+        columns,
+        problems,
+    }
+}
+
+impl AccountsQuery {
+    /// Whether the query asks for nothing: My Accounts then opens the default view.
+    fn is_empty(&self) -> bool {
+        let l = &self.list;
+        [
+            &l.filter,
+            &l.sort,
+            &l.page,
+            &l.per_page,
+            &self.columns,
+            &self.view,
+        ]
+        .iter()
+        .all(|v| v.is_none())
+    }
+
+    fn of_view(v: &SavedView) -> AccountsQuery {
+        let given = |t: &str| (!t.is_empty()).then(|| t.to_owned());
+        AccountsQuery {
+            list: ListQuery {
+                filter: given(&v.filter),
+                sort: given(&v.sort),
+                page: None,
+                per_page: given(&v.per_page),
+            },
+            columns: given(&v.columns),
+            view: Some(v.name.clone()),
+        }
+    }
+}
+
+/// The query to run: the one given, or the saved view it names, or the user's default view
+/// when none is given; the views, and a problem with the named view.
+async fn resolve(
+    app: &AppState,
+    user: &str,
+    q: AccountsQuery,
+) -> Result<(AccountsQuery, Vec<SavedView>, Option<String>), WebError> {
+    let views = app.store.saved_views(user).await?;
+    let named = q.view.as_deref().filter(|v| !v.is_empty());
+    let chosen = match named {
+        Some(name) => views.iter().find(|v| v.name == name),
+        None if q.is_empty() => views.iter().find(|v| v.is_default),
+        None => None,
+    };
+    let problem = match (named, chosen) {
+        (Some(name), None) => Some(format!("view: you have no view named {name:?}")),
+        _ => None,
+    };
+    let q = match chosen {
+        // A page of a saved view keeps the view's query and moves only the page.
+        Some(v) => AccountsQuery {
+            list: ListQuery {
+                page: q.list.page.clone(),
+                ..AccountsQuery::of_view(v).list
+            },
+            ..AccountsQuery::of_view(v)
+        },
+        None => q,
+    };
+    Ok((q, views, problem))
+}
+
+async fn accounts(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Query(q): Query<AccountsQuery>,
+) -> Result<Response, PageError> {
+    let (q, views, view_problem) = resolve(&app, &caller.user_id, q).await?;
+    let checked = check(&q);
+    let as_of = app.as_of();
+    let catalog = View::Customer.catalog();
+    let columns: Vec<Column> = checked
+        .columns
+        .iter()
+        .map(|slot| Column::new(catalog.name(*slot), catalog.field_type(*slot)))
+        .collect();
+    let mut page = AccountsPage::new(Nav::new(&caller, "accounts"), &q.list, columns, as_of);
+    page.columns_text = q.columns.clone().unwrap_or_default();
+    page.problems = checked.problems;
+    page.view = q.view.clone().unwrap_or_default();
+    page.views = views;
+    let mut status = StatusCode::OK;
+    if let Some(problem) = view_problem {
+        page.problems.push(("view", problem));
+        status = StatusCode::NOT_FOUND;
+    }
+    match checked.listing {
+        Some(listing) if page.problems.is_empty() => {
+            match listing.apply(seen(&app, &caller).await?, &checked.columns) {
+                Ok(result) => page.fill(&result, &checked.columns, &listing, |d| {
+                    (d.facts.company_id.clone(), d.facts.customer_id.clone())
+                }),
+                Err(e) => {
+                    status = e.status();
+                    page.problems.push(("filter", e.to_string()));
+                }
+            }
+        }
+        _ if status == StatusCode::OK => status = StatusCode::UNPROCESSABLE_ENTITY,
+        _ => {}
+    }
+    Ok((status, render(&page)?).into_response())
+}
+
+/// Every row of the filtered, sorted list (no paging) and the chosen columns' names.
+async fn export(
+    app: &AppState,
+    caller: &crate::auth::Caller,
+    q: AccountsQuery,
+) -> Result<(Vec<String>, Vec<Vec<arrears_domain::Value>>), WebError> {
+    let (q, _, problem) = resolve(app, &caller.user_id, q).await?;
+    let mut checked = check(&q);
+    if let Some(problem) = problem.or_else(|| checked.problems.first().map(|p| p.1.clone())) {
+        return Err(WebError::Invalid(problem));
+    }
+    let Some(mut listing) = checked.listing.take() else {
+        return Err(WebError::Invalid("the query cannot be run".to_owned()));
+    };
+    listing.page = 1;
+    listing.per_page = usize::MAX;
+    let result: Page<Dated> = listing.apply(seen(app, caller).await?, &[])?;
+    let catalog = View::Customer.catalog();
+    let names = checked
+        .columns
+        .iter()
+        .map(|s| catalog.name(*s).to_owned())
+        .collect();
+    let rows = result
+        .rows
+        .iter()
+        .map(|row| {
+            checked
+                .columns
+                .iter()
+                .map(|s| row.cell(*s).to_value())
+                .collect()
+        })
+        .collect();
+    Ok((names, rows))
+}
+
+async fn accounts_csv(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Query(q): Query<AccountsQuery>,
+) -> Result<Response, PageError> {
+    let (names, rows) = export(&app, &caller, q).await?;
+    let mut out = String::new();
+    let header: Vec<String> = names.iter().map(|n| csv_field(n)).collect();
+    out.push_str(&header.join(","));
+    out.push('\n');
+    for row in &rows {
+        let line: Vec<String> = row.iter().map(|v| csv_field(&v.to_string())).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"accounts.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+async fn accounts_xlsx(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Query(q): Query<AccountsQuery>,
+) -> Result<Response, PageError> {
+    let (names, rows) = export(&app, &caller, q).await?;
+    let book = crate::xlsx::workbook("Accounts", &names, &rows)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"accounts.xlsx\"",
+            ),
+        ],
+        book,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ViewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    columns: String,
+    #[serde(default)]
+    per_page: String,
+    is_default: Option<String>,
+}
+
+/// Saves the query on the page as a named view, once it checks.
+async fn save_view(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Form(f): Form<ViewForm>,
+) -> Result<Response, PageError> {
+    caller.check_csrf(&f.csrf)?;
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(PageError(WebError::Invalid(
+            "name: a view needs a name of 1 to 60 characters".to_owned(),
+        )));
+    }
+    let view = SavedView {
+        user_id: caller.user_id.clone(),
+        name: name.to_owned(),
+        filter: f.filter.trim().to_owned(),
+        sort: f.sort.trim().to_owned(),
+        columns: f.columns.trim().to_owned(),
+        per_page: f.per_page.trim().to_owned(),
+        is_default: f.is_default.is_some(),
+    };
+    if let Some((_, problem)) = check(&AccountsQuery::of_view(&view)).problems.first() {
+        return Err(PageError(WebError::Invalid(problem.clone())));
+    }
+    app.store.save_view(&view).await?;
+    Ok(Redirect::to(&format!("/accounts?view={}", url_encode(name))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn delete_view(
+    State(app): State<AppState>,
+    Signed(caller): Signed,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, PageError> {
+    caller.check_csrf(&f.csrf)?;
+    if !app.store.delete_view(&caller.user_id, &f.name).await? {
+        return Err(PageError(WebError::NotFound));
+    }
+    Ok(Redirect::to("/accounts").into_response())
+}
+
+/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is neutralised so that a
+/// spreadsheet never runs a customer's name as a formula.
+fn csv_field(text: &str) -> String {
+    let risky = text.starts_with(['=', '+', '@'])
+        || (text.starts_with('-') && text.parse::<rust_decimal::Decimal>().is_err());
+    let text = if risky {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(super::csv_field("Acme, Inc"), "\"Acme, Inc\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::csv_field("-12.50"), "-12.50");
+        assert_eq!(super::csv_field("-x"), "'-x");
+    }
+
+    #[test]
+    fn the_default_columns_are_customer_fields() {
+        let catalog = arrears_domain::filter::View::Customer.catalog();
+        for c in super::DEFAULT_COLUMNS {
+            assert!(catalog.slot(c).is_some(), "{c}");
+        }
+    }
+}
