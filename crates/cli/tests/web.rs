@@ -1154,3 +1154,240 @@ fn my_accounts_keeps_named_views_with_a_default_and_exports_xlsx() {
     assert_eq!(deleted.status, 303);
     assert!(ada.get("/accounts").body.contains("5 customers"));
 }
+
+/// Every page and API route, for every role: what each may see.
+#[test]
+fn every_route_answers_each_role_as_its_scope_allows() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    const PAGES: [&str; 13] = [
+        "/",
+        "/accounts",
+        "/accounts.csv",
+        "/accounts.xlsx",
+        "/actions",
+        "/search?q=zzz",
+        "/admin",
+        "/admin/sync",
+        "/admin/generate",
+        "/admin/rules/new",
+        "/admin/rules/US01/STANDARD/10",
+        "/admin/setup",
+        "/admin/users",
+    ];
+    const APIS: [&str; 7] = [
+        "/api/v1/customers",
+        "/api/v1/actions",
+        "/api/v1/dashboard",
+        "/api/v1/syncs",
+        "/api/v1/generate-runs",
+        "/api/v1/users",
+        "/api/v1/settings",
+    ];
+    const ADMIN_POSTS: [&str; 8] = [
+        "/admin/sync",
+        "/admin/generate",
+        "/admin/rules",
+        "/admin/settings",
+        "/admin/users",
+        "/admin/users/disable",
+        "/admin/users/password",
+        "/admin/rules/preview",
+    ];
+    for (user, scope) in SCOPES {
+        let admin = user == "ada";
+        let mut page = signed_in(&server, user);
+        let csrf = page.get("/accounts").csrf();
+        for path in PAGES {
+            let want = if path.starts_with("/admin") && !admin {
+                403
+            } else {
+                200
+            };
+            assert_eq!(page.get(path).status, want, "{user} GET {path}");
+        }
+        let mut api = Client::with_token(&server, &token(&db, user));
+        for path in APIS {
+            let admin_only = [
+                "/api/v1/syncs",
+                "/api/v1/generate-runs",
+                "/api/v1/users",
+                "/api/v1/settings",
+            ]
+            .contains(&path);
+            let want = if admin_only && !admin { 403 } else { 200 };
+            assert_eq!(api.get(path).status, want, "{user} GET {path}");
+        }
+        for customer in ["C1", "C3", "C5", "C404"] {
+            let want = if scope.contains(&customer) { 200 } else { 404 };
+            let path = format!("/customers/US01/{customer}");
+            assert_eq!(page.get(&path).status, want, "{user} GET {path}");
+            for path in [
+                format!("/api/v1/customers/US01/{customer}"),
+                format!("/api/v1/customers/US01/{customer}/invoices"),
+                format!("/api/v1/customers/US01/{customer}/notes"),
+            ] {
+                assert_eq!(api.get(&path).status, want, "{user} GET {path}");
+            }
+            let note = page.post(
+                &format!("/customers/US01/{customer}/notes"),
+                &[("csrf", &csrf), ("note", "seen")],
+            );
+            let posted = if want == 200 { 303 } else { 404 };
+            assert_eq!(note.status, posted, "{user} POST a note on {customer}");
+            let note = api.post_json(
+                &format!("/api/v1/customers/US01/{customer}/notes"),
+                r#"{"note": "seen"}"#,
+            );
+            let posted = if want == 200 { 201 } else { 404 };
+            assert_eq!(
+                note.status, posted,
+                "{user} POST /api/v1 note on {customer}"
+            );
+        }
+        if !admin {
+            for path in ADMIN_POSTS {
+                let answer = page.post(path, &[("csrf", &csrf)]);
+                assert!(
+                    answer.status == 403 || answer.status == 405,
+                    "{user} POST {path}: {}",
+                    answer.status
+                );
+                assert_ne!(answer.status, 200);
+            }
+        }
+    }
+}
+
+#[test]
+fn admins_change_settings_and_users_from_the_pages() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = signed_in(&server, "ada");
+    let setup = ada.get("/admin/setup");
+    assert_eq!(setup.status, 200);
+    assert!(
+        setup.body.contains("Collection call"),
+        "action codes listed"
+    );
+    let csrf = setup.csrf();
+    let bad = ada.post(
+        "/admin/settings",
+        &[("csrf", &csrf), ("key", "credit_apr"), ("value", "lots")],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("id=\"problem-credit_apr\""),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("value=\"lots\""), "keeps what was typed");
+    let good = ada.post(
+        "/admin/settings",
+        &[("csrf", &csrf), ("key", "credit_apr"), ("value", "8")],
+    );
+    assert_eq!(good.status, 303);
+    assert_eq!(db.ok(&["settings", "get", "credit_apr"]).trim(), "8");
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    assert_eq!(api.get("/api/v1/settings").json()["credit_apr"], "8");
+
+    let users = ada.get("/admin/users");
+    assert!(users.body.contains("Cole Collector"));
+    let bad = ada.post(
+        "/admin/users",
+        &[
+            ("csrf", &csrf),
+            ("user_id", "nia"),
+            ("name", "Nia New"),
+            ("role", "boss"),
+            ("manager", "mia"),
+        ],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("unknown role"), "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"Nia New\""),
+        "keeps what was typed"
+    );
+    let bad = ada.post(
+        "/admin/users",
+        &[
+            ("csrf", &csrf),
+            ("user_id", "nia"),
+            ("name", "Nia New"),
+            ("role", "collector"),
+            ("manager", "ghost"),
+        ],
+    );
+    assert!(bad.body.contains("no user &#34;ghost&#34;"), "{}", bad.body);
+    let added = ada.post(
+        "/admin/users",
+        &[
+            ("csrf", &csrf),
+            ("user_id", "nia"),
+            ("name", "Nia New"),
+            ("role", "collector"),
+            ("manager", "max"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let short = ada.post(
+        "/admin/users/password",
+        &[("csrf", &csrf), ("user_id", "nia"), ("password", "short")],
+    );
+    assert_eq!(short.status, 422);
+    let set = ada.post(
+        "/admin/users/password",
+        &[("csrf", &csrf), ("user_id", "nia"), ("password", PASSWORD)],
+    );
+    assert_eq!(set.status, 303);
+    let mut nia = signed_in(&server, "nia");
+    assert_eq!(
+        linked(&nia.get("/accounts").body),
+        BTreeSet::from(["C3".to_owned(), "C4".to_owned()]),
+        "Max's team"
+    );
+    let listed = api.get("/api/v1/users").json();
+    let nia_row = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user_id"] == "nia")
+        .cloned()
+        .unwrap();
+    assert_eq!(nia_row["manager"], "max");
+    assert_eq!(nia_row["has_password"], true);
+    let cole = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user_id"] == "cole")
+        .cloned()
+        .unwrap();
+    assert_eq!(cole["assigned_customers"], 1);
+    assert_eq!(
+        ada.post(
+            "/admin/users/disable",
+            &[("csrf", &csrf), ("user_id", "nia"), ("disabled", "yes")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(nia.get("/accounts").status, 303, "signed out at once");
+    assert_eq!(
+        ada.post(
+            "/admin/users/disable",
+            &[("csrf", &csrf), ("user_id", "ada"), ("disabled", "yes")]
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        ada.post(
+            "/admin/users/disable",
+            &[("csrf", &csrf), ("user_id", "ghost"), ("disabled", "yes")]
+        )
+        .status,
+        404
+    );
+}

@@ -191,6 +191,25 @@ impl FromRequestParts<AppState> for Signed {
     }
 }
 
+/// A page's caller who must be an admin: refused (403) before the request's body is read.
+pub struct Admin(pub Caller);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Admin, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let Signed(caller) = Signed::from_request_parts(parts, app).await?;
+        match caller.must_administer() {
+            Ok(()) => Ok(Admin(caller)),
+            Err(e) => Err(crate::PageError(e).into_response()),
+        }
+    }
+}
+
 /// An API caller: a bearer token (`Authorization: Bearer arr_…`).
 pub struct Bearer(pub Caller);
 

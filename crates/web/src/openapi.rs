@@ -18,7 +18,7 @@ pub struct ApiRoute {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 9] = [
+pub const ROUTES: [ApiRoute; 11] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -64,6 +64,18 @@ pub const ROUTES: [ApiRoute; 9] = [
     ApiRoute {
         path: "/api/v1/generate-runs",
         summary: "The latest generate runs (admins)",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/users",
+        summary: "Every user with role, manager, sign-in state and assigned customers (admins)",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/settings",
+        summary: "The site settings (admins)",
         list: false,
         post: None,
     },

@@ -6,8 +6,8 @@ use arrears_domain::rules::CustomerFacts;
 use arrears_domain::value::figure_names;
 use arrears_domain::{Item, Money, Value};
 use arrears_store::{
-    Account, AccountNote, Contact, CreditClassRow, GenerateRun, QueueItem, RuleRow, SavedView,
-    SyncRecord,
+    Account, AccountNote, ActionCodeRow, ActivityTypeRow, CalendarRow, Contact, CreditClassRow,
+    GenerateRun, QueueItem, ReasonCodeRow, RuleRow, SavedView, SyncRecord,
 };
 use askama::Template;
 use axum::response::Html;
@@ -719,5 +719,61 @@ impl RulePage {
             .iter()
             .find(|(f, _)| f == field)
             .map(|(_, p)| p.as_str())
+    }
+}
+
+/// One site setting on the setup page, as stored or as typed when refused.
+pub struct SettingLine {
+    pub key: String,
+    pub value: String,
+    pub problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+pub struct SetupPage {
+    pub nav: Nav,
+    pub settings: Vec<SettingLine>,
+    pub codes: Vec<ActionCodeRow>,
+    pub types: Vec<ActivityTypeRow>,
+    pub reasons: Vec<ReasonCodeRow>,
+    pub calendar: Vec<CalendarRow>,
+}
+
+/// A user with how many customers are assigned to them.
+pub struct UserLine {
+    pub account: Account,
+    pub assigned: i64,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub nav: Nav,
+    pub users: Vec<UserLine>,
+    pub unassigned: i64,
+    /// Problems with the form, by field.
+    pub problems: Vec<(String, String)>,
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub manager: String,
+}
+
+impl UsersPage {
+    pub fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, p)| p.as_str())
+    }
+
+    /// The link to My Accounts filtered to one user's customers.
+    pub fn accounts_of(&self, user: &str) -> String {
+        format!(
+            "/accounts?filter={}",
+            url_encode(&format!("assigned_user == \"{user}\""))
+        )
     }
 }

@@ -1,5 +1,6 @@
 //! Admin: the sync (upload a sync's CSV files, see every problem, import), Generate Actions
-//! (preview, then run), and the logs of both. Only admins get past `must_administer`.
+//! (preview, then run), and the logs of both. Only admins get past `Admin`, before any body
+//! is read.
 
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::{Bearer, Caller, Signed};
+use crate::auth::{Admin, Bearer, Caller};
 use crate::pages::{AdminPage, ChangeLine, GeneratePage, Nav, SyncPage, render};
 use crate::{AppState, PageError, WebError};
 
@@ -37,9 +38,8 @@ pub fn router() -> Router<AppState> {
 
 async fn home(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
 ) -> Result<Html<String>, PageError> {
-    caller.must_administer()?;
     let store = &app.store;
     render(&AdminPage {
         nav: Nav::new(&caller, "admin"),
@@ -51,8 +51,7 @@ async fn home(
     })
 }
 
-async fn sync_form(Signed(caller): Signed) -> Result<Html<String>, PageError> {
-    caller.must_administer()?;
+async fn sync_form(Admin(caller): Admin) -> Result<Html<String>, PageError> {
     render(&SyncPage::new(Nav::new(&caller, "admin")))
 }
 
@@ -97,10 +96,9 @@ async fn receive(multipart: &mut Multipart, dir: &Path) -> Result<(String, Vec<S
 
 async fn sync_upload(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    caller.must_administer()?;
     let dir = tempfile::tempdir().map_err(|e| WebError::Internal(e.to_string()))?;
     let (csrf, names) = receive(&mut multipart, dir.path()).await?;
     caller.check_csrf(&csrf)?;
@@ -158,6 +156,44 @@ async fn sync_upload(
     Ok((status, render(&page)?).into_response())
 }
 
+/// Imports one setup file written by a form, exactly as a sync of it: the problems by
+/// column when it is refused (nothing is written then).
+pub(super) async fn sync_one(
+    app: &AppState,
+    caller: &Caller,
+    file: &str,
+    content: &[u8],
+    source: String,
+) -> Result<Vec<(String, String)>, WebError> {
+    let dir = tempfile::tempdir().map_err(|e| WebError::Internal(e.to_string()))?;
+    std::fs::write(dir.path().join(file), content)
+        .map_err(|e| WebError::Internal(format!("cannot write {file}: {e}")))?;
+    let options = arrears_import::Options {
+        sync_date: app.as_of(),
+        run_by: caller.user_id.clone(),
+        progress: false,
+        source: Some(source),
+    };
+    match arrears_import::sync(&app.store, dir.path(), options).await {
+        Ok(_) => Ok(Vec::new()),
+        Err(Failure::Problems { problems, .. }) => Ok(problems
+            .iter()
+            .map(|p| (p.column.clone(), p.problem.clone()))
+            .collect()),
+        Err(Failure::Folder(why)) => Err(WebError::Internal(why)),
+        Err(Failure::Store(e)) => Err(WebError::Store(e)),
+    }
+}
+
+/// One data row of a CSV file with its header.
+pub(super) fn csv_row(header: &[&str], row: &[&str]) -> Result<Vec<u8>, WebError> {
+    let failed = |e: &dyn std::fmt::Display| WebError::Internal(format!("cannot write a row: {e}"));
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(header).map_err(|e| failed(&e))?;
+    out.write_record(row).map_err(|e| failed(&e))?;
+    out.into_inner().map_err(|e| failed(&e))
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct GenerateForm {
     #[serde(default)]
@@ -171,9 +207,8 @@ struct GenerateForm {
 
 async fn generate_form(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
 ) -> Result<Html<String>, PageError> {
-    caller.must_administer()?;
     render(&GeneratePage::new(Nav::new(&caller, "admin"), app.as_of()))
 }
 
@@ -211,10 +246,9 @@ const SHOWN: usize = 500;
 
 async fn generate(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
     Form(f): Form<GenerateForm>,
 ) -> Result<Response, PageError> {
-    caller.must_administer()?;
     caller.check_csrf(&f.csrf)?;
     let preview = f.action.as_deref() != Some("run");
     let mut page = GeneratePage::new(Nav::new(&caller, "admin"), app.as_of());

@@ -11,6 +11,7 @@ mod health;
 mod rules;
 pub mod schedules;
 mod session;
+mod setup;
 
 use std::net::SocketAddr;
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(actions::router())
         .merge(admin::router())
         .merge(rules::router())
+        .merge(setup::router())
         .merge(crate::openapi::router())
         .fallback(not_found)
 }

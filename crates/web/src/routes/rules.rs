@@ -3,7 +3,6 @@
 //! here is checked exactly as an imported one and recorded in the sync history.
 
 use arrears_domain::filter::{Filter, View};
-use arrears_import::Failure;
 use arrears_store::RuleRow;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -12,7 +11,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::{Caller, Signed, stored_text};
+use super::admin::{csv_row, sync_one};
+use crate::auth::{Admin, Caller, stored_text};
 use crate::pages::{Nav, PreviewPart, RulePage, render, url_encode};
 use crate::{AppState, PageError, WebError};
 
@@ -95,53 +95,48 @@ impl RuleForm {
     /// The form as the one data row of a `rules.csv`, with its header.
     fn csv(&self) -> Result<Vec<u8>, WebError> {
         let yes = |f: &Option<String>| if f.is_some() { "yes" } else { "no" };
-        let mut out = csv::Writer::from_writer(Vec::new());
-        let failed = |e: csv::Error| WebError::Internal(format!("cannot write the rule: {e}"));
-        out.write_record([
-            "company_id",
-            "credit_class",
-            "seq_no",
-            "action_code",
-            "view",
-            "filter",
-            "standalone",
-            "create_if_exists",
-            "auto_close",
-            "days_to_respond",
-            "override_user",
-            "followup_days",
-            "followup_user",
-            "active",
-        ])
-        .map_err(failed)?;
-        out.write_record([
-            self.company_id.trim(),
-            self.credit_class.trim(),
-            self.seq_no.trim(),
-            self.action_code.trim(),
-            self.view.trim(),
-            self.filter.trim(),
-            yes(&self.standalone),
-            yes(&self.create_if_exists),
-            yes(&self.auto_close),
-            self.days_to_respond.trim(),
-            self.override_user.trim(),
-            self.followup_days.trim(),
-            self.followup_user.trim(),
-            yes(&self.active),
-        ])
-        .map_err(failed)?;
-        out.into_inner()
-            .map_err(|e| WebError::Internal(format!("cannot write the rule: {e}")))
+        csv_row(
+            &[
+                "company_id",
+                "credit_class",
+                "seq_no",
+                "action_code",
+                "view",
+                "filter",
+                "standalone",
+                "create_if_exists",
+                "auto_close",
+                "days_to_respond",
+                "override_user",
+                "followup_days",
+                "followup_user",
+                "active",
+            ],
+            &[
+                self.company_id.trim(),
+                self.credit_class.trim(),
+                self.seq_no.trim(),
+                self.action_code.trim(),
+                self.view.trim(),
+                self.filter.trim(),
+                yes(&self.standalone),
+                yes(&self.create_if_exists),
+                yes(&self.auto_close),
+                self.days_to_respond.trim(),
+                self.override_user.trim(),
+                self.followup_days.trim(),
+                self.followup_user.trim(),
+                yes(&self.active),
+            ],
+        )
     }
 }
 
 async fn new_rule(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
     Query(q): Query<RuleForm>,
 ) -> Result<Html<String>, PageError> {
-    caller.must_administer()?;
     let form = RuleForm {
         view: if q.view.is_empty() {
             "customer".to_owned()
@@ -162,11 +157,10 @@ struct Saved {
 
 async fn edit_rule(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
     Path((company, class, seq_no)): Path<(String, String, String)>,
     Query(saved): Query<Saved>,
 ) -> Result<Html<String>, PageError> {
-    caller.must_administer()?;
     stored_text(&[&company, &class])?;
     let seq_no: i64 = seq_no.parse().map_err(|_| WebError::NotFound)?;
     let row = app
@@ -258,63 +252,39 @@ struct PreviewQuery {
 /// The preview alone, for the editor's script to put in place as the filter is typed.
 async fn preview_part(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(_): Admin,
     Query(q): Query<PreviewQuery>,
 ) -> Result<Html<String>, PageError> {
-    caller.must_administer()?;
     let part = preview_of(&app, &q.company_id, &q.credit_class, &q.view, &q.filter).await?;
     render(&part)
 }
 
-/// The field a sync's problem is about: `rules.csv:2: filter: …` is the filter's.
-fn field_of(problem: &arrears_import::ImportError) -> String {
-    problem.column.clone()
-}
-
 async fn save(
     State(app): State<AppState>,
-    Signed(caller): Signed,
+    Admin(caller): Admin,
     Form(form): Form<RuleForm>,
 ) -> Result<Response, PageError> {
-    caller.must_administer()?;
     caller.check_csrf(&form.csrf)?;
     if form.action.as_deref() == Some("preview") {
         let page = page_with_preview(&app, &caller, form, Vec::new()).await?;
         return Ok(render(&page)?.into_response());
     }
-    let dir = tempfile::tempdir().map_err(|e| WebError::Internal(e.to_string()))?;
-    std::fs::write(dir.path().join("rules.csv"), form.csv()?)
-        .map_err(|e| WebError::Internal(format!("cannot write the rule: {e}")))?;
-    let options = arrears_import::Options {
-        sync_date: app.as_of(),
-        run_by: caller.user_id.clone(),
-        progress: false,
-        source: Some(format!(
-            "rule editor: {} {} {}",
-            form.company_id.trim(),
-            form.credit_class.trim(),
-            form.seq_no.trim()
-        )),
-    };
-    match arrears_import::sync(&app.store, dir.path(), options).await {
-        Ok(_) => {
-            let target = format!(
-                "/admin/rules/{}/{}/{}?saved=1",
-                url_encode(form.company_id.trim()),
-                url_encode(form.credit_class.trim()),
-                url_encode(form.seq_no.trim())
-            );
-            Ok(Redirect::to(&target).into_response())
-        }
-        Err(Failure::Problems { problems, .. }) => {
-            let problems = problems
-                .iter()
-                .map(|p| (field_of(p), p.problem.clone()))
-                .collect();
-            let page = page_with_preview(&app, &caller, form, problems).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-        Err(Failure::Folder(why)) => Err(PageError(WebError::Internal(why))),
-        Err(Failure::Store(e)) => Err(PageError(WebError::Store(e))),
+    let source = format!(
+        "rule editor: {} {} {}",
+        form.company_id.trim(),
+        form.credit_class.trim(),
+        form.seq_no.trim()
+    );
+    let problems = sync_one(&app, &caller, "rules.csv", &form.csv()?, source).await?;
+    if problems.is_empty() {
+        let target = format!(
+            "/admin/rules/{}/{}/{}?saved=1",
+            url_encode(form.company_id.trim()),
+            url_encode(form.credit_class.trim()),
+            url_encode(form.seq_no.trim())
+        );
+        return Ok(Redirect::to(&target).into_response());
     }
+    let page = page_with_preview(&app, &caller, form, problems).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
