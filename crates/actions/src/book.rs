@@ -16,8 +16,9 @@ use crate::{ActionsError, Detail, Known, Rule, Setup, Verdict, facts, judge, ope
 pub struct Seen {
     /// Ordered by company and id.
     pub customers: Vec<CustomerFacts>,
-    /// Per company: amounts add up only within one home currency.
-    pub totals: BTreeMap<String, Figures>,
+    /// Per company and assigned user (none: the unassigned pool): amounts add up only
+    /// within one home currency, and a user's scope is a set of assigned users.
+    pub totals: BTreeMap<(String, Option<String>), Figures>,
 }
 
 /// The customers in `scope` that `viewer` sees (all when none), with their facts as of
@@ -42,13 +43,14 @@ pub async fn customer_facts(
         index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
     }
     let mut out: Vec<Option<CustomerFacts>> = vec![None; customers.len()];
-    let mut totals: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut totals: BTreeMap<(String, Option<String>), Figures> = BTreeMap::new();
     let mut decide = |company: &str, customer: &str, items: &[Item], ids: &[(&str, &str)]| {
         if let Some(&i) = index.get(&(company, customer)) {
             let open = open_items(company, items, ids, &work, &ctx);
             let figures = Figures::of(items, &ctx);
+            let user = customers[i].text("assigned_user").map(str::to_owned);
             totals
-                .entry(company.to_owned())
+                .entry((company.to_owned(), user))
                 .or_default()
                 .merge(&figures);
             out[i] = Some(facts(&customers[i], &figures, &open, &work, &ctx));

@@ -3,7 +3,6 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use arrears_store::Store;
 use arrears_web::{AppState, Config};
@@ -39,10 +38,7 @@ pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(store.clone(), config);
     arrears_web::serve(
         state,
         |address| {

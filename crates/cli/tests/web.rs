@@ -1391,3 +1391,53 @@ fn admins_change_settings_and_users_from_the_pages() {
         404
     );
 }
+
+#[test]
+fn lists_follow_every_change_to_the_book_at_once() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    let c4 = |api: &mut Client, field: &str| {
+        let list = api
+            .get("/api/v1/customers?filter=customer_id%20%3D%3D%20%22C4%22")
+            .json();
+        list["items"][0][field].to_string()
+    };
+    assert_eq!(c4(&mut api, "total_age"), "700.00");
+    let invoices = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C4,I7,IN,2015-01-01,2015-01-31,300,300\n";
+    db.import("more", &[("invoices.csv", invoices)], AS_OF);
+    assert_eq!(c4(&mut api, "total_age"), "1000.00", "a sync while serving");
+    assert_eq!(c4(&mut api, "due_age_2"), "300.00");
+    db.ok(&["settings", "set", "due_aging_units", "15,30,60,90"]);
+    assert_eq!(c4(&mut api, "due_age_2"), "0.00", "a setting while serving");
+    assert_eq!(c4(&mut api, "due_age_3"), "300.00");
+    assert_eq!(c4(&mut api, "open_issue_cnt"), "0");
+    db.ok(&["actions", "generate", "--as-of", AS_OF]);
+    assert_eq!(
+        c4(&mut api, "open_issue_cnt"),
+        "1",
+        "a generate run while serving"
+    );
+    let board = api.get("/api/v1/dashboard?trend=dso").json();
+    let trend = board["companies"][0]["trend"]
+        .as_array()
+        .expect("a trend")
+        .clone();
+    let months: Vec<&str> = trend.iter().map(|m| m["month"].as_str().unwrap()).collect();
+    assert_eq!(
+        months,
+        [
+            "2014-09", "2014-10", "2014-11", "2014-12", "2015-01", "2015-02"
+        ]
+    );
+    assert!(
+        trend
+            .iter()
+            .all(|m| m["value"].is_number() || m["value"].is_null())
+    );
+    assert!(
+        board["companies"][0]["avg_days_to_pay_1"].is_null()
+            || board["companies"][0]["avg_days_to_pay_1"].is_number()
+    );
+}

@@ -271,3 +271,91 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(SQL).bind(user_id).fetch_all(pool).await?))
     }
 }
+
+/// The users whose customers a viewer sees, as section 4 of the contract says; the same
+/// scope as [`crate::bulk::seen_by`], held in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeenUsers {
+    /// Every customer (admins).
+    pub all: bool,
+    pub users: Vec<String>,
+    /// The customers no one is assigned.
+    pub unassigned: bool,
+}
+
+impl SeenUsers {
+    /// Whether a customer assigned to `user` (none: the unassigned pool) is seen.
+    pub fn sees(&self, user: Option<&str>) -> bool {
+        self.all
+            || match user {
+                None => self.unassigned,
+                Some(u) => self.users.iter().any(|s| s == u),
+            }
+    }
+}
+
+impl Store {
+    /// Whose customers `viewer` sees.
+    pub async fn seen_users(&self, viewer: crate::Viewer<'_>) -> Result<SeenUsers, StoreError> {
+        use arrears_domain::Role;
+        const TEAM: &str = "SELECT user_id FROM users WHERE manager = $1";
+        const PEERS: &str = "SELECT t.user_id FROM users t JOIN users me ON t.manager = me.manager \
+             WHERE me.user_id = $1";
+        let me = viewer.user_id.to_owned();
+        let (sql, unassigned) = match viewer.role {
+            Role::Admin => {
+                return Ok(SeenUsers {
+                    all: true,
+                    ..SeenUsers::default()
+                });
+            }
+            Role::Inquiry => {
+                return Ok(SeenUsers {
+                    users: vec![me],
+                    ..SeenUsers::default()
+                });
+            }
+            Role::Manager => (TEAM, true),
+            Role::Collector => (PEERS, true),
+        };
+        let mut users: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(sql).bind(viewer.user_id).fetch_all(pool).await?
+        });
+        users.push(me);
+        users.sort();
+        users.dedup();
+        Ok(SeenUsers {
+            all: false,
+            users,
+            unassigned,
+        })
+    }
+
+    /// A number that changes whenever anything the figures depend on does: a sync, a
+    /// generate run, the work on issues, the settings. Views cached by it stay exact.
+    pub async fn book_version(&self) -> Result<String, StoreError> {
+        const SQL: &str = "SELECT \
+             (SELECT COALESCE(MAX(sync_id), 0) FROM syncs), \
+             (SELECT COALESCE(MAX(run_id), 0) FROM generate_runs), \
+             (SELECT COALESCE(MAX(activity_id), 0) FROM activities), \
+             (SELECT COUNT(*) FROM issues WHERE is_open = $1), \
+             (SELECT COUNT(*) FROM activities WHERE is_open = $1)";
+        const SETTINGS: &str = "SELECT key, value FROM settings ORDER BY key";
+        type Counts = (i64, i64, i64, i64, i64);
+        let (counts, settings): (Counts, Vec<(String, String)>) = on_pool!(self, pool => {
+            (
+                sqlx::query_as(SQL).bind(true).fetch_one(pool).await?,
+                sqlx::query_as(SETTINGS).fetch_all(pool).await?,
+            )
+        });
+        let (syncs, runs, activities, open_issues, open_activities) = counts;
+        let settings: Vec<String> = settings
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Ok(format!(
+            "{syncs}/{runs}/{activities}/{open_issues}/{open_activities}/{}",
+            settings.join(";")
+        ))
+    }
+}

@@ -25,7 +25,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use access::{Account, Session, SignIn, Token};
+pub use access::{Account, SeenUsers, Session, SignIn, Token};
 pub use book::{CompanyRecord, CustomerRecord};
 pub use bulk::{Scope, Viewer};
 pub use desk::{AccountNote, Contact, SavedView};

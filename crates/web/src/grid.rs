@@ -146,19 +146,19 @@ impl Listing {
 }
 
 /// A customer on the business date, as lists filter, sort and show it.
-pub struct Dated {
-    pub facts: CustomerFacts,
+pub struct Dated<'a> {
+    pub facts: &'a CustomerFacts,
     pub as_of: NaiveDate,
 }
 
-impl Row for Dated {
+impl Row for Dated<'_> {
     fn cell(&self, slot: usize) -> Cell<'_> {
         self.facts.cell(slot, self.as_of)
     }
 }
 
 /// The customers on the business date.
-pub fn dated(customers: Vec<CustomerFacts>, as_of: NaiveDate) -> Vec<Dated> {
+pub fn dated(customers: Vec<&CustomerFacts>, as_of: NaiveDate) -> Vec<Dated<'_>> {
     customers
         .into_iter()
         .map(|facts| Dated { facts, as_of })

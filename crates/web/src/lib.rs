@@ -8,6 +8,7 @@ mod grid;
 pub mod openapi;
 pub mod pages;
 mod routes;
+pub mod snapshot;
 mod xlsx;
 
 use std::net::SocketAddr;
@@ -31,9 +32,19 @@ pub use error::{PageError, WebError};
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// The book as the pages read it, cached per business date and store version.
+    pub books: Arc<snapshot::Books>,
 }
 
 impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            books: Arc::default(),
+        }
+    }
+
     /// The business date the figures are computed for.
     pub fn as_of(&self) -> NaiveDate {
         self.config

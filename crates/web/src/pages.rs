@@ -512,7 +512,13 @@ pub struct CompanyCard {
     pub company_id: String,
     pub headline: Vec<(String, String)>,
     pub aging: Vec<Bar>,
+    /// Past due amounts by days late.
+    pub late: Vec<Bar>,
     pub projected: Vec<Bar>,
+    /// Average days to pay by invoice size range.
+    pub to_pay: Vec<Bar>,
+    /// DSO or ADP at each of the six month ends before.
+    pub trend: Vec<Bar>,
 }
 
 #[derive(Template)]
@@ -522,6 +528,7 @@ pub struct DashboardPage {
     pub as_of: NaiveDate,
     pub user_id: String,
     pub by_due: bool,
+    pub adp_trend: bool,
     pub cards: Vec<CompanyCard>,
     pub open_actions: usize,
     pub past_due_actions: usize,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::customers::seen;
+use super::customers::{rows, seen};
 use crate::auth::Signed;
 use crate::grid::{Dated, ListQuery, Listing, Page, unknown_field};
 use crate::pages::{AccountsPage, Column, Nav, render, url_encode};
@@ -198,7 +198,8 @@ async fn accounts(
     }
     match checked.listing {
         Some(listing) if page.problems.is_empty() => {
-            match listing.apply(seen(&app, &caller).await?, &checked.columns) {
+            let (snapshot, seen) = seen(&app, &caller).await?;
+            match listing.apply(rows(&snapshot, &seen), &checked.columns) {
                 Ok(result) => page.fill(&result, &checked.columns, &listing, |d| {
                     (d.facts.company_id.clone(), d.facts.customer_id.clone())
                 }),
@@ -230,7 +231,8 @@ async fn export(
     };
     listing.page = 1;
     listing.per_page = usize::MAX;
-    let result: Page<Dated> = listing.apply(seen(app, caller).await?, &[])?;
+    let (snapshot, seen) = seen(app, caller).await?;
+    let result: Page<Dated> = listing.apply(rows(&snapshot, &seen), &[])?;
     let catalog = View::Customer.catalog();
     let names = checked
         .columns

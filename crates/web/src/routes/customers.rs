@@ -4,7 +4,9 @@
 use arrears_actions::{customer_facts, open_items_of};
 use arrears_domain::filter::View;
 use arrears_domain::rules::CustomerFacts;
-use arrears_store::Scope;
+use std::sync::Arc;
+
+use arrears_store::{Scope, SeenUsers};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -17,6 +19,7 @@ use super::accounts::{AccountsQuery, check};
 use crate::auth::{Bearer, Caller, Signed, stored_text};
 use crate::grid::{Dated, ListQuery, dated, json_page, json_row};
 use crate::pages::{AccountsPage, Column, Nav, render};
+use crate::snapshot::Snapshot;
 use crate::{AppState, PageError, WebError};
 
 pub fn router() -> Router<AppState> {
@@ -30,11 +33,19 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The customers the caller sees, as of the business date.
-pub(super) async fn seen(app: &AppState, caller: &Caller) -> Result<Vec<Dated>, WebError> {
-    let as_of = app.as_of();
-    let seen = customer_facts(&app.store, Scope::ALL, Some(caller.viewer()), as_of).await?;
-    Ok(dated(seen.customers, as_of))
+/// The book on the business date, and whose customers in it the caller sees.
+pub(super) async fn seen(
+    app: &AppState,
+    caller: &Caller,
+) -> Result<(Arc<Snapshot>, SeenUsers), WebError> {
+    let snapshot = app.books.snapshot(&app.store, app.as_of()).await?;
+    let seen = app.store.seen_users(caller.viewer()).await?;
+    Ok((snapshot, seen))
+}
+
+/// The customers the caller sees, as rows of a list.
+pub(super) fn rows<'a>(snapshot: &'a Snapshot, seen: &SeenUsers) -> Vec<Dated<'a>> {
+    dated(snapshot.seen(seen), snapshot.as_of)
 }
 
 /// One customer the caller sees, or not found.
@@ -59,7 +70,8 @@ async fn api_list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let listing = q.check(View::Customer)?;
-    let page = listing.apply(seen(&app, &caller).await?, &[])?;
+    let (snapshot, seen) = seen(&app, &caller).await?;
+    let page = listing.apply(rows(&snapshot, &seen), &[])?;
     Ok(Json(json_page(View::Customer, &page)))
 }
 
@@ -71,7 +83,7 @@ async fn api_one(
     stored_text(&[&company, &customer])?;
     let facts = one(&app, &caller, &company, &customer).await?;
     let row = Dated {
-        facts,
+        facts: &facts,
         as_of: app.as_of(),
     };
     Ok(Json(json_row(View::Customer, &row)))
@@ -124,13 +136,13 @@ async fn search(
 ) -> Result<Response, PageError> {
     let wanted = q.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let as_of = app.as_of();
+    let (snapshot, seen) = seen(&app, &caller).await?;
     let found: Vec<Dated> = if wanted.is_empty() {
         Vec::new()
     } else {
-        seen(&app, &caller)
-            .await?
+        rows(&snapshot, &seen)
             .into_iter()
-            .filter(|d| answers(&d.facts, &wanted))
+            .filter(|d| answers(d.facts, &wanted))
             .collect()
     };
     if let [only] = found.as_slice() {

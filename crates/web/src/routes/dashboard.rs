@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 
-use arrears_actions::customer_facts;
 use arrears_domain::Value;
-use arrears_domain::value::{AGE_NAMES, DUE_NAMES, PROJ_NAMES, figure_values};
+use arrears_domain::value::{ADP_NAMES, AGE_NAMES, DUE_NAMES, PROJ_NAMES, figure_values};
 use arrears_domain::{Figures, Role, Settings};
-use arrears_store::{Queue, Scope, Viewer};
+use arrears_store::{Queue, Viewer};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -34,6 +33,17 @@ struct DashboardQuery {
     user: Option<String>,
     /// `invoice` (the default) or `due`: which dates the aging chart uses.
     by: Option<String>,
+    /// `dso` (the default) or `adp`: the six-month trend drawn.
+    trend: Option<String>,
+}
+
+impl DashboardQuery {
+    fn trend(&self) -> Trend {
+        match self.trend.as_deref() {
+            Some("adp") => Trend::Adp,
+            _ => Trend::Dso,
+        }
+    }
 }
 
 /// The user whose dashboard is asked for, if the caller may see it: a manager their team's,
@@ -61,10 +71,11 @@ async fn whose(
     }
 }
 
-/// One company's figures, by name.
+/// One company's figures, by name, and its trend by month.
 struct Book {
     company_id: String,
     values: HashMap<&'static str, Value>,
+    trend: Vec<(String, Option<Decimal>)>,
 }
 
 /// What a dashboard shows.
@@ -75,19 +86,45 @@ struct Summary {
     past_due_actions: usize,
 }
 
-async fn summary(app: &AppState, caller: &Caller, user: Option<&str>) -> Result<Summary, WebError> {
+async fn summary(
+    app: &AppState,
+    caller: &Caller,
+    user: Option<&str>,
+    trend: Option<Trend>,
+) -> Result<Summary, WebError> {
     let (user_id, role) = whose(app, caller, user).await?;
     let as_of = app.as_of();
     let viewer = Viewer {
         user_id: &user_id,
         role,
     };
-    let seen = customer_facts(&app.store, Scope::ALL, Some(viewer), as_of).await?;
+    let seen = app.store.seen_users(viewer).await?;
+    let snapshot = app.books.snapshot(&app.store, as_of).await?;
     let settings = app.store.settings().await?;
-    let books = seen
-        .totals
+    let months = match trend {
+        Some(_) => app.books.trend(&app.store, as_of).await?.seen(&seen),
+        None => Vec::new(),
+    };
+    let books = snapshot
+        .totals_seen(&seen)
         .iter()
-        .map(|(company, figures)| book(company, figures, &settings))
+        .map(|(company, figures)| {
+            let mut b = book(company, figures, &settings);
+            if let Some(which) = trend {
+                b.trend = months
+                    .iter()
+                    .map(|(day, totals)| {
+                        let f = totals.get(company).cloned().unwrap_or_default();
+                        let value = match which {
+                            Trend::Dso => f.dso(),
+                            Trend::Adp => f.to_pay.value(),
+                        };
+                        (day.format("%Y-%m").to_string(), value)
+                    })
+                    .collect();
+            }
+            b
+        })
         .collect();
     let queue = app.store.work_queue(Queue::User(&user_id), false).await?;
     let past_due_actions = queue
@@ -100,6 +137,13 @@ async fn summary(app: &AppState, caller: &Caller, user: Option<&str>) -> Result<
         open_actions: queue.len(),
         past_due_actions,
     })
+}
+
+/// Which six-month trend the dashboard draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trend {
+    Dso,
+    Adp,
 }
 
 fn book(company: &str, figures: &Figures, settings: &Settings) -> Book {
@@ -115,6 +159,7 @@ fn book(company: &str, figures: &Figures, settings: &Settings) -> Book {
     Book {
         company_id: company.to_owned(),
         values,
+        trend: Vec::new(),
     }
 }
 
@@ -139,7 +184,8 @@ async fn api(
     Bearer(caller): Bearer,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let s = summary(&app, &caller, q.user.as_deref()).await?;
+    let trend = q.trend.is_some().then(|| q.trend());
+    let s = summary(&app, &caller, q.user.as_deref(), trend).await?;
     let companies: Vec<serde_json::Value> = s
         .books
         .iter()
@@ -150,10 +196,22 @@ async fn api(
                 .iter()
                 .chain(&AGE_NAMES)
                 .chain(&DUE_NAMES)
-                .chain(&PROJ_NAMES);
+                .chain(&PROJ_NAMES)
+                .chain(&ADP_NAMES)
+                .chain(&["avg_days_late_weighted"]);
             for name in names {
                 let v = b.values.get(name).cloned().unwrap_or(Value::None);
                 map.insert((*name).to_owned(), json_value(&v));
+            }
+            if !b.trend.is_empty() {
+                let trend: Vec<serde_json::Value> = b
+                    .trend
+                    .iter()
+                    .map(|(month, v)| {
+                        serde_json::json!({"month": month, "value": json_value(&(*v).into())})
+                    })
+                    .collect();
+                map.insert("trend".to_owned(), trend.into());
             }
             serde_json::Value::Object(map)
         })
@@ -167,20 +225,45 @@ async fn api(
     })))
 }
 
-/// Bars for `names`, the longest 100 wide.
-fn bars(book: &Book, names: &[&str]) -> Vec<Bar> {
-    let amount = |n: &str| match book.values.get(n) {
-        Some(Value::Money(m)) => m.to_decimal(),
-        _ => Decimal::ZERO,
-    };
-    let max = names.iter().map(|n| amount(n)).max().unwrap_or_default();
+/// The money figures `names` of a book: (name, amount, as shown).
+fn money_of(book: &Book, names: &[&str]) -> Vec<(String, Decimal, String)> {
     names
         .iter()
+        .map(|n| {
+            let v = book.values.get(n).cloned().unwrap_or(Value::None);
+            let amount = match &v {
+                Value::Money(m) => m.to_decimal(),
+                _ => Decimal::ZERO,
+            };
+            ((*n).to_owned(), amount, display(&v))
+        })
+        .collect()
+}
+
+/// The rate figures `names` of a book (days, averages): (name, value, as shown).
+fn rates_of(book: &Book, names: &[&str]) -> Vec<(String, Decimal, String)> {
+    names
+        .iter()
+        .map(|n| {
+            let v = book.values.get(n).cloned().unwrap_or(Value::None);
+            let value = match &v {
+                Value::Rate(r) => *r,
+                _ => Decimal::ZERO,
+            };
+            ((*n).to_owned(), value, display(&v))
+        })
+        .collect()
+}
+
+/// Bars for `(label, value, as shown)`, the longest 100 wide; nothing below zero is drawn.
+fn bars(values: &[(String, Decimal, String)]) -> Vec<Bar> {
+    let max = values.iter().map(|v| v.1).max().unwrap_or_default();
+    values
+        .iter()
         .enumerate()
-        .map(|(i, n)| {
-            let a = amount(n);
-            let width = if max > Decimal::ZERO && a > Decimal::ZERO {
-                (a * Decimal::ONE_HUNDRED / max)
+        .map(|(i, (label, value, shown))| {
+            let width = if max > Decimal::ZERO && *value > Decimal::ZERO {
+                (value * Decimal::ONE_HUNDRED / max)
                     .round()
                     .try_into()
                     .unwrap_or(0i64)
@@ -188,16 +271,8 @@ fn bars(book: &Book, names: &[&str]) -> Vec<Bar> {
                 0
             };
             Bar {
-                label: (*n).to_owned(),
-                amount: display(&Value::Money(
-                    book.values
-                        .get(n)
-                        .and_then(|v| match v {
-                            Value::Money(m) => Some(*m),
-                            _ => None,
-                        })
-                        .unwrap_or_default(),
-                )),
+                label: label.clone(),
+                amount: shown.clone(),
                 width,
                 y: i64::try_from(i).unwrap_or(0) * 22,
             }
@@ -210,7 +285,8 @@ async fn page(
     Signed(caller): Signed,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, PageError> {
-    let s = summary(&app, &caller, q.user.as_deref()).await?;
+    let trend = q.trend();
+    let s = summary(&app, &caller, q.user.as_deref(), Some(trend)).await?;
     let by_due = q.by.as_deref() == Some("due");
     let aging: &[&str] = if by_due { &DUE_NAMES } else { &AGE_NAMES };
     let cards = s
@@ -225,8 +301,16 @@ async fn page(
                     ((*n).to_owned(), display(&v))
                 })
                 .collect(),
-            aging: bars(b, aging),
-            projected: bars(b, &PROJ_NAMES),
+            aging: bars(&money_of(b, aging)),
+            late: bars(&money_of(b, &DUE_NAMES[1..])),
+            projected: bars(&money_of(b, &PROJ_NAMES)),
+            to_pay: bars(&rates_of(b, &ADP_NAMES)),
+            trend: bars(
+                &b.trend
+                    .iter()
+                    .map(|(month, v)| (month.clone(), v.unwrap_or_default(), display(&(*v).into())))
+                    .collect::<Vec<_>>(),
+            ),
         })
         .collect();
     let team = if caller.role == Role::Manager || caller.role == Role::Admin {
@@ -247,6 +331,7 @@ async fn page(
         as_of: app.as_of(),
         user_id: s.user_id,
         by_due,
+        adp_trend: trend == Trend::Adp,
         cards,
         open_actions: s.open_actions,
         past_due_actions: s.past_due_actions,
