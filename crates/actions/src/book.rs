@@ -249,3 +249,42 @@ pub async fn preview(
     }
     Ok(out)
 }
+
+/// The figures of the whole book on each of `days` per company and assigned user (none: the
+/// unassigned pool): the aging alone, without the facts rules need, in one read of the book.
+pub async fn totals_by_user(
+    store: &Store,
+    days: &[NaiveDate],
+) -> Result<Vec<BTreeMap<(String, Option<String>), Figures>>, ActionsError> {
+    let settings = store.settings().await?;
+    let contexts: Vec<Context> = days
+        .iter()
+        .map(|&as_of| Context {
+            as_of,
+            settings: settings.clone(),
+        })
+        .collect();
+    let customers = store.customers(None).await?;
+    let users: HashMap<(&str, &str), Option<&str>> = customers
+        .iter()
+        .map(|c| {
+            (
+                (c.company_id.as_str(), c.customer_id.as_str()),
+                c.assigned_user.as_deref(),
+            )
+        })
+        .collect();
+    let mut totals: Vec<BTreeMap<(String, Option<String>), Figures>> =
+        vec![BTreeMap::new(); days.len()];
+    store
+        .customer_items(None, |company, customer, items, _| {
+            let user = users.get(&(company, customer)).copied().flatten();
+            for (day, ctx) in totals.iter_mut().zip(&contexts) {
+                day.entry((company.to_owned(), user.map(str::to_owned)))
+                    .or_default()
+                    .merge(&Figures::of(items, ctx));
+            }
+        })
+        .await?;
+    Ok(totals)
+}

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 
+mod web;
+
 #[derive(Parser)]
 #[command(about = "Times import, re-sync and aging on generated books")]
 struct Args {
@@ -28,6 +30,21 @@ struct Args {
     /// The business date of the books.
     #[arg(long, default_value = "2026-11-23")]
     as_of: String,
+    /// Also serve each store and time My Accounts and the dashboard for signed-in users.
+    #[arg(long)]
+    web: bool,
+    /// Signed-in users asking for pages at once.
+    #[arg(long, default_value_t = 20)]
+    web_users: usize,
+    /// Pages of each kind each user asks for.
+    #[arg(long, default_value_t = 10)]
+    web_rounds: usize,
+    /// Milliseconds a user reads a page before asking for the next.
+    #[arg(long, default_value_t = 1000)]
+    think_ms: u64,
+    /// Only the web step, on this store (one the benchmark filled before).
+    #[arg(long)]
+    web_db: Option<String>,
 }
 
 /// One measured run of `arrears`.
@@ -130,12 +147,28 @@ fn main() -> anyhow::Result<()> {
     );
     let as_of = arrears_domain_date(&args.as_of)?;
     fs::create_dir_all(&args.out)?;
+    if let Some(db) = &args.web_db {
+        let load = web::Load {
+            users: args.web_users,
+            rounds: args.web_rounds,
+            think: Duration::from_millis(args.think_ms),
+        };
+        let measured = web::measure(&arrears, db, &args.as_of, &load)?;
+        let backend = if db.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        print_served(&[("-".into(), "-".into(), backend.into(), measured)]);
+        return Ok(());
+    }
     println!(
         "| invoices | store | import | rows/s | peak | re-sync 5% | peak | aging | invoices/s | peak | customer report | peak |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let rules = extra_rules(&args.out)?;
     let mut generated = Vec::new();
+    let mut served: Vec<(String, String, String, web::Served)> = Vec::new();
     for size in &args.sizes {
         let invoices = parse_size(size)?;
         let customers = (invoices / 10).max(1);
@@ -190,6 +223,20 @@ fn main() -> anyhow::Result<()> {
             let mut made = generate.to_vec();
             made.push(&args.as_of);
             let generate = run(&arrears, &db, &made)?;
+            if args.web {
+                let load = web::Load {
+                    users: args.web_users,
+                    rounds: args.web_rounds,
+                    think: Duration::from_millis(args.think_ms),
+                };
+                let measured = web::measure(&arrears, &db, &args.as_of, &load)?;
+                served.push((
+                    items.to_string(),
+                    customers.to_string(),
+                    backend.clone(),
+                    measured,
+                ));
+            }
             generated.push(Generated {
                 invoices: items,
                 customers,
@@ -234,7 +281,33 @@ fn main() -> anyhow::Result<()> {
             mib(&g.generate),
         );
     }
+    if args.web {
+        print_served(&served);
+    }
     Ok(())
+}
+
+/// The web step's table.
+fn print_served(served: &[(String, String, String, web::Served)]) {
+    println!();
+    println!(
+        "| invoices | customers | store | first My Accounts (snapshot) | server peak | page | requests | median | p95 | max |"
+    );
+    println!("|---:|---:|---|---:|---:|---|---:|---:|---:|---:|");
+    for (invoices, customers, backend, s) in served {
+        for p in &s.pages {
+            println!(
+                "| {invoices} | {customers} | {backend} | {:.1} s | {} MiB | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms |",
+                s.cold.as_secs_f64(),
+                s.peak_mib,
+                p.page,
+                p.requests,
+                p.median,
+                p.p95,
+                p.max
+            );
+        }
+    }
 }
 
 /// A figure from `arrears actions generate --timings`: the word before `key` (a count) or

@@ -423,6 +423,28 @@ impl Store {
         }))
     }
 
+    /// How many open issues a user has, and how many open activities of theirs are past their
+    /// respond-by date on `as_of`: two index counts.
+    pub async fn queue_counts(
+        &self,
+        user: &str,
+        as_of: NaiveDate,
+    ) -> Result<(i64, i64), StoreError> {
+        const OPEN: &str = "SELECT COUNT(*) FROM issues WHERE is_open = $2 AND assigned_user = $1";
+        const PAST_DUE: &str = "SELECT COUNT(*) FROM activities \
+             WHERE is_open = $2 AND assigned_user = $1 AND respond_by < $3";
+        Ok(on_pool!(self, pool => {
+            let open: i64 = sqlx::query_scalar(OPEN).bind(user).bind(true).fetch_one(pool).await?;
+            let past_due: i64 = sqlx::query_scalar(PAST_DUE)
+                .bind(user)
+                .bind(true)
+                .bind(as_of)
+                .fetch_one(pool)
+                .await?;
+            (open, past_due)
+        }))
+    }
+
     /// The latest generate runs, newest first.
     pub async fn generate_runs(&self, limit: i64) -> Result<Vec<GenerateRun>, StoreError> {
         const SQL: &str = "SELECT run_id, run_date, credit_class, started_at, finished_at, run_by, \

@@ -97,35 +97,47 @@ pub struct Page<T> {
     pub sums: BTreeMap<String, Vec<Option<Money>>>,
 }
 
+/// The rows a listing keeps, in its order (positions in the rows given), and per company
+/// the sums of the money fields asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Selected {
+    pub order: Vec<usize>,
+    pub sums: BTreeMap<String, Vec<Option<Money>>>,
+}
+
 impl Listing {
-    /// Filters, sorts and pages `rows`, summing the fields in `sum` that hold money.
-    pub fn apply<T: Row>(&self, rows: Vec<T>, sum: &[usize]) -> Result<Page<T>, WebError> {
-        let mut kept = Vec::with_capacity(rows.len());
-        for r in rows {
+    /// Filters and sorts `rows`, summing the fields in `sum` that hold money.
+    pub fn select<T: Row>(&self, rows: &[T], sum: &[usize]) -> Result<Selected, WebError> {
+        let mut order = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
             let keep = match &self.filter {
                 Some(f) => f
-                    .matches(&r)
+                    .matches(r)
                     .map_err(|e| WebError::Invalid(format!("filter: {e}")))?,
                 None => true,
             };
             if keep {
-                kept.push(r);
+                order.push(i);
             }
         }
         if let Some((slot, descending)) = self.sort {
-            kept.sort_by(|a, b| {
-                let order = a.cell(slot).sort_order(&b.cell(slot));
-                match (descending, a.cell(slot), b.cell(slot)) {
+            // Each row's key is read once; the sort then only compares.
+            let mut keyed: Vec<(Cell<'_>, usize)> =
+                order.iter().map(|&i| (rows[i].cell(slot), i)).collect();
+            keyed.sort_by(|(a, _), (b, _)| {
+                let order = a.sort_order(b);
+                match (descending, a, b) {
                     // Nulls stay last both ways.
                     (true, Cell::Null, _) | (true, _, Cell::Null) => order,
                     (true, ..) => order.reverse(),
                     _ => order,
                 }
             });
+            order = keyed.into_iter().map(|(_, i)| i).collect();
         }
         let mut sums: BTreeMap<String, Vec<Option<Money>>> = BTreeMap::new();
         let company = self.view.catalog().slot("company_id").unwrap_or(0);
-        for row in kept.iter().filter(|_| !sum.is_empty()) {
+        for row in order.iter().map(|&i| &rows[i]).filter(|_| !sum.is_empty()) {
             let key = match row.cell(company) {
                 Cell::Text(t) => t.to_owned(),
                 _ => String::new(),
@@ -137,11 +149,28 @@ impl Listing {
                 }
             }
         }
-        let total = kept.len();
+        Ok(Selected { order, sums })
+    }
+
+    /// The positions in a list of `total` rows that this listing's page shows.
+    pub fn window(&self, total: usize) -> std::ops::Range<usize> {
         let start = (self.page - 1).saturating_mul(self.per_page).min(total);
         let end = start.saturating_add(self.per_page).min(total);
-        let rows = kept.into_iter().skip(start).take(end - start).collect();
-        Ok(Page { rows, total, sums })
+        start..end
+    }
+
+    /// Filters, sorts and pages `rows`, summing the fields in `sum` that hold money.
+    pub fn apply<T: Row>(&self, rows: Vec<T>, sum: &[usize]) -> Result<Page<T>, WebError> {
+        let selected = self.select(&rows, sum)?;
+        let window = self.window(selected.order.len());
+        let wanted: Vec<usize> = selected.order[window].to_vec();
+        let mut slots: Vec<Option<T>> = rows.into_iter().map(Some).collect();
+        let rows = wanted.iter().filter_map(|&i| slots[i].take()).collect();
+        Ok(Page {
+            rows,
+            total: selected.order.len(),
+            sums: selected.sums,
+        })
     }
 }
 

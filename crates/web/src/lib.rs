@@ -105,6 +105,16 @@ pub async fn serve(
         .run_schedules
         .then(|| routes::schedules::start(state.store.clone()));
     ready(address);
+    // The first pages of the day need the book's snapshot and trend: make them now.
+    let (books, store, as_of) = (state.books.clone(), state.store.clone(), state.as_of());
+    tokio::spawn(async move {
+        if let Err(e) = books.snapshot(&store, as_of).await {
+            tracing::warn!(error = %e, "cannot prepare the book's snapshot");
+        }
+        if let Err(e) = books.trend(&store, as_of).await {
+            tracing::warn!(error = %e, "cannot prepare the book's trend");
+        }
+    });
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -2,10 +2,10 @@
 //! shared by every request: My Accounts, the search and the dashboard filter, sort and total
 //! it in memory instead of reading and aging the book again for each page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrears_actions::customer_facts;
+use arrears_actions::{customer_facts, totals_by_user};
 use arrears_domain::Figures;
 use arrears_domain::rules::CustomerFacts;
 use arrears_store::{Scope, SeenUsers, Store};
@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use tokio::sync::Mutex;
 
 use crate::WebError;
+use crate::grid::{Dated, Listing, Page, Selected};
 
 /// Figures per company and assigned user (none: the unassigned pool).
 pub type Totals = BTreeMap<(String, Option<String>), Figures>;
@@ -24,9 +25,81 @@ pub struct Snapshot {
     /// Ordered by company and id.
     pub customers: Vec<CustomerFacts>,
     pub totals: Totals,
+    /// Lists already worked out, by user scope, filter, sort and sums: most users open the
+    /// same few views again and again, and a page of them is then a slice.
+    lists: std::sync::Mutex<HashMap<String, Arc<Selected>>>,
 }
 
+/// How many worked-out lists a snapshot keeps.
+const LISTS: usize = 256;
+
 impl Snapshot {
+    /// The customers a user sees that `listing` keeps, in its order (positions in
+    /// `customers`), with the sums of the money fields in `sum`.
+    pub fn listed(
+        &self,
+        seen: &SeenUsers,
+        listing: &Listing,
+        sum: &[usize],
+    ) -> Result<Arc<Selected>, WebError> {
+        let key = format!(
+            "{seen:?}|{}|{:?}|{sum:?}",
+            listing
+                .filter
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            listing.sort
+        );
+        if let Some(hit) = self.lists.lock().ok().and_then(|l| l.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let positions: Vec<usize> = (0..self.customers.len())
+            .filter(|&i| seen.sees(self.customers[i].text("assigned_user")))
+            .collect();
+        let rows: Vec<Dated<'_>> = positions
+            .iter()
+            .map(|&i| Dated {
+                facts: &self.customers[i],
+                as_of: self.as_of,
+            })
+            .collect();
+        let mut selected = listing.select(&rows, sum)?;
+        for i in &mut selected.order {
+            *i = positions[*i];
+        }
+        let selected = Arc::new(selected);
+        if let Ok(mut lists) = self.lists.lock() {
+            if lists.len() >= LISTS {
+                lists.clear();
+            }
+            lists.insert(key, selected.clone());
+        }
+        Ok(selected)
+    }
+
+    /// One page of a listing of the customers a user sees.
+    pub fn page(
+        &self,
+        seen: &SeenUsers,
+        listing: &Listing,
+        sum: &[usize],
+    ) -> Result<Page<Dated<'_>>, WebError> {
+        let selected = self.listed(seen, listing, sum)?;
+        let rows = selected.order[listing.window(selected.order.len())]
+            .iter()
+            .map(|&i| Dated {
+                facts: &self.customers[i],
+                as_of: self.as_of,
+            })
+            .collect();
+        Ok(Page {
+            rows,
+            total: selected.order.len(),
+            sums: selected.sums.clone(),
+        })
+    }
+
     /// The customers a user sees.
     pub fn seen<'a>(&'a self, seen: &SeenUsers) -> Vec<&'a CustomerFacts> {
         self.customers
@@ -81,11 +154,40 @@ pub fn month_ends(as_of: NaiveDate) -> Vec<NaiveDate> {
 }
 
 /// The latest snapshot and trend, rebuilt when the date or the store changes; one build at a
-/// time, which the requests that need it wait for.
+/// time, which the requests that need it wait for (pages need not wait for the trend).
 #[derive(Default)]
 pub struct Books {
     current: Mutex<Option<Arc<Snapshot>>>,
     trend: Mutex<Option<Arc<Trend>>>,
+}
+
+impl Books {
+    /// The trend if it is ready for this date and store; otherwise none, and (once) it is
+    /// worked out in the background for the next page.
+    pub async fn trend_if_ready(
+        self: &Arc<Self>,
+        store: &Store,
+        as_of: NaiveDate,
+    ) -> Result<Option<Arc<Trend>>, WebError> {
+        let Ok(slot) = self.trend.try_lock() else {
+            return Ok(None);
+        };
+        let version = store.book_version().await?;
+        if let Some(t) = slot
+            .as_ref()
+            .filter(|t| t.as_of == as_of && t.version == version)
+        {
+            return Ok(Some(t.clone()));
+        }
+        drop(slot);
+        let (books, store) = (self.clone(), store.clone());
+        tokio::spawn(async move {
+            if let Err(e) = books.trend(&store, as_of).await {
+                tracing::warn!(error = %e, "cannot work out the trend");
+            }
+        });
+        Ok(None)
+    }
 }
 
 impl Books {
@@ -108,6 +210,7 @@ impl Books {
             version,
             customers: seen.customers,
             totals: seen.totals,
+            lists: std::sync::Mutex::default(),
         });
         *slot = Some(built.clone());
         Ok(built)
@@ -122,11 +225,9 @@ impl Books {
         {
             return Ok(t.clone());
         }
-        let mut months = Vec::new();
-        for day in month_ends(as_of) {
-            let seen = customer_facts(store, Scope::ALL, None, day).await?;
-            months.push((day, seen.totals));
-        }
+        let days = month_ends(as_of);
+        let totals = totals_by_user(store, &days).await?;
+        let months = days.into_iter().zip(totals).collect();
         let built = Arc::new(Trend {
             as_of,
             version,

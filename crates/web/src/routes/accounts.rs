@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::customers::{rows, seen};
+use super::customers::seen;
 use crate::auth::Signed;
 use crate::grid::{Dated, ListQuery, Listing, Page, unknown_field};
 use crate::pages::{AccountsPage, Column, Nav, render, url_encode};
@@ -199,7 +199,7 @@ async fn accounts(
     match checked.listing {
         Some(listing) if page.problems.is_empty() => {
             let (snapshot, seen) = seen(&app, &caller).await?;
-            match listing.apply(rows(&snapshot, &seen), &checked.columns) {
+            match snapshot.page(&seen, &listing, &checked.columns) {
                 Ok(result) => page.fill(&result, &checked.columns, &listing, |d| {
                     (d.facts.company_id.clone(), d.facts.customer_id.clone())
                 }),
@@ -232,7 +232,7 @@ async fn export(
     listing.page = 1;
     listing.per_page = usize::MAX;
     let (snapshot, seen) = seen(app, caller).await?;
-    let result: Page<Dated> = listing.apply(rows(&snapshot, &seen), &[])?;
+    let result: Page<Dated> = snapshot.page(&seen, &listing, &[])?;
     let catalog = View::Customer.catalog();
     let names = checked
         .columns

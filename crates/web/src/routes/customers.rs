@@ -71,7 +71,7 @@ async fn api_list(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let listing = q.check(View::Customer)?;
     let (snapshot, seen) = seen(&app, &caller).await?;
-    let page = listing.apply(rows(&snapshot, &seen), &[])?;
+    let page = snapshot.page(&seen, &listing, &[])?;
     Ok(Json(json_page(View::Customer, &page)))
 }
 

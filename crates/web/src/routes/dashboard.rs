@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use arrears_domain::Value;
 use arrears_domain::value::{ADP_NAMES, AGE_NAMES, DUE_NAMES, PROJ_NAMES, figure_values};
 use arrears_domain::{Figures, Role, Settings};
-use arrears_store::{Queue, Viewer};
+use arrears_store::Viewer;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -86,11 +86,21 @@ struct Summary {
     past_due_actions: usize,
 }
 
+/// Whether the trend is drawn, and whether to wait for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wanted {
+    No,
+    /// The API: it was asked for, so wait.
+    Wait(Trend),
+    /// A page: draw it if it is ready.
+    IfReady(Trend),
+}
+
 async fn summary(
     app: &AppState,
     caller: &Caller,
     user: Option<&str>,
-    trend: Option<Trend>,
+    wanted: Wanted,
 ) -> Result<Summary, WebError> {
     let (user_id, role) = whose(app, caller, user).await?;
     let as_of = app.as_of();
@@ -101,9 +111,16 @@ async fn summary(
     let seen = app.store.seen_users(viewer).await?;
     let snapshot = app.books.snapshot(&app.store, as_of).await?;
     let settings = app.store.settings().await?;
-    let months = match trend {
-        Some(_) => app.books.trend(&app.store, as_of).await?.seen(&seen),
-        None => Vec::new(),
+    let (trend, months) = match wanted {
+        Wanted::No => (None, Vec::new()),
+        Wanted::Wait(t) => (
+            Some(t),
+            app.books.trend(&app.store, as_of).await?.seen(&seen),
+        ),
+        Wanted::IfReady(t) => match app.books.trend_if_ready(&app.store, as_of).await? {
+            Some(ready) => (Some(t), ready.seen(&seen)),
+            None => (None, Vec::new()),
+        },
     };
     let books = snapshot
         .totals_seen(&seen)
@@ -126,16 +143,12 @@ async fn summary(
             b
         })
         .collect();
-    let queue = app.store.work_queue(Queue::User(&user_id), false).await?;
-    let past_due_actions = queue
-        .iter()
-        .filter(|q| q.respond_by.is_some_and(|d| d < as_of))
-        .count();
+    let (open_actions, past_due_actions) = app.store.queue_counts(&user_id, as_of).await?;
     Ok(Summary {
         user_id,
         books,
-        open_actions: queue.len(),
-        past_due_actions,
+        open_actions: usize::try_from(open_actions).unwrap_or(0),
+        past_due_actions: usize::try_from(past_due_actions).unwrap_or(0),
     })
 }
 
@@ -184,8 +197,11 @@ async fn api(
     Bearer(caller): Bearer,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let trend = q.trend.is_some().then(|| q.trend());
-    let s = summary(&app, &caller, q.user.as_deref(), trend).await?;
+    let wanted = match q.trend {
+        Some(_) => Wanted::Wait(q.trend()),
+        None => Wanted::No,
+    };
+    let s = summary(&app, &caller, q.user.as_deref(), wanted).await?;
     let companies: Vec<serde_json::Value> = s
         .books
         .iter()
@@ -286,7 +302,7 @@ async fn page(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, PageError> {
     let trend = q.trend();
-    let s = summary(&app, &caller, q.user.as_deref(), Some(trend)).await?;
+    let s = summary(&app, &caller, q.user.as_deref(), Wanted::IfReady(trend)).await?;
     let by_due = q.by.as_deref() == Some("due");
     let aging: &[&str] = if by_due { &DUE_NAMES } else { &AGE_NAMES };
     let cards = s
