@@ -572,7 +572,8 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
     for path in paths.keys() {
         let concrete = path
             .replace("{company_id}", "US01")
-            .replace("{customer_id}", "C1");
+            .replace("{customer_id}", "C1")
+            .replace("{key}", "credit_apr");
         let answer = api.get(&concrete);
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
     }
@@ -1440,4 +1441,65 @@ US01,C4,I7,IN,2015-01-01,2015-01-31,300,300\n";
         board["companies"][0]["avg_days_to_pay_1"].is_null()
             || board["companies"][0]["avg_days_to_pay_1"].is_number()
     );
+}
+
+#[test]
+fn admins_generate_read_rules_and_change_settings_through_the_api() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = Client::with_token(&server, &token(&db, "ada"));
+    let preview = ada.post_json(
+        "/api/v1/generate",
+        r#"{"as_of": "2015-03-13", "preview": true}"#,
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let preview = preview.json();
+    assert_eq!(preview["created"], 4);
+    assert!(preview["run_id"].is_null(), "a preview writes nothing");
+    assert_eq!(preview["changes"][0]["change"], "create");
+    let run = ada
+        .post_json("/api/v1/generate", r#"{"as_of": "2015-03-13"}"#)
+        .json();
+    assert_eq!(run["run_id"], 1);
+    assert_eq!(run["created"], 4);
+    assert_eq!(ada.get("/api/v1/generate").json()["items"][0]["run_id"], 1);
+    let bad = ada.post_json("/api/v1/generate", r#"{"credit_class": "NOPE"}"#);
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("no credit class")
+    );
+    assert_eq!(ada.post_json("/api/v1/generate", "{").status, 400);
+    let rules = ada.get("/api/v1/rules").json();
+    assert_eq!(rules["total"], 2);
+    assert_eq!(rules["items"][1]["filter"], "over_90 > 0");
+    let set = ada.put_json("/api/v1/settings/credit_apr", r#"{"value": "8"}"#);
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.json()["value"], "8");
+    assert_eq!(ada.get("/api/v1/settings/credit_apr").json()["value"], "8");
+    let bad = ada.put_json("/api/v1/settings/credit_apr", r#"{"value": "lots"}"#);
+    assert_eq!(bad.status, 422);
+    assert!(bad.json()["error"].as_str().unwrap().contains("credit_apr"));
+    assert_eq!(
+        ada.put_json("/api/v1/settings/nope", r#"{"value": "1"}"#)
+            .status,
+        404
+    );
+    assert_eq!(
+        ada.put_json("/api/v1/settings/credit_apr", r#"{"val": 1}"#)
+            .status,
+        400
+    );
+    let mut cole = Client::with_token(&server, &token(&db, "cole"));
+    assert_eq!(cole.post_json("/api/v1/generate", "{}").status, 403);
+    assert_eq!(
+        cole.put_json("/api/v1/settings/credit_apr", r#"{"value": "9"}"#)
+            .status,
+        403
+    );
+    assert_eq!(cole.get("/api/v1/rules").status, 403);
+    assert_eq!(cole.get("/api/v1/views").json()["total"], 0);
+    assert_eq!(db.ok(&["settings", "get", "credit_apr"]).trim(), "8");
 }

@@ -9,16 +9,25 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 /// An API route: path, summary, whether it is a list taking filter, sort and paging, and
-/// what a `POST` to it does, if it takes one.
+/// what a write to it does, if it takes one.
 pub struct ApiRoute {
     pub path: &'static str,
     pub summary: &'static str,
     pub list: bool,
-    pub post: Option<&'static str>,
+    pub post: Option<Write>,
+}
+
+/// A write route: its method, what it does, and its body's schema (JSON text).
+pub struct Write {
+    pub method: &'static str,
+    pub summary: &'static str,
+    pub body: &'static str,
+    /// The status of a success: 200 or 201.
+    pub status: &'static str,
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 11] = [
+pub const ROUTES: [ApiRoute; 15] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -41,7 +50,12 @@ pub const ROUTES: [ApiRoute; 11] = [
         path: "/api/v1/customers/{company_id}/{customer_id}/notes",
         summary: "A customer's account notes, newest first",
         list: false,
-        post: Some("Adds an account note: `{\"note\": \"…\"}` (every role that sees the customer)"),
+        post: Some(Write {
+            method: "post",
+            summary: "Adds an account note (every role that sees the customer)",
+            body: r#"{"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}"#,
+            status: "201",
+        }),
     },
     ApiRoute {
         path: "/api/v1/actions",
@@ -76,6 +90,40 @@ pub const ROUTES: [ApiRoute; 11] = [
     ApiRoute {
         path: "/api/v1/settings",
         summary: "The site settings (admins)",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/settings/{key}",
+        summary: "One site setting (admins)",
+        list: false,
+        post: Some(Write {
+            method: "put",
+            summary: "Sets one site setting; an empty value restores the default (admins)",
+            body: r#"{"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/rules",
+        summary: "Every credit class rule with its filter and options (admins)",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/generate",
+        summary: "The latest generate runs (admins); POST runs or previews one",
+        list: false,
+        post: Some(Write {
+            method: "post",
+            summary: "Generates actions, or previews them with `preview` (admins)",
+            body: r#"{"type": "object", "properties": {"as_of": {"type": "string", "format": "date"}, "company": {"type": "string"}, "credit_class": {"type": "string"}, "preview": {"type": "boolean"}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/views",
+        summary: "The caller's saved views of My Accounts",
         list: false,
         post: None,
     },
@@ -173,18 +221,20 @@ fn operation(route: &ApiRoute) -> Value {
     })
 }
 
-fn post_operation(route: &ApiRoute, summary: &str) -> Value {
+fn write_operation(route: &ApiRoute, write: &Write) -> Value {
     let mut op = operation(route);
-    op["summary"] = summary.into();
+    op["summary"] = write.summary.into();
+    let schema: Value = serde_json::from_str(write.body).unwrap_or_else(|_| json!({}));
     op["requestBody"] = json!({
         "required": true,
-        "content": {"application/json": {"schema": {
-            "type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}
-        }}},
+        "content": {"application/json": {"schema": schema}},
     });
-    op["responses"]["201"] = json!({"description": "Created"});
     if let Some(r) = op["responses"].as_object_mut() {
         r.remove("200");
+        r.insert(
+            write.status.to_owned(),
+            json!({"description": "Done", "content": {"application/json": {"schema": {"type": "object"}}}}),
+        );
     }
     op
 }
@@ -194,8 +244,8 @@ pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for route in &ROUTES {
         let mut item = json!({ "get": operation(route) });
-        if let Some(summary) = route.post {
-            item["post"] = post_operation(route, summary);
+        if let Some(write) = &route.post {
+            item[write.method] = write_operation(route, write);
         }
         paths.insert(route.path.to_owned(), item);
     }
@@ -251,5 +301,11 @@ mod tests {
         assert_eq!(declared, documented);
         let doc = super::document();
         assert_eq!(doc["paths"].as_object().unwrap().len(), super::ROUTES.len());
+        for route in &super::ROUTES {
+            if let Some(w) = &route.post {
+                let body: serde_json::Value = serde_json::from_str(w.body).expect(route.path);
+                assert_eq!(body["type"], "object", "{}", route.path);
+            }
+        }
     }
 }

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts.xlsx", get(accounts_xlsx))
         .route("/accounts/views", post(save_view))
         .route("/accounts/views/delete", post(delete_view))
+        .route("/api/v1/views", get(api_views))
 }
 
 /// The columns My Accounts shows until the user chooses others.
@@ -385,6 +386,31 @@ fn csv_field(text: &str) -> String {
     } else {
         text
     }
+}
+
+async fn api_views(
+    State(app): State<AppState>,
+    crate::auth::Bearer(caller): crate::auth::Bearer,
+) -> Result<axum::Json<serde_json::Value>, WebError> {
+    let items: Vec<serde_json::Value> = app
+        .store
+        .saved_views(&caller.user_id)
+        .await?
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "name": v.name,
+                "filter": v.filter,
+                "sort": v.sort,
+                "columns": v.columns,
+                "per_page": v.per_page,
+                "is_default": v.is_default,
+            })
+        })
+        .collect();
+    Ok(axum::Json(
+        serde_json::json!({ "total": items.len(), "items": items }),
+    ))
 }
 
 #[cfg(test)]

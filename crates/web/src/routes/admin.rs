@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/generate", get(generate_form).post(generate))
         .route("/api/v1/syncs", get(api_syncs))
         .route("/api/v1/generate-runs", get(api_runs))
+        .route("/api/v1/generate", get(api_runs).post(api_generate))
+        .route("/api/v1/rules", get(api_rules))
 }
 
 async fn home(
@@ -340,6 +342,100 @@ async fn api_runs(
                 "created": r.created,
                 "closed": r.closed,
                 "errors": r.errors,
+            })
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "total": items.len(), "items": items }),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GenerateRequest {
+    as_of: Option<String>,
+    company: Option<String>,
+    credit_class: Option<String>,
+    #[serde(default)]
+    preview: bool,
+}
+
+/// Generates (or previews) actions: the run's id and what it opened and closed.
+async fn api_generate(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+    body: Result<Json<GenerateRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    caller.must_administer()?;
+    let Json(r) = body.map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let form = GenerateForm {
+        csrf: String::new(),
+        as_of: r.as_of,
+        credit_class: r.credit_class,
+        company: r.company,
+        action: None,
+    };
+    let outcome = run_generate(&app, &caller, &form, r.preview).await?;
+    let created = outcome
+        .changes
+        .iter()
+        .filter(|c| c.change == ChangeKind::Create)
+        .count();
+    let changes: Vec<serde_json::Value> = outcome
+        .changes
+        .iter()
+        .take(SHOWN)
+        .map(|c| {
+            serde_json::json!({
+                "change": c.change,
+                "company_id": c.company_id,
+                "customer_id": c.customer_id,
+                "credit_class": c.credit_class,
+                "seq_no": c.seq_no,
+                "action_code": c.action_code,
+                "user_id": c.user_id,
+                "start_date": c.start_date.to_string(),
+                "respond_by": c.respond_by.to_string(),
+                "tagged": c.tagged,
+                "reason": c.reason,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "preview": r.preview,
+        "run_id": outcome.run_id,
+        "created": created,
+        "closed": outcome.changes.len() - created,
+        "changes": changes,
+        "errors": outcome.errors,
+    })))
+}
+
+async fn api_rules(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+) -> Result<Json<serde_json::Value>, WebError> {
+    caller.must_administer()?;
+    let items: Vec<serde_json::Value> = app
+        .store
+        .setup::<RuleRow>(None)
+        .await?
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "company_id": r.company_id,
+                "credit_class": r.credit_class,
+                "seq_no": r.seq_no,
+                "action_code": r.action_code,
+                "view": r.view,
+                "filter": r.filter,
+                "standalone": r.standalone,
+                "create_if_exists": r.create_if_exists,
+                "auto_close": r.auto_close,
+                "days_to_respond": r.days_to_respond,
+                "override_user": r.override_user,
+                "followup_days": r.followup_days,
+                "followup_user": r.followup_user,
+                "active": r.active,
             })
         })
         .collect();

@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/password", post(user_password))
         .route("/api/v1/users", get(api_users))
         .route("/api/v1/settings", get(api_settings))
+        .route(
+            "/api/v1/settings/{key}",
+            get(api_setting).put(api_set_setting),
+        )
 }
 
 async fn setup_page(
@@ -284,4 +288,44 @@ async fn api_settings(
         map.insert(key.to_owned(), settings.get(key).unwrap_or_default().into());
     }
     Ok(Json(serde_json::Value::Object(map)))
+}
+
+async fn api_setting(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+    axum::extract::Path(key): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    caller.must_administer()?;
+    let value = app
+        .store
+        .settings()
+        .await?
+        .get(&key)
+        .map_err(|_| WebError::NotFound)?;
+    Ok(Json(serde_json::json!({ "key": key, "value": value })))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewValue {
+    value: String,
+}
+
+async fn api_set_setting(
+    State(app): State<AppState>,
+    Bearer(caller): Bearer,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    body: Result<Json<NewValue>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    caller.must_administer()?;
+    let Json(new) = body.map_err(|e| WebError::BadRequest(e.body_text()))?;
+    if !Settings::KEYS.contains(&key.as_str()) {
+        return Err(WebError::NotFound);
+    }
+    app.store
+        .set_setting(&key, &new.value)
+        .await?
+        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    tracing::info!(user = %caller.user_id, key = %key, value = %new.value, "setting changed");
+    let value = app.store.settings().await?.get(&key).unwrap_or_default();
+    Ok(Json(serde_json::json!({ "key": key, "value": value })))
 }
