@@ -130,14 +130,14 @@ pub async fn open_items_of(
 
 type Ids = Vec<(String, String)>;
 
-fn split(stored: Vec<(Item, String, String)>) -> (Vec<Item>, Ids) {
+pub(crate) fn split(stored: Vec<(Item, String, String)>) -> (Vec<Item>, Ids) {
     stored
         .into_iter()
         .map(|(item, tran, currency)| (item, (tran, currency)))
         .unzip()
 }
 
-fn borrowed(ids: &Ids) -> Vec<(&str, &str)> {
+pub(crate) fn borrowed(ids: &Ids) -> Vec<(&str, &str)> {
     ids.iter().map(|(t, c)| (t.as_str(), c.as_str())).collect()
 }
 

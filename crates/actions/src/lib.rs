@@ -953,15 +953,8 @@ pub async fn explain(
         settings: setup.settings.clone(),
     };
     let work = Known::load(store, setup.needs_texts(), as_of, scope).await?;
-    let stored = store.items_of(company, customer_id).await?;
-    let (items, owned_ids): (Vec<Item>, Vec<(String, String)>) = stored
-        .into_iter()
-        .map(|(item, tran, currency)| (item, (tran, currency)))
-        .unzip();
-    let ids: Vec<(&str, &str)> = owned_ids
-        .iter()
-        .map(|(t, c)| (t.as_str(), c.as_str()))
-        .collect();
+    let (items, owned_ids) = book::split(store.items_of(company, customer_id).await?);
+    let ids = book::borrowed(&owned_ids);
     let Some(class) = setup.class_of(company, customer.text("credit_class")) else {
         return Ok(Explanation {
             credit_class: None,

@@ -1503,3 +1503,49 @@ fn admins_generate_read_rules_and_change_settings_through_the_api() {
     assert_eq!(cole.get("/api/v1/views").json()["total"], 0);
     assert_eq!(db.ok(&["settings", "get", "credit_apr"]).trim(), "8");
 }
+
+#[test]
+fn sessions_expire_and_requests_are_logged() {
+    let db = book();
+    let log_path = db.dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let server = Server::start_logging(&db, &["--as-of", AS_OF], &[], log.into());
+    let mut browser = signed_in(&server, "cole");
+    assert_eq!(browser.get("/accounts").status, 200);
+    // The session's time runs out (its end set to its start).
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(end_sessions(&db.url));
+    assert_eq!(
+        browser.get("/accounts").status,
+        303,
+        "an expired session signs no one in"
+    );
+    let status = server.stop();
+    assert!(status.success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("uri=/accounts"), "{log}");
+    assert!(
+        log.contains("status=200") && log.contains("status=303"),
+        "{log}"
+    );
+    assert!(
+        log.contains("signed in") && log.contains("user=cole"),
+        "{log}"
+    );
+}
+
+/// Ends every session at the moment it began, on either store.
+async fn end_sessions(url: &str) {
+    use sqlx::Connection;
+    const SQL: &str = "UPDATE sessions SET expires_at = created_at";
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::Executor::execute(&mut c, SQL).await.expect("update");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::Executor::execute(&mut c, SQL).await.expect("update");
+    }
+}

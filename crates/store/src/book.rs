@@ -77,25 +77,17 @@ impl Store {
     /// How many customers each user is assigned (the unassigned pool under `None`).
     pub async fn assigned_counts(&self) -> Result<HashMap<Option<String>, i64>, StoreError> {
         const SQL: &str = "SELECT assigned_user, COUNT(*) FROM customers GROUP BY assigned_user";
-        on_pool!(self, pool => {
-            let rows = sqlx::query(SQL).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(StoreError::from)
-        })
+        let rows: Vec<(Option<String>, i64)> =
+            on_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
+        Ok(rows.into_iter().collect())
     }
 
     /// How many customers each company has.
     pub async fn customer_counts(&self) -> Result<HashMap<String, i64>, StoreError> {
         const SQL: &str = "SELECT company_id, COUNT(*) FROM customers GROUP BY company_id";
-        on_pool!(self, pool => {
-            let rows = sqlx::query(SQL).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(StoreError::from)
-        })
+        let rows: Vec<(String, i64)> =
+            on_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
+        Ok(rows.into_iter().collect())
     }
 
     /// Every column of the customers in scope that `viewer` sees (all when none), ordered by

@@ -414,21 +414,14 @@ impl AccountPage {
         .map(pair)
         .into_iter()
         .collect();
-        let address = [
-            "addr_line1",
-            "addr_line2",
-            "addr_line3",
-            "addr_line4",
-            "addr_line5",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-        ]
-        .iter()
-        .map(|n| display(&value(n)))
-        .filter(|v| !v.is_empty())
-        .collect();
+        // The address columns of customers.csv: `addr_line1` to `country`.
+        let address = CUSTOMER_TEXTS
+            .iter()
+            .skip_while(|n| **n != "addr_line1")
+            .take_while(|n| **n != "sales_person_id")
+            .map(|n| display(&value(n)))
+            .filter(|v| !v.is_empty())
+            .collect();
         let invoice = View::Invoice.catalog();
         let slots: Vec<usize> = STATEMENT_COLUMNS
             .iter()

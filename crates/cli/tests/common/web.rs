@@ -21,6 +21,11 @@ impl Server {
     }
 
     pub fn start_with(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_logging(db, args, env, Stdio::null())
+    }
+
+    /// Starts the server with its log (standard error) going to `log`.
+    pub fn start_logging(db: &TestDb, args: &[&str], env: &[(&str, &str)], log: Stdio) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_arrears"));
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -30,7 +35,7 @@ impl Server {
             .env("RUST_LOG", "info,sqlx=warn")
             .current_dir(db.dir.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(log);
         for (k, v) in env {
             command.env(k, v);
         }

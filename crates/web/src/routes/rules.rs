@@ -3,7 +3,7 @@
 //! here is checked exactly as an imported one and recorded in the sync history.
 
 use arrears_domain::filter::{Filter, View};
-use arrears_store::RuleRow;
+use arrears_store::{Record, RuleRow};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -96,22 +96,7 @@ impl RuleForm {
     fn csv(&self) -> Result<Vec<u8>, WebError> {
         let yes = |f: &Option<String>| if f.is_some() { "yes" } else { "no" };
         csv_row(
-            &[
-                "company_id",
-                "credit_class",
-                "seq_no",
-                "action_code",
-                "view",
-                "filter",
-                "standalone",
-                "create_if_exists",
-                "auto_close",
-                "days_to_respond",
-                "override_user",
-                "followup_days",
-                "followup_user",
-                "active",
-            ],
+            RuleRow::COLUMNS,
             &[
                 self.company_id.trim(),
                 self.credit_class.trim(),

@@ -3,7 +3,7 @@
 //! teams, assigned customers, disabling and passwords.
 
 use arrears_domain::Settings;
-use arrears_store::{ActionCodeRow, ActivityTypeRow, CalendarRow, ReasonCodeRow};
+use arrears_store::{ActionCodeRow, ActivityTypeRow, CalendarRow, ReasonCodeRow, Record, UserRow};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Form, State};
@@ -159,7 +159,6 @@ async fn save_user(
     Form(f): Form<UserForm>,
 ) -> Result<Response, PageError> {
     caller.check_csrf(&f.csrf)?;
-    let header = ["user_id", "name", "email", "role", "manager", "active"];
     let row = [
         f.user_id.trim(),
         f.name.trim(),
@@ -174,7 +173,14 @@ async fn save_user(
         vec![("manager".to_owned(), format!("no user {manager:?}"))]
     } else {
         let source = format!("user admin: {}", f.user_id.trim());
-        sync_one(&app, &caller, "users.csv", &csv_row(&header, &row)?, source).await?
+        sync_one(
+            &app,
+            &caller,
+            "users.csv",
+            &csv_row(UserRow::COLUMNS, &row)?,
+            source,
+        )
+        .await?
     };
     if problems.is_empty() {
         return Ok(Redirect::to("/admin/users").into_response());
