@@ -1549,3 +1549,49 @@ async fn end_sessions(url: &str) {
         sqlx::Executor::execute(&mut c, SQL).await.expect("update");
     }
 }
+
+#[test]
+fn a_sync_uploaded_through_the_api_is_all_or_nothing() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = Client::with_token(&server, &token(&db, "ada"));
+    let bad = "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+US01,C4,I7,IN,2015-03-01,2015-04-01,50.12345,50\n";
+    let answer = ada.post_files("/api/v1/syncs", &[], &[("files", "invoices.csv", bad)]);
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    let json = answer.json();
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .contains("1 problem(s) found; nothing was imported")
+    );
+    assert!(
+        json["problems"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("invoices.csv:2: amount:"),
+        "{json}"
+    );
+    let good = bad.replace("50.12345", "50");
+    let answer = ada.post_files("/api/v1/syncs", &[], &[("files", "invoices.csv", &good)]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["files"][0]["inserted"], 1);
+    assert_eq!(
+        ada.get("/api/v1/customers/US01/C4").json()["total_age"].to_string(),
+        "750.00"
+    );
+    assert_eq!(ada.post_files("/api/v1/syncs", &[], &[]).status, 422);
+    let mut cole = Client::with_token(&server, &token(&db, "cole"));
+    assert_eq!(
+        cole.post_files("/api/v1/syncs", &[], &[("files", "invoices.csv", &good)])
+            .status,
+        403
+    );
+    assert_eq!(
+        Client::new(&server)
+            .post_files("/api/v1/syncs", &[], &[])
+            .status,
+        401
+    );
+}

@@ -210,6 +210,22 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// An API caller who must be an admin: refused (403) before the request's body is read.
+pub struct BearerAdmin(pub Caller);
+
+impl FromRequestParts<AppState> for BearerAdmin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<BearerAdmin, WebError> {
+        let Bearer(caller) = Bearer::from_request_parts(parts, app).await?;
+        caller.must_administer()?;
+        Ok(BearerAdmin(caller))
+    }
+}
+
 /// An API caller: a bearer token (`Authorization: Bearer arr_…`).
 pub struct Bearer(pub Caller);
 

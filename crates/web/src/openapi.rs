@@ -17,10 +17,11 @@ pub struct ApiRoute {
     pub post: Option<Write>,
 }
 
-/// A write route: its method, what it does, and its body's schema (JSON text).
+/// A write route: its method, what it does, and its body's media type and schema (JSON text).
 pub struct Write {
     pub method: &'static str,
     pub summary: &'static str,
+    pub content: &'static str,
     pub body: &'static str,
     /// The status of a success: 200 or 201.
     pub status: &'static str,
@@ -53,6 +54,7 @@ pub const ROUTES: [ApiRoute; 15] = [
         post: Some(Write {
             method: "post",
             summary: "Adds an account note (every role that sees the customer)",
+            content: "application/json",
             body: r#"{"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}"#,
             status: "201",
         }),
@@ -73,7 +75,13 @@ pub const ROUTES: [ApiRoute; 15] = [
         path: "/api/v1/syncs",
         summary: "The latest syncs with their counts and problems (admins)",
         list: false,
-        post: None,
+        post: Some(Write {
+            method: "post",
+            summary: "Imports one sync: its CSV files as parts named `files`; 422 lists every problem and nothing is written (admins)",
+            content: "multipart/form-data",
+            body: r#"{"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}"#,
+            status: "200",
+        }),
     },
     ApiRoute {
         path: "/api/v1/generate-runs",
@@ -100,6 +108,7 @@ pub const ROUTES: [ApiRoute; 15] = [
         post: Some(Write {
             method: "put",
             summary: "Sets one site setting; an empty value restores the default (admins)",
+            content: "application/json",
             body: r#"{"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}"#,
             status: "200",
         }),
@@ -117,6 +126,7 @@ pub const ROUTES: [ApiRoute; 15] = [
         post: Some(Write {
             method: "post",
             summary: "Generates actions, or previews them with `preview` (admins)",
+            content: "application/json",
             body: r#"{"type": "object", "properties": {"as_of": {"type": "string", "format": "date"}, "company": {"type": "string"}, "credit_class": {"type": "string"}, "preview": {"type": "boolean"}}}"#,
             status: "200",
         }),
@@ -227,7 +237,7 @@ fn write_operation(route: &ApiRoute, write: &Write) -> Value {
     let schema: Value = serde_json::from_str(write.body).unwrap_or_else(|_| json!({}));
     op["requestBody"] = json!({
         "required": true,
-        "content": {"application/json": {"schema": schema}},
+        "content": {write.content: {"schema": schema}},
     });
     if let Some(r) = op["responses"].as_object_mut() {
         r.remove("200");

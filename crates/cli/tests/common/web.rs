@@ -298,6 +298,9 @@ impl Client {
         if !self.cookies.is_empty() {
             request = request.header("Cookie", self.cookie_header());
         }
+        if let Some(t) = &self.token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
         let response = request.send(body.as_bytes());
         self.answer(response)
     }

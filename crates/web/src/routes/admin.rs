@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::{Admin, Bearer, Caller};
+use crate::auth::{Admin, Bearer, BearerAdmin, Caller};
 use crate::pages::{AdminPage, ChangeLine, GeneratePage, Nav, SyncPage, render};
 use crate::{AppState, PageError, WebError};
 
@@ -32,7 +32,12 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/admin/generate", get(generate_form).post(generate))
-        .route("/api/v1/syncs", get(api_syncs))
+        .route(
+            "/api/v1/syncs",
+            get(api_syncs)
+                .post(api_sync_upload)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .route("/api/v1/generate-runs", get(api_runs))
         .route("/api/v1/generate", get(api_runs).post(api_generate))
         .route("/api/v1/rules", get(api_rules))
@@ -442,6 +447,71 @@ async fn api_rules(
     Ok(Json(
         serde_json::json!({ "total": items.len(), "items": items }),
     ))
+}
+
+/// Imports the uploaded CSV files of one sync (`files` parts): the counts per file, or
+/// 422 with every problem and nothing written.
+async fn api_sync_upload(
+    State(app): State<AppState>,
+    BearerAdmin(caller): BearerAdmin,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
+    let dir = tempfile::tempdir().map_err(|e| WebError::Internal(e.to_string()))?;
+    let (_, names) = receive(&mut multipart, dir.path()).await?;
+    if names.is_empty() {
+        return Err(WebError::Invalid(
+            "files: send the CSV files of a sync as parts named `files`".to_owned(),
+        ));
+    }
+    let options = arrears_import::Options {
+        sync_date: app.as_of(),
+        run_by: caller.user_id.clone(),
+        progress: false,
+        source: Some(format!("api upload: {}", names.join(", "))),
+    };
+    match arrears_import::sync(&app.store, dir.path(), options).await {
+        Ok(report) => {
+            let files: Vec<serde_json::Value> = report
+                .files
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "file": f.file, "rows": f.rows, "inserted": f.inserted,
+                        "updated": f.updated, "unchanged": f.unchanged,
+                    })
+                })
+                .collect();
+            Ok((
+                StatusCode::OK,
+                Json(serde_json::json!({
+                    "sync_id": report.sync_id,
+                    "files": files,
+                    "warnings": report.warnings,
+                })),
+            ))
+        }
+        Err(failure @ Failure::Problems { .. }) => {
+            let error = failure.to_string();
+            let (sync_id, listed) = match failure {
+                Failure::Problems {
+                    sync_id, problems, ..
+                } => (sync_id, problems.iter().map(ToString::to_string).collect()),
+                _ => (0, Vec::<String>::new()),
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({
+                    "error": error,
+                    "sync_id": sync_id,
+                    "problems": listed,
+                })),
+            ))
+        }
+        Err(Failure::Folder(why)) => Err(WebError::Invalid(
+            why.replace(&dir.path().display().to_string(), "the upload"),
+        )),
+        Err(Failure::Store(e)) => Err(WebError::Store(e)),
+    }
 }
 
 #[cfg(test)]
