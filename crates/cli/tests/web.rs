@@ -1595,3 +1595,71 @@ US01,C4,I7,IN,2015-03-01,2015-04-01,50.12345,50\n";
         401
     );
 }
+
+#[test]
+fn admins_save_rules_and_users_through_the_api_as_if_imported() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut ada = Client::with_token(&server, &token(&db, "ada"));
+    let rule = r#"{"company_id": "US01", "credit_class": "STANDARD", "seq_no": 30, "action_code": "ESC",
+        "view": "invoice", "filter": "due_date_days > 90", "auto_close": true}"#;
+    let saved = ada.post_json("/api/v1/rules", rule);
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let rules = ada.get("/api/v1/rules").json();
+    let added = rules["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["seq_no"] == 30)
+        .cloned()
+        .unwrap();
+    assert_eq!(added["view"], "invoice");
+    assert_eq!(added["auto_close"], true);
+    assert_eq!(added["active"], true);
+    let bad = r#"{"company_id": "US01", "credit_class": "STANDARD", "seq_no": 40, "action_code": "NOPE",
+        "view": "customer", "filter": "total_pastdue > 1"}"#;
+    let answer = ada.post_json("/api/v1/rules", bad);
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    let problems = answer.json()["problems"].as_array().unwrap().clone();
+    let columns: Vec<&str> = problems
+        .iter()
+        .map(|p| p["column"].as_str().unwrap())
+        .collect();
+    assert!(
+        columns.contains(&"filter") && columns.contains(&"action_code"),
+        "{problems:?}"
+    );
+    assert_eq!(
+        ada.get("/api/v1/rules").json()["total"],
+        3,
+        "nothing written"
+    );
+    assert_eq!(
+        ada.post_json("/api/v1/rules", r#"{"seq_no": "x"}"#).status,
+        400
+    );
+    let user = r#"{"user_id": "zed", "name": "Zed Z", "role": "inquiry", "manager": "mia"}"#;
+    assert_eq!(ada.post_json("/api/v1/users", user).status, 200);
+    let users = ada.get("/api/v1/users").json();
+    assert!(
+        users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["user_id"] == "zed" && u["role"] == "inquiry")
+    );
+    let bad = ada.post_json(
+        "/api/v1/users",
+        r#"{"user_id": "yan", "name": "Y", "role": "boss"}"#,
+    );
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.json()["problems"][0]["column"], "role");
+    let ghost = ada.post_json(
+        "/api/v1/users",
+        r#"{"user_id": "yan", "name": "Y", "role": "collector", "manager": "ghost"}"#,
+    );
+    assert_eq!(ghost.status, 422);
+    let mut cole = Client::with_token(&server, &token(&db, "cole"));
+    assert_eq!(cole.post_json("/api/v1/rules", rule).status, 403);
+    assert_eq!(cole.post_json("/api/v1/users", user).status, 403);
+}

@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::admin::{csv_row, sync_one};
-use crate::auth::{Admin, Caller, stored_text};
+use crate::auth::{Admin, BearerAdmin, Caller, stored_text};
 use crate::pages::{Nav, PreviewPart, RulePage, render, url_encode};
 use crate::{AppState, PageError, WebError};
 
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
             get(edit_rule),
         )
         .route("/admin/rules", axum::routing::post(save))
+        .route("/api/v1/rules", axum::routing::post(api_save))
 }
 
 /// How many matches a preview lists.
@@ -272,4 +273,90 @@ async fn save(
     }
     let page = page_with_preview(&app, &caller, form, problems).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+/// A rule as the API takes it.
+#[derive(Debug, Deserialize)]
+struct RuleRequest {
+    company_id: String,
+    credit_class: String,
+    seq_no: i64,
+    action_code: String,
+    view: String,
+    filter: String,
+    #[serde(default)]
+    standalone: bool,
+    #[serde(default)]
+    create_if_exists: bool,
+    #[serde(default)]
+    auto_close: bool,
+    days_to_respond: Option<i64>,
+    override_user: Option<String>,
+    followup_days: Option<i64>,
+    followup_user: Option<String>,
+    active: Option<bool>,
+}
+
+impl RuleRequest {
+    fn form(self) -> RuleForm {
+        RuleForm {
+            company_id: self.company_id,
+            credit_class: self.credit_class,
+            seq_no: self.seq_no.to_string(),
+            action_code: self.action_code,
+            view: self.view,
+            filter: self.filter,
+            standalone: flag(self.standalone),
+            create_if_exists: flag(self.create_if_exists),
+            auto_close: flag(self.auto_close),
+            days_to_respond: opt(&self.days_to_respond),
+            override_user: opt(&self.override_user),
+            followup_days: opt(&self.followup_days),
+            followup_user: opt(&self.followup_user),
+            active: flag(self.active.unwrap_or(true)),
+            ..RuleForm::default()
+        }
+    }
+}
+
+/// Adds or changes a rule (its key: company, credit class, sequence number), checked as an
+/// imported one: 422 with every problem by column, and nothing written.
+async fn api_save(
+    State(app): State<AppState>,
+    BearerAdmin(caller): BearerAdmin,
+    body: Result<axum::Json<RuleRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, axum::Json<serde_json::Value>), WebError> {
+    let axum::Json(rule) = body.map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let form = rule.form();
+    let source = format!(
+        "api: rule {} {} {}",
+        form.company_id.trim(),
+        form.credit_class.trim(),
+        form.seq_no
+    );
+    let problems = sync_one(&app, &caller, "rules.csv", &form.csv()?, source).await?;
+    Ok(problems_answer(problems))
+}
+
+/// 200 when a one-row sync wrote its row; else 422 with every problem by column.
+pub(super) fn problems_answer(
+    problems: Vec<(String, String)>,
+) -> (StatusCode, axum::Json<serde_json::Value>) {
+    if problems.is_empty() {
+        return (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({ "saved": true })),
+        );
+    }
+    let listed: Vec<serde_json::Value> = problems
+        .iter()
+        .map(|(column, problem)| serde_json::json!({ "column": column, "problem": problem }))
+        .collect();
+    let first = problems
+        .first()
+        .map(|(c, p)| format!("{c}: {p}"))
+        .unwrap_or_default();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(serde_json::json!({ "error": first, "problems": listed })),
+    )
 }

@@ -13,7 +13,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::admin::{csv_row, sync_one};
-use crate::auth::{Admin, Bearer, Caller, hash_password, password_problem, stored_text};
+use crate::auth::{
+    Admin, Bearer, BearerAdmin, Caller, hash_password, password_problem, stored_text,
+};
 use crate::pages::{Nav, SettingLine, SetupPage, UserLine, UsersPage, render};
 use crate::{AppState, PageError, WebError};
 
@@ -24,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(users).post(save_user))
         .route("/admin/users/disable", post(disable_user))
         .route("/admin/users/password", post(user_password))
-        .route("/api/v1/users", get(api_users))
+        .route("/api/v1/users", get(api_users).post(api_save_user))
         .route("/api/v1/settings", get(api_settings))
         .route(
             "/api/v1/settings/{key}",
@@ -334,4 +336,55 @@ async fn api_set_setting(
     tracing::info!(user = %caller.user_id, key = %key, value = %new.value, "setting changed");
     let value = app.store.settings().await?.get(&key).unwrap_or_default();
     Ok(Json(serde_json::json!({ "key": key, "value": value })))
+}
+
+/// A user as the API takes it.
+#[derive(Debug, Deserialize)]
+struct UserRequest {
+    user_id: String,
+    name: String,
+    email: Option<String>,
+    role: String,
+    manager: Option<String>,
+    active: Option<bool>,
+}
+
+/// Adds or changes a user as a one-row `users.csv` sync (admins).
+async fn api_save_user(
+    State(app): State<AppState>,
+    BearerAdmin(caller): BearerAdmin,
+    body: Result<Json<UserRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
+    let Json(u) = body.map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let manager = u.manager.clone().unwrap_or_default();
+    stored_text(&[&manager])?;
+    if !manager.is_empty() && app.store.account(&manager).await?.is_none() {
+        return Ok(super::rules::problems_answer(vec![(
+            "manager".to_owned(),
+            format!("no user {manager:?}"),
+        )]));
+    }
+    let active = if u.active.unwrap_or(true) {
+        "yes"
+    } else {
+        "no"
+    };
+    let row = [
+        u.user_id.trim(),
+        u.name.trim(),
+        u.email.as_deref().unwrap_or_default().trim(),
+        u.role.trim(),
+        manager.trim(),
+        active,
+    ];
+    let source = format!("api: user {}", u.user_id.trim());
+    let problems = sync_one(
+        &app,
+        &caller,
+        "users.csv",
+        &csv_row(UserRow::COLUMNS, &row)?,
+        source,
+    )
+    .await?;
+    Ok(super::rules::problems_answer(problems))
 }
