@@ -1663,3 +1663,73 @@ fn admins_save_rules_and_users_through_the_api_as_if_imported() {
     assert_eq!(cole.post_json("/api/v1/rules", rule).status, 403);
     assert_eq!(cole.post_json("/api/v1/users", user).status, 403);
 }
+
+#[test]
+fn users_make_and_revoke_their_own_tokens_and_save_views_through_the_api() {
+    let db = book();
+    let server = Server::start(&db, AS_OF);
+    let mut cole = signed_in(&server, "cole");
+    let me = cole.get("/me");
+    assert_eq!(me.status, 200);
+    let csrf = me.csrf();
+    let made = cole.post("/me/tokens", &[("csrf", &csrf), ("name", "script")]);
+    assert_eq!(made.status, 201, "{}", made.body);
+    let start = made
+        .body
+        .find("id=\"new-token\">")
+        .expect("the token, once")
+        + 15;
+    let secret = made.body[start..start + 68].to_owned();
+    assert!(secret.starts_with("arr_"), "{secret}");
+    let mut api = Client::with_token(&server, &secret);
+    assert_eq!(api.get("/api/v1/customers").json()["total"], 4);
+    assert!(!cole.get("/me").body.contains(&secret), "shown only once");
+    let saved = api.post_json(
+        "/api/v1/views",
+        r#"{"name": "Mine", "filter": "total_past_due > 0", "is_default": true}"#,
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(api.get("/api/v1/views").json()["items"][0]["name"], "Mine");
+    assert!(
+        cole.get("/accounts").body.contains("2 customers"),
+        "the default view"
+    );
+    let bad = api.post_json("/api/v1/views", r#"{"name": "Bad", "sort": "nmae"}"#);
+    assert_eq!(bad.status, 422);
+    let mut other = Client::with_token(&server, &token(&db, "carl"));
+    let tokens = db.ok(&["token", "list", "--user", "carl"]);
+    let carls = tokens
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        cole.post(
+            "/me/tokens/revoke",
+            &[("csrf", &csrf), ("token_id", &carls)]
+        )
+        .status,
+        404,
+        "not his"
+    );
+    assert_eq!(other.get("/api/v1/actions").status, 200);
+    let mine = db.ok(&["token", "list", "--user", "cole"]);
+    let id = mine
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        cole.post("/me/tokens/revoke", &[("csrf", &csrf), ("token_id", &id)])
+            .status,
+        303
+    );
+    assert_eq!(api.get("/api/v1/customers").status, 401);
+    assert_eq!(
+        cole.post("/me/tokens", &[("name", "x")]).status,
+        403,
+        "no CSRF token"
+    );
+}

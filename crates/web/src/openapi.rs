@@ -147,7 +147,13 @@ pub const ROUTES: [ApiRoute; 15] = [
         path: "/api/v1/views",
         summary: "The caller's saved views of My Accounts",
         list: false,
-        post: None,
+        post: Some(Write {
+            method: "post",
+            summary: "Saves a view of My Accounts under its name (its query is checked)",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "filter": {"type": "string"}, "sort": {"type": "string"}, "columns": {"type": "string"}, "per_page": {"type": "string"}, "is_default": {"type": "boolean"}}}"#,
+            status: "200",
+        }),
     },
     ApiRoute {
         path: "/api/v1/openapi.json",

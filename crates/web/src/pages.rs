@@ -777,3 +777,13 @@ impl UsersPage {
         )
     }
 }
+
+#[derive(Template)]
+#[template(path = "me.html")]
+pub struct MePage {
+    pub nav: Nav,
+    pub role: &'static str,
+    pub tokens: Vec<arrears_store::Token>,
+    /// A token just made: shown this once.
+    pub secret: Option<String>,
+}

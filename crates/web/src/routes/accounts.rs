@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts.xlsx", get(accounts_xlsx))
         .route("/accounts/views", post(save_view))
         .route("/accounts/views/delete", post(delete_view))
-        .route("/api/v1/views", get(api_views))
+        .route("/api/v1/views", get(api_views).post(api_save_view))
 }
 
 /// The columns My Accounts shows until the user chooses others.
@@ -305,6 +305,37 @@ async fn accounts_xlsx(
         .into_response())
 }
 
+/// A view to save, once its name and query check.
+fn checked_view(
+    user: &str,
+    name: &str,
+    filter: &str,
+    sort: &str,
+    columns: &str,
+    per_page: &str,
+    is_default: bool,
+) -> Result<SavedView, WebError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(WebError::Invalid(
+            "name: a view needs a name of 1 to 60 characters".to_owned(),
+        ));
+    }
+    let view = SavedView {
+        user_id: user.to_owned(),
+        name: name.to_owned(),
+        filter: filter.trim().to_owned(),
+        sort: sort.trim().to_owned(),
+        columns: columns.trim().to_owned(),
+        per_page: per_page.trim().to_owned(),
+        is_default,
+    };
+    match check(&AccountsQuery::of_view(&view)).problems.first() {
+        Some((_, problem)) => Err(WebError::Invalid(problem.clone())),
+        None => Ok(view),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct ViewForm {
     #[serde(default)]
@@ -329,26 +360,17 @@ async fn save_view(
     Form(f): Form<ViewForm>,
 ) -> Result<Response, PageError> {
     caller.check_csrf(&f.csrf)?;
-    let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
-        return Err(PageError(WebError::Invalid(
-            "name: a view needs a name of 1 to 60 characters".to_owned(),
-        )));
-    }
-    let view = SavedView {
-        user_id: caller.user_id.clone(),
-        name: name.to_owned(),
-        filter: f.filter.trim().to_owned(),
-        sort: f.sort.trim().to_owned(),
-        columns: f.columns.trim().to_owned(),
-        per_page: f.per_page.trim().to_owned(),
-        is_default: f.is_default.is_some(),
-    };
-    if let Some((_, problem)) = check(&AccountsQuery::of_view(&view)).problems.first() {
-        return Err(PageError(WebError::Invalid(problem.clone())));
-    }
+    let view = checked_view(
+        &caller.user_id,
+        &f.name,
+        &f.filter,
+        &f.sort,
+        &f.columns,
+        &f.per_page,
+        f.is_default.is_some(),
+    )?;
     app.store.save_view(&view).await?;
-    Ok(Redirect::to(&format!("/accounts?view={}", url_encode(name))).into_response())
+    Ok(Redirect::to(&format!("/accounts?view={}", url_encode(&view.name))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -411,6 +433,41 @@ async fn api_views(
     Ok(axum::Json(
         serde_json::json!({ "total": items.len(), "items": items }),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct ViewRequest {
+    name: String,
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    columns: String,
+    #[serde(default)]
+    per_page: String,
+    #[serde(default)]
+    is_default: bool,
+}
+
+/// Saves one of the caller's views of My Accounts once its query checks.
+async fn api_save_view(
+    State(app): State<AppState>,
+    crate::auth::Bearer(caller): crate::auth::Bearer,
+    body: Result<axum::Json<ViewRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::Json<serde_json::Value>, WebError> {
+    let axum::Json(v) = body.map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let view = checked_view(
+        &caller.user_id,
+        &v.name,
+        &v.filter,
+        &v.sort,
+        &v.columns,
+        &v.per_page,
+        v.is_default,
+    )?;
+    app.store.save_view(&view).await?;
+    Ok(axum::Json(serde_json::json!({ "saved": view.name })))
 }
 
 #[cfg(test)]

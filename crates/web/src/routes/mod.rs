@@ -8,6 +8,7 @@ mod assets;
 mod customers;
 mod dashboard;
 mod health;
+mod me;
 mod rules;
 pub mod schedules;
 mod session;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(rules::router())
         .merge(setup::router())
+        .merge(me::router())
         .merge(crate::openapi::router())
         .fallback(not_found)
 }
