@@ -162,6 +162,8 @@ pub struct AccountsPage {
     /// The saved view on the page, if any, and all of the user's views.
     pub view: String,
     pub views: Vec<SavedView>,
+    /// Why the view in the form was not saved.
+    pub view_problem: Option<String>,
 }
 
 impl AccountsPage {
@@ -188,6 +190,7 @@ impl AccountsPage {
             search: None,
             view: String::new(),
             views: Vec::new(),
+            view_problem: None,
         }
     }
 

@@ -178,7 +178,18 @@ async fn accounts(
     Signed(caller): Signed,
     Query(q): Query<AccountsQuery>,
 ) -> Result<Response, PageError> {
-    let (q, views, view_problem) = resolve(&app, &caller.user_id, q).await?;
+    show(&app, &caller, q, None).await
+}
+
+/// My Accounts for a query, with a problem of the view form when a view was refused (then
+/// the list is the typed query's, and the form keeps what was typed).
+async fn show(
+    app: &AppState,
+    caller: &crate::auth::Caller,
+    q: AccountsQuery,
+    refused: Option<(String, String)>,
+) -> Result<Response, PageError> {
+    let (q, views, view_problem) = resolve(app, &caller.user_id, q).await?;
     let checked = check(&q);
     let as_of = app.as_of();
     let catalog = View::Customer.catalog();
@@ -187,7 +198,7 @@ async fn accounts(
         .iter()
         .map(|slot| Column::new(catalog.name(*slot), catalog.field_type(*slot)))
         .collect();
-    let mut page = AccountsPage::new(Nav::new(&caller, "accounts"), &q.list, columns, as_of);
+    let mut page = AccountsPage::new(Nav::new(caller, "accounts"), &q.list, columns, as_of);
     page.columns_text = q.columns.clone().unwrap_or_default();
     page.problems = checked.problems;
     page.view = q.view.clone().unwrap_or_default();
@@ -197,9 +208,14 @@ async fn accounts(
         page.problems.push(("view", problem));
         status = StatusCode::NOT_FOUND;
     }
+    if let Some((name, problem)) = refused {
+        page.view = name;
+        page.view_problem = Some(problem);
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
     match checked.listing {
         Some(listing) if page.problems.is_empty() => {
-            let (snapshot, seen) = seen(&app, &caller).await?;
+            let (snapshot, seen) = seen(app, caller).await?;
             match snapshot.page(&seen, &listing, &checked.columns) {
                 Ok(result) => page.fill(&result, &checked.columns, &listing, |d| {
                     (d.facts.company_id.clone(), d.facts.customer_id.clone())
@@ -360,7 +376,7 @@ async fn save_view(
     Form(f): Form<ViewForm>,
 ) -> Result<Response, PageError> {
     caller.check_csrf(&f.csrf)?;
-    let view = checked_view(
+    let view = match checked_view(
         &caller.user_id,
         &f.name,
         &f.filter,
@@ -368,7 +384,24 @@ async fn save_view(
         &f.columns,
         &f.per_page,
         f.is_default.is_some(),
-    )?;
+    ) {
+        Ok(view) => view,
+        Err(WebError::Invalid(problem)) => {
+            let given = |t: &str| (!t.trim().is_empty()).then(|| t.to_owned());
+            let typed = AccountsQuery {
+                list: ListQuery {
+                    filter: given(&f.filter),
+                    sort: given(&f.sort),
+                    page: None,
+                    per_page: given(&f.per_page),
+                },
+                columns: given(&f.columns),
+                view: None,
+            };
+            return show(&app, &caller, typed, Some((f.name.clone(), problem))).await;
+        }
+        Err(e) => return Err(PageError(e)),
+    };
     app.store.save_view(&view).await?;
     Ok(Redirect::to(&format!("/accounts?view={}", url_encode(&view.name))).into_response())
 }
