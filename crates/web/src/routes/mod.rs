@@ -7,12 +7,14 @@ mod admin;
 mod assets;
 mod customers;
 mod dashboard;
+mod generate;
 mod health;
 mod me;
 mod rules;
 pub mod schedules;
 mod session;
 mod setup;
+mod syncs;
 
 use std::net::SocketAddr;
 
@@ -36,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(actions::router())
         .merge(admin::router())
+        .merge(syncs::router())
+        .merge(generate::router())
         .merge(rules::router())
         .merge(setup::router())
         .merge(me::router())

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::admin::{csv_row, sync_one};
+use super::syncs::{csv_row, sync_one};
 use crate::auth::{Admin, BearerAdmin, Caller, stored_text};
 use crate::pages::{Nav, PreviewPart, RulePage, render, url_encode};
 use crate::{AppState, PageError, WebError};

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::admin::{csv_row, sync_one};
+use super::syncs::{csv_row, sync_one};
 use crate::auth::{
     Admin, Bearer, BearerAdmin, Caller, hash_password, password_problem, stored_text,
 };
