@@ -15,6 +15,7 @@ pub mod schedules;
 mod session;
 mod setup;
 mod syncs;
+mod views;
 
 use std::net::SocketAddr;
 
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(rules::router())
         .merge(setup::router())
         .merge(me::router())
+        .merge(views::router())
         .merge(crate::openapi::router())
         .fallback(not_found)
 }
