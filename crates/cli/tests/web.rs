@@ -550,6 +550,16 @@ fn the_dashboard_and_the_actions_list_show_each_users_work() {
     let list = page.get("/actions");
     assert!(list.body.contains("Escalate"), "{}", list.body);
     assert!(page.get("/?by=due").body.contains("Aging by due date"));
+    let adp = page.get("/?trend=adp").body;
+    assert!(adp.contains("Average days to pay, six months"), "{adp}");
+    let mut mia = signed_in(&server, "mia");
+    assert!(
+        mia.get("/?user=cole")
+            .body
+            .contains("cole · as of 2015-03-13"),
+        "a member's dashboard"
+    );
+    assert_eq!(mia.get("/?user=carl").status, 404, "not her team");
 }
 
 #[test]
