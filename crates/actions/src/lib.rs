@@ -4,12 +4,14 @@
 #![deny(clippy::float_arithmetic)]
 
 mod book;
+pub mod desk;
 mod schedules;
 mod setup;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use arrears_domain::disputes::{Disputes, OpenDispute};
 use arrears_domain::filter::{Comparison, View};
 use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
@@ -33,6 +35,12 @@ pub enum ActionsError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
+    /// No such record.
+    #[error("not found")]
+    NotFound,
+    /// Someone changed the record meanwhile, or it is closed.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// How a generate run goes.
@@ -114,6 +122,8 @@ struct OpenItem<'a> {
     figures: Vec<Value>,
     texts: Option<&'a [Option<String>; 10]>,
     tag_count: i64,
+    /// The amount in dispute and its most severe dispute.
+    dispute: Option<(Money, &'a OpenDispute)>,
 }
 
 /// One rule's verdict on one customer.
@@ -136,6 +146,9 @@ struct Known {
     open: HashMap<(String, String), Vec<Open>>,
     created_today: HashSet<(String, String, String, i64)>,
     texts: HashMap<(String, String), [Option<String>; 10]>,
+    /// Disputes open on the business date, and how many each customer has had.
+    disputes: Disputes,
+    dispute_counts: HashMap<(String, String), i64>,
 }
 
 /// An open issue, with its first activity's dates and its tagged invoices.
@@ -172,6 +185,13 @@ impl Known {
                 Ok(HashMap::new())
             }
         });
+        let disputes = owned.spawn(store, move |s, o| async move {
+            s.open_disputes(o.scope(), as_of).await
+        });
+        let dispute_counts = owned.spawn(
+            store,
+            |s, o| async move { s.dispute_counts(o.scope()).await },
+        );
         let created_today = store
             .rule_issues_created_on(as_of, scope)
             .await?
@@ -190,6 +210,8 @@ impl Known {
             open,
             created_today,
             texts: joined(texts).await?,
+            disputes: Disputes::new(joined(disputes).await?),
+            dispute_counts: joined(dispute_counts).await?,
         })
     }
 }
@@ -250,6 +272,9 @@ fn facts(
     let key = (customer.company_id.clone(), customer.customer_id.clone());
     let summary = work.summaries.get(&key).cloned().unwrap_or_default();
     let open = work.open.get(&key).map(Vec::as_slice).unwrap_or_default();
+    let disputes = work
+        .disputes
+        .of(&customer.company_id, &customer.customer_id);
     CustomerFacts {
         company_id: customer.company_id.clone(),
         customer_id: customer.customer_id.clone(),
@@ -271,8 +296,11 @@ fn facts(
             latest_open_activity: summary.latest_open_start,
             oldest_open_due: summary.oldest_open_due,
             tag_count: items.iter().map(|i| i.tag_count).sum(),
-            in_dispute: false,
+            in_dispute: !disputes.is_empty(),
             has_promise: false,
+            dispute_cnt: disputes.len() as i64,
+            dispute_cnt_total: work.dispute_counts.get(&key).copied().unwrap_or(0),
+            dispute_severity: disputes.iter().map(|d| d.severity).min(),
         },
     }
 }
@@ -331,7 +359,7 @@ fn judge(
                     texts: open.texts,
                     figures: &open.figures,
                     tag_count: open.tag_count,
-                    in_dispute: false,
+                    dispute: open.dispute,
                     has_promise: false,
                     customer: facts,
                 };
@@ -398,6 +426,7 @@ fn applying(rules: &[Rule], verdicts: &[Verdict]) -> Vec<usize> {
 /// The open items of a customer with their figures.
 fn open_items<'a>(
     company: &str,
+    customer: &str,
     items: &'a [Item],
     ids: &'a [(&'a str, &'a str)],
     work: &'a Known,
@@ -407,7 +436,8 @@ fn open_items<'a>(
     items
         .iter()
         .zip(ids)
-        .filter(|(i, _)| i.is_open())
+        // An item whose whole balance a dispute excludes is not open to the rules.
+        .filter(|(i, _)| i.is_open() && !i.aged_hc().is_zero())
         .map(|(item, (tran_id, currency))| {
             // Most books have no tags and no rule reading invoice texts: no key to build.
             let key = (!work.texts.is_empty() || !work.tag_counts.is_empty())
@@ -426,6 +456,7 @@ fn open_items<'a>(
                     .and_then(|k| work.tag_counts.get(k))
                     .copied()
                     .unwrap_or(0),
+                dispute: work.disputes.on(company, customer, tran_id),
             }
         })
         .collect()
@@ -480,8 +511,9 @@ impl Run<'_> {
         if rules.is_empty() && open.is_empty() {
             return;
         }
-        let figures = Figures::of(items, self.ctx);
-        let open_items = open_items(company, items, ids, self.work, self.ctx);
+        let items = self.work.disputes.apply(company, id, items, ids);
+        let figures = Figures::of(&items, self.ctx);
+        let open_items = open_items(company, id, &items, ids, self.work, self.ctx);
         let facts = facts(customer, &figures, &open_items, self.work, self.ctx);
         let as_of = self.ctx.as_of;
         let started = Instant::now();
@@ -966,8 +998,9 @@ pub async fn explain(
         .get(&(company.to_owned(), class.clone()))
         .map(Vec::as_slice)
         .unwrap_or_default();
+    let items = work.disputes.apply(company, customer_id, &items, &ids);
     let figures = Figures::of(&items, &ctx);
-    let open_items = open_items(company, &items, &ids, &work, &ctx);
+    let open_items = open_items(company, customer_id, &items, &ids, &work, &ctx);
     let facts = facts(customer, &figures, &open_items, &work, &ctx);
     let verdicts: Vec<Verdict> = rules
         .iter()

@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
+use arrears_domain::disputes::Disputes;
 use arrears_domain::value::{figure_names, figure_values, item_names, item_values};
 use arrears_domain::{Context, Figures, History, Item, ItemFigures, Value};
-use arrears_store::{CustomerRecord, Store};
+use arrears_store::{CustomerRecord, Scope, Store};
+use chrono::NaiveDate;
 
 use crate::AsOf;
 use crate::output::{Format, Printer};
@@ -151,12 +153,20 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every customer's items, less what the disputes open on `as_of` exclude from the aging.
 async fn scan(
     store: &Store,
     company: Option<&str>,
-    each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
+    as_of: NaiveDate,
+    mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
 ) -> anyhow::Result<()> {
-    Ok(store.customer_items(company, each).await?)
+    let disputes = Disputes::new(store.open_disputes(Scope::company(company), as_of).await?);
+    Ok(store
+        .customer_items(company, |company_id, customer_id, items, ids| {
+            let items = disputes.apply(company_id, customer_id, items, ids);
+            each(company_id, customer_id, &items, ids)
+        })
+        .await?)
 }
 
 /// Customer positions by company and id.
@@ -180,15 +190,21 @@ fn text(t: &Option<String>) -> Value {
 async fn scan_customers(
     store: &Store,
     company: Option<&str>,
+    as_of: NaiveDate,
     mut each: impl FnMut(usize, &str, &str, &[Item], &[(&str, &str)]),
 ) -> anyhow::Result<Vec<CustomerRecord>> {
     let customers = store.customers(company).await?;
     let index = positions(&customers);
-    scan(store, company, |company_id, customer_id, items, ids| {
-        if let Some(&i) = index.get(company_id).and_then(|m| m.get(customer_id)) {
-            each(i, company_id, customer_id, items, ids);
-        }
-    })
+    scan(
+        store,
+        company,
+        as_of,
+        |company_id, customer_id, items, ids| {
+            if let Some(&i) = index.get(company_id).and_then(|m| m.get(customer_id)) {
+                each(i, company_id, customer_id, items, ids);
+            }
+        },
+    )
     .await?;
     Ok(customers)
 }
@@ -200,7 +216,7 @@ async fn by_customer(
     out: &mut Printer,
 ) -> anyhow::Result<()> {
     let mut figures: HashMap<usize, Figures> = HashMap::new();
-    let customers = scan_customers(store, company, |i, _, _, items, _| {
+    let customers = scan_customers(store, company, ctx.as_of, |i, _, _, items, _| {
         figures.insert(i, Figures::of(items, ctx));
     })
     .await?;
@@ -236,33 +252,38 @@ async fn by_invoice(
     out: &mut Printer,
 ) -> anyhow::Result<()> {
     let mut rows: HashMap<usize, Vec<Vec<Value>>> = HashMap::new();
-    let customers = scan_customers(store, company, |c, company_id, customer_id, items, ids| {
-        let history = History::of(items, ctx);
-        let mut open: Vec<(&Item, &(&str, &str))> =
-            items.iter().zip(ids).filter(|(i, _)| i.is_open()).collect();
-        open.sort_by(|a, b| (a.0.tran_date, a.1.0).cmp(&(b.0.tran_date, b.1.0)));
-        for (i, (tran_id, currency)) in open {
-            let mut row = vec![
-                Value::Text(company_id.to_owned()),
-                Value::Text(customer_id.to_owned()),
-                Value::Text((*tran_id).to_owned()),
-                Value::Text(i.tran_type.code().into()),
-                Value::Date(i.tran_date),
-                i.due_date.map_or(Value::None, Value::Date),
-                Value::Text((*currency).to_owned()),
-                Value::Money(i.amount),
-                Value::Money(i.balance),
-                Value::Money(i.amount_hc),
-                Value::Money(i.balance_hc),
-            ];
-            row.extend(
-                item_values(i, &ItemFigures::of(i, &history, ctx))
-                    .into_iter()
-                    .map(|(_, v)| v),
-            );
-            rows.entry(c).or_default().push(row);
-        }
-    })
+    let customers = scan_customers(
+        store,
+        company,
+        ctx.as_of,
+        |c, company_id, customer_id, items, ids| {
+            let history = History::of(items, ctx);
+            let mut open: Vec<(&Item, &(&str, &str))> =
+                items.iter().zip(ids).filter(|(i, _)| i.is_open()).collect();
+            open.sort_by(|a, b| (a.0.tran_date, a.1.0).cmp(&(b.0.tran_date, b.1.0)));
+            for (i, (tran_id, currency)) in open {
+                let mut row = vec![
+                    Value::Text(company_id.to_owned()),
+                    Value::Text(customer_id.to_owned()),
+                    Value::Text((*tran_id).to_owned()),
+                    Value::Text(i.tran_type.code().into()),
+                    Value::Date(i.tran_date),
+                    i.due_date.map_or(Value::None, Value::Date),
+                    Value::Text((*currency).to_owned()),
+                    Value::Money(i.amount),
+                    Value::Money(i.balance),
+                    Value::Money(i.amount_hc),
+                    Value::Money(i.balance_hc),
+                ];
+                row.extend(
+                    item_values(i, &ItemFigures::of(i, &history, ctx))
+                        .into_iter()
+                        .map(|(_, v)| v),
+                );
+                rows.entry(c).or_default().push(row);
+            }
+        },
+    )
     .await?;
     for c in 0..customers.len() {
         for row in rows.get(&c).into_iter().flatten() {
@@ -280,7 +301,7 @@ async fn by_company(
 ) -> anyhow::Result<()> {
     let counts = store.customer_counts().await?;
     let mut totals: HashMap<String, Figures> = HashMap::new();
-    scan(store, company, |company_id, _, items, _| {
+    scan(store, company, ctx.as_of, |company_id, _, items, _| {
         totals
             .entry(company_id.to_owned())
             .or_default()

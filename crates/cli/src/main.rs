@@ -3,6 +3,7 @@
 mod actions;
 mod aging;
 mod demo;
+mod history;
 mod import;
 mod output;
 mod rules;
@@ -66,6 +67,8 @@ enum Command {
     User(users::UserArgs),
     /// Create, list and revoke API tokens.
     Token(users::TokenArgs),
+    /// The event log: every change to issues, activities and disputes, who made it and when.
+    History(history::Args),
 }
 
 /// `--as-of`: the business date, today unless given.
@@ -161,6 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(store.clone(), args).await?,
         Command::User(args) => users::user(&store, args).await?,
         Command::Token(args) => users::token(&store, args).await?,
+        Command::History(args) => history::run(&store, args).await?,
     };
     store.close().await;
     Ok(code)

@@ -299,3 +299,92 @@ async fn flows(db: &TestDb, base: &str, driver: &Driver) {
     snap(&c, "admin").await;
     c.close().await.expect("close the browser");
 }
+
+#[test]
+fn a_collector_logs_a_call_and_settles_a_dispute_in_the_browser() {
+    let db = book();
+    db.import(
+        "reasons",
+        &[(
+            "reason_codes.csv",
+            "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
+        )],
+        AS_OF,
+    );
+    let server = Server::start(&db, AS_OF);
+    let driver = Driver::start();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(workflow(&server.base, &driver));
+}
+
+async fn workflow(base: &str, driver: &Driver) {
+    let c = driver.browser().await;
+    sign_in(&c, base, "cole", PASSWORD).await;
+    c.goto(&format!("{base}/customers/US01/C1"))
+        .await
+        .expect("account");
+    assert_eq!(text(&c, "dd[data-field=total_age]").await, "10,000.00");
+
+    // A phone call: spoke to the customer, one invoice tagged, done.
+    click_away(&c, "#log-communication").await;
+    click(&c, "#call-spoke").await;
+    fill(&c, "#comm-note", "Promised to pay I1 on Friday").await;
+    click(&c, "input[name=tagged][value=I1]").await;
+    click(&c, "#complete").await;
+    snap(&c, "communication").await;
+    click_away(&c, "#save-communication").await;
+    let line = text(&c, "#communication-history tbody tr:first-child").await;
+    assert!(
+        line.contains("Phone") && line.contains("Promised to pay I1"),
+        "{line}"
+    );
+    assert!(
+        c.find(Locator::Css(
+            "#communication-history .icon.green[data-icon=call]"
+        ))
+        .await
+        .is_ok(),
+        "a call that reached the customer shows green"
+    );
+    assert!(
+        c.find(Locator::Css("#communication-history [data-icon=tagged]"))
+            .await
+            .is_ok()
+    );
+
+    // A dispute on I1, excluded from the aging, then closed.
+    c.goto(&format!("{base}/customers/US01/C1/invoices/I1"))
+        .await
+        .expect("invoice");
+    fill(&c, "#dispute-amount", "2500").await;
+    click(&c, "#exclude-from-aging").await;
+    click_away(&c, "#open-dispute").await;
+    until_text(&c, "#dispute-list", "open").await;
+    snap(&c, "dispute").await;
+    c.goto(&format!("{base}/customers/US01/C1"))
+        .await
+        .expect("account");
+    assert_eq!(text(&c, "dd[data-field=total_age]").await, "7,500.00");
+    assert_eq!(text(&c, "dd[data-field=in_dispute]").await, "yes");
+    c.goto(&format!("{base}/customers/US01/C1/invoices/I1"))
+        .await
+        .expect("invoice");
+    fill(
+        &c,
+        ".close-dispute input[name=resolution]",
+        "Price confirmed",
+    )
+    .await;
+    click_away(&c, ".close-dispute button").await;
+    until_text(&c, "#dispute-list", "closed").await;
+    c.goto(&format!("{base}/customers/US01/C1"))
+        .await
+        .expect("account");
+    assert_eq!(text(&c, "dd[data-field=total_age]").await, "10,000.00");
+    assert_eq!(text(&c, "dd[data-field=in_dispute]").await, "no");
+    c.close().await.expect("close the browser");
+}

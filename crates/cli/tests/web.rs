@@ -579,11 +579,36 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
     ] {
         assert!(paths.contains_key(required), "{required}");
     }
+    // A communication and a dispute, so that every path has a record to answer with.
+    db.import(
+        "reasons",
+        &[(
+            "reason_codes.csv",
+            "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
+        )],
+        AS_OF,
+    );
+    let logged = api
+        .post_json(
+            "/api/v1/customers/US01/C1/activities",
+            r#"{"activity_type": "AcctNote"}"#,
+        )
+        .json();
+    let dispute = api
+        .post_json(
+            "/api/v1/customers/US01/C1/disputes",
+            r#"{"tran_id": "I1", "amount": "10", "reason_code": "PRICE"}"#,
+        )
+        .json();
     for path in paths.keys() {
         let concrete = path
             .replace("{company_id}", "US01")
             .replace("{customer_id}", "C1")
-            .replace("{key}", "credit_apr");
+            .replace("{key}", "credit_apr")
+            .replace("{tran_id}", "I1")
+            .replace("{activity_id}", &logged["activity_id"].to_string())
+            .replace("{issue_id}", &logged["issue_id"].to_string())
+            .replace("{dispute_id}", &dispute["dispute_id"].to_string());
         let answer = api.get(&concrete);
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
     }

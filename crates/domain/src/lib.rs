@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod aging;
+pub mod disputes;
 pub mod figures;
 pub mod filter;
 mod item;

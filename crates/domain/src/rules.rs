@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::disputes::OpenDispute;
 use crate::filter::{
     CUSTOMER_TEXTS, CUSTOMER_WORK, Cell, Comparison, Dynamic, INVOICE_TEXTS, Row, View,
 };
@@ -55,6 +56,10 @@ pub struct Work {
     pub tag_count: i64,
     pub in_dispute: bool,
     pub has_promise: bool,
+    /// Open disputes, disputes ever opened, and the highest severity open (1 is highest).
+    pub dispute_cnt: i64,
+    pub dispute_cnt_total: i64,
+    pub dispute_severity: Option<i64>,
 }
 
 /// One open item as an invoice-view rule sees it, with its customer.
@@ -67,7 +72,8 @@ pub struct ItemFacts<'a> {
     /// The item's figures, as [`item_names`] lists them.
     pub figures: &'a [Value],
     pub tag_count: i64,
-    pub in_dispute: bool,
+    /// The amount in dispute (invoice currency) and its most severe dispute.
+    pub dispute: Option<(Money, &'a OpenDispute)>,
     pub has_promise: bool,
     pub customer: &'a CustomerFacts,
 }
@@ -101,6 +107,9 @@ enum Source {
     TagCount,
     InDispute,
     HasPromise,
+    DisputeAmount,
+    ReasonCode,
+    Severity,
     Customer(usize),
     /// Not a field of the view (a test checks that every catalog name has a source).
     Missing,
@@ -149,6 +158,9 @@ fn invoice_source(name: &str) -> Option<Source> {
         "tag_count" => Source::TagCount,
         "in_dispute" => Source::InDispute,
         "has_promise" => Source::HasPromise,
+        "dispute_amount" => Source::DisputeAmount,
+        "reason_code" => Source::ReasonCode,
+        "severity" => Source::Severity,
         _ => match INVOICE_TEXTS.iter().position(|c| *c == name) {
             Some(i) => Source::ItemText(i),
             None => Source::ItemFigure(item_names().iter().position(|c| *c == name)?),
@@ -229,6 +241,9 @@ impl CustomerFacts {
             Some("tag_count") => Cell::Int(w.tag_count),
             Some("in_dispute") => Cell::Bool(w.in_dispute),
             Some("has_promise") => Cell::Bool(w.has_promise),
+            Some("dispute_cnt") => Cell::Int(w.dispute_cnt),
+            Some("dispute_cnt_total") => Cell::Int(w.dispute_cnt_total),
+            Some("dispute_severity") => w.dispute_severity.map_or(Cell::Null, Cell::Int),
             _ => Cell::Null,
         }
     }
@@ -285,8 +300,13 @@ impl Row for ItemRow<'_> {
             Source::ClosingDate => date_cell(i.closing_date),
             Source::ItemFigure(n) => value_cell(f.figures.get(n)),
             Source::TagCount => Cell::Int(f.tag_count),
-            Source::InDispute => Cell::Bool(f.in_dispute),
+            Source::InDispute => Cell::Bool(f.dispute.is_some()),
             Source::HasPromise => Cell::Bool(f.has_promise),
+            Source::DisputeAmount => Cell::Money(f.dispute.map_or(Money::ZERO, |(a, _)| a)),
+            Source::ReasonCode => f
+                .dispute
+                .map_or(Cell::Null, |(_, d)| Cell::Text(&d.reason_code)),
+            Source::Severity => f.dispute.map_or(Cell::Null, |(_, d)| Cell::Int(d.severity)),
             Source::Customer(s) => match sources(View::Customer).get(s) {
                 Some(c) => f.customer.source_cell(*c, self.as_of),
                 None => Cell::Null,

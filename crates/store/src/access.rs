@@ -339,22 +339,23 @@ impl Store {
              (SELECT COALESCE(MAX(sync_id), 0) FROM syncs), \
              (SELECT COALESCE(MAX(run_id), 0) FROM generate_runs), \
              (SELECT COALESCE(MAX(issue_id), 0) FROM issues), \
-             (SELECT COALESCE(MAX(activity_id), 0) FROM activities)";
+             (SELECT COALESCE(MAX(activity_id), 0) FROM activities), \
+             (SELECT COALESCE(MAX(event_id), 0) FROM events)";
         const SETTINGS: &str = "SELECT key, value FROM settings ORDER BY key";
-        type Counts = (i64, i64, i64, i64);
+        type Counts = (i64, i64, i64, i64, i64);
         let (counts, settings): (Counts, Vec<(String, String)>) = on_pool!(self, pool => {
             (
                 sqlx::query_as(SQL).fetch_one(pool).await?,
                 sqlx::query_as(SETTINGS).fetch_all(pool).await?,
             )
         });
-        let (syncs, runs, issues, activities) = counts;
+        let (syncs, runs, issues, activities, events) = counts;
         let settings: Vec<String> = settings
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         Ok(format!(
-            "{syncs}/{runs}/{issues}/{activities}/{}",
+            "{syncs}/{runs}/{issues}/{activities}/{events}/{}",
             settings.join(";")
         ))
     }

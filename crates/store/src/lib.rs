@@ -5,6 +5,7 @@ mod access;
 mod book;
 mod bulk;
 mod desk;
+mod disputes;
 mod keys;
 pub mod pages;
 mod postgres;
@@ -15,6 +16,7 @@ mod sqlite;
 mod syncs;
 mod tx;
 mod work;
+mod workflow;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -29,6 +31,7 @@ pub use access::{Account, SeenUsers, Session, SignIn, Token};
 pub use book::{CompanyRecord, CustomerRecord};
 pub use bulk::{Scope, Viewer};
 pub use desk::{AccountNote, Contact, SavedView};
+pub use disputes::{DisputeRecord, NewDispute};
 pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,
@@ -43,6 +46,10 @@ pub use tx::Tx;
 pub use work::{
     ActivitySummary, GenerateRun, IssueClosing, IssueRecord, NewActivity, NewIssue, OpenIssue,
     Queue, QueueItem,
+};
+pub use workflow::{
+    Activity, ActivityRecord, Actor, Event, FollowUp, InvoiceNote, IssueHead, Logged,
+    NewCommunication, NewEvent, Refused, Said, Tag, json,
 };
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -12,7 +12,7 @@ use crate::tx::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
 
 /// One issue (credit task), as stored.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct IssueRecord {
     pub issue_id: i64,
     pub company_id: String,
@@ -30,11 +30,13 @@ pub struct IssueRecord {
     pub closed_date: Option<NaiveDate>,
     pub closed_by: Option<String>,
     pub close_reason: Option<String>,
+    /// Raised by every change, so that two users editing it at once conflict.
+    pub version: i64,
 }
 
-const ISSUE_COLUMNS: &str = "issue_id, company_id, customer_id, subject, action_code, priority, \
-     credit_class, seq_no, assigned_user, is_open, created_date, created_by, reason, closed_date, \
-     closed_by, close_reason";
+pub(crate) const ISSUE_COLUMNS: &str = "issue_id, company_id, customer_id, subject, action_code, \
+     priority, credit_class, seq_no, assigned_user, is_open, created_date, created_by, reason, \
+     closed_date, closed_by, close_reason, version";
 
 /// The first activity of a new issue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +141,8 @@ pub struct QueueItem {
     pub start_date: Option<NaiveDate>,
     pub respond_by: Option<NaiveDate>,
     pub followup_date: Option<NaiveDate>,
+    /// The issue's current activity: its first open one, else its last.
+    pub activity_id: Option<i64>,
     pub tagged: i64,
     pub tagged_amount: Money,
 }
@@ -386,11 +390,13 @@ impl Store {
             Queue::Customer(company, customer) => (None, false, Some((company, customer))),
         };
         let sql = format!(
-            "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, a.followup_date, \
+            "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, a.followup_date, a.activity_id, \
              (SELECT COUNT(*) FROM activity_invoices t WHERE t.activity_id = a.activity_id), \
              (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM activity_invoices t WHERE t.activity_id = a.activity_id) \
              FROM issues i \
-             LEFT JOIN activities a ON a.activity_id = (SELECT MIN(activity_id) FROM activities x WHERE x.issue_id = i.issue_id) \
+             LEFT JOIN activities a ON a.activity_id = COALESCE( \
+                 (SELECT MIN(activity_id) FROM activities x WHERE x.issue_id = i.issue_id AND x.is_open = $2), \
+                 (SELECT MAX(activity_id) FROM activities x WHERE x.issue_id = i.issue_id)) \
              LEFT JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id \
              WHERE ($1 IS NULL OR i.assigned_user = $1) AND (i.is_open = $2 OR $3) \
              AND (i.assigned_user IS NULL OR NOT $4) \
@@ -402,7 +408,7 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let n = 16;
+        let n = 17;
         Ok(on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(user).bind(true).bind(all).bind(unassigned)
                 .bind(customer.map(|c| c.0)).bind(customer.map(|c| c.1)).fetch_all(pool).await?;
@@ -415,8 +421,9 @@ impl Store {
                         start_date: r.try_get(n + 2)?,
                         respond_by: r.try_get(n + 3)?,
                         followup_date: r.try_get(n + 4)?,
-                        tagged: r.try_get(n + 5)?,
-                        tagged_amount: Money::from_raw(r.try_get(n + 6)?),
+                        activity_id: r.try_get(n + 5)?,
+                        tagged: r.try_get(n + 6)?,
+                        tagged_amount: Money::from_raw(r.try_get(n + 7)?),
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?

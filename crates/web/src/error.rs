@@ -36,14 +36,16 @@ pub enum WebError {
 impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
-            WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Invalid(_) | WebError::Actions(ActionsError::Invalid(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Conflict(_) | WebError::Actions(ActionsError::Conflict(_)) => {
+                StatusCode::CONFLICT
+            }
+            WebError::NotFound | WebError::Actions(ActionsError::NotFound) => StatusCode::NOT_FOUND,
             WebError::Store(_) | WebError::Actions(_) | WebError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -28,7 +28,7 @@ pub struct Write {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 15] = [
+pub const ROUTES: [ApiRoute; 22] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -58,6 +58,84 @@ pub const ROUTES: [ApiRoute; 15] = [
             body: r#"{"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}"#,
             status: "201",
         }),
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/activities",
+        summary: "A customer's Communication History: every activity, newest first, with its tagged invoices",
+        list: false,
+        post: Some(Write {
+            method: "post",
+            summary: "Logs a communication on an open issue (`issue_id`) or a new one: type or action code, description, note, call result, tagged invoices, follow-up, complete, resolve",
+            content: "application/json",
+            body: r#"{"type": "object", "properties": {"issue_id": {"type": "integer"}, "activity_type": {"type": "string"}, "action_code": {"type": "string"}, "description": {"type": "string"}, "note": {"type": "string"}, "call_result": {"enum": ["spoke", "no_contact"]}, "tagged": {"type": "array", "items": {"type": "string"}}, "followup_date": {"type": "string", "format": "date"}, "followup_user": {"type": "string"}, "followup_desc": {"type": "string"}, "followup_days": {"type": "integer"}, "assigned_user": {"type": "string"}, "complete": {"type": "boolean"}, "resolve": {"type": "string"}}}"#,
+            status: "201",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/activities/{activity_id}",
+        summary: "One activity with its tagged invoices and version",
+        list: false,
+        post: Some(Write {
+            method: "patch",
+            summary: "Works an activity read at `version`: the Communication fields; 409 when someone changed it meanwhile or its issue is resolved",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}, "description": {"type": "string"}, "note": {"type": "string"}, "call_result": {"enum": ["spoke", "no_contact"]}, "tagged": {"type": "array", "items": {"type": "string"}}, "followup_date": {"type": "string", "format": "date"}, "followup_user": {"type": "string"}, "followup_desc": {"type": "string"}, "followup_days": {"type": "integer"}, "assigned_user": {"type": "string"}, "complete": {"type": "boolean"}, "resolve": {"type": "string"}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/issues/{issue_id}",
+        summary: "One issue with its activities",
+        list: false,
+        post: Some(Write {
+            method: "patch",
+            summary: "Resolves (`resolve`) or reassigns (`assigned_user`, null for the unassigned pool) an issue read at `version`",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}, "resolve": {"type": "string"}, "assigned_user": {"type": ["string", "null"]}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/invoices/{tran_id}/notes",
+        summary: "The notes on one invoice, newest first",
+        list: false,
+        post: Some(Write {
+            method: "post",
+            summary: "Adds a note to the invoice",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}"#,
+            status: "201",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/disputes",
+        summary: "A customer's disputes, open and closed, newest first",
+        list: false,
+        post: Some(Write {
+            method: "post",
+            summary: "Opens a dispute on an open invoice: amount (invoice currency), dispute date, reason code, exclude from aging; with a Dispute issue of its own unless `activity_id` names the activity it comes from",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["tran_id", "amount", "reason_code"], "properties": {"tran_id": {"type": "string"}, "amount": {"type": "string"}, "dispute_date": {"type": "string", "format": "date"}, "reason_code": {"type": "string"}, "exclude_from_aging": {"type": "boolean"}, "note": {"type": "string"}, "activity_id": {"type": "integer"}, "assigned_user": {"type": "string"}}}"#,
+            status: "201",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/disputes/{dispute_id}",
+        summary: "One dispute",
+        list: false,
+        post: Some(Write {
+            method: "patch",
+            summary: "Closes a dispute read at `version` with a resolution and its date; what it excluded returns to the aging",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["version", "resolution"], "properties": {"version": {"type": "integer"}, "resolution": {"type": "string"}, "closed_date": {"type": "string", "format": "date"}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/history",
+        summary: "A customer's event log, oldest first: who changed what, when, before and after",
+        list: false,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/actions",

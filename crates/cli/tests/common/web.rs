@@ -211,6 +211,19 @@ impl Client {
         self.answer(response)
     }
 
+    /// Patches with a JSON body and the client's token.
+    pub fn patch_json(&mut self, path: &str, body: &str) -> Answer {
+        let mut request = self
+            .agent
+            .patch(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(t) = &self.token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        let response = request.send(body.as_bytes());
+        self.answer(response)
+    }
+
     /// Posts a JSON body with the client's token.
     pub fn post_json(&mut self, path: &str, body: &str) -> Answer {
         let mut request = self

@@ -171,7 +171,7 @@ pub const INVOICE_TEXTS: [&str; 10] = [
 ];
 
 /// The work figures a customer's issues, activities, disputes and promises give.
-pub const CUSTOMER_WORK: [(&str, Type); 11] = [
+pub const CUSTOMER_WORK: [(&str, Type); 14] = [
     ("open_issue_cnt", Type::Int),
     ("oldest_issue_date", Type::Date),
     ("last_activity_date", Type::Date),
@@ -183,6 +183,9 @@ pub const CUSTOMER_WORK: [(&str, Type); 11] = [
     ("tag_count", Type::Int),
     ("in_dispute", Type::Bool),
     ("has_promise", Type::Bool),
+    ("dispute_cnt", Type::Int),
+    ("dispute_cnt_total", Type::Int),
+    ("dispute_severity", Type::Int),
 ];
 
 /// The fields of an issue in the work queue, in the order lists give them.
@@ -210,10 +213,13 @@ pub const ACTION_FIELDS: [(&str, Type); 20] = [
 ];
 
 /// The work figures of one open item.
-pub const INVOICE_WORK: [(&str, Type); 3] = [
+pub const INVOICE_WORK: [(&str, Type); 6] = [
     ("tag_count", Type::Int),
     ("in_dispute", Type::Bool),
     ("has_promise", Type::Bool),
+    ("dispute_amount", Type::Decimal),
+    ("reason_code", Type::Text),
+    ("severity", Type::Int),
 ];
 
 fn owned(fields: &[(&str, Type)]) -> Vec<(String, Type)> {

@@ -1,6 +1,6 @@
 //! Account Detail.
 
-use arrears_domain::filter::{CUSTOMER_TEXTS, Row, View};
+use arrears_domain::filter::{CUSTOMER_TEXTS, CUSTOMER_WORK, Row, View};
 use arrears_domain::rules::CustomerFacts;
 use arrears_domain::value::figure_names;
 use arrears_domain::{Item, Money, Value};
@@ -8,6 +8,7 @@ use arrears_store::{AccountNote, Contact, QueueItem};
 use askama::Template;
 use chrono::NaiveDate;
 
+use super::communication::{DisputeLine, EventLine, HistoryLine};
 use super::{Column, IssueLine, Nav, Pair, display};
 
 /// The open items' columns on Account Detail's Statement of Accounts.
@@ -48,6 +49,13 @@ pub struct AccountPage {
     /// The note form as typed, and its problem, when a note was refused.
     pub note_typed: String,
     pub note_problem: Option<String>,
+    /// Communication History, newest first.
+    pub communications: Vec<HistoryLine>,
+    pub disputes: Vec<DisputeLine>,
+    /// The customer's event log, newest first.
+    pub events: Vec<EventLine>,
+    /// May log work (not inquiry users).
+    pub works: bool,
 }
 
 impl AccountPage {
@@ -100,7 +108,11 @@ impl AccountPage {
             customer_id: facts.customer_id.clone(),
             header,
             address,
-            figures: figure_names().into_iter().map(pair).collect(),
+            figures: figure_names()
+                .into_iter()
+                .chain(CUSTOMER_WORK.iter().map(|(n, _)| *n))
+                .map(pair)
+                .collect(),
             statement_columns: slots
                 .iter()
                 .map(|s| Column::new(invoice.name(*s), invoice.field_type(*s)))
@@ -140,6 +152,10 @@ impl AccountPage {
             notes: Vec::new(),
             note_typed: String::new(),
             note_problem: None,
+            communications: Vec::new(),
+            disputes: Vec::new(),
+            events: Vec::new(),
+            works: false,
         }
     }
 

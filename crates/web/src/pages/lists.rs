@@ -176,6 +176,8 @@ pub struct IssueLine {
     pub reason: String,
     pub customer: String,
     pub link: String,
+    /// The issue's current activity on the Communication screen.
+    pub work_link: String,
     pub created: String,
     /// When and why it closed, for closed issues.
     pub closed: String,
@@ -204,6 +206,17 @@ impl IssueLine {
                 "/customers/{}/{}",
                 url_encode(&i.company_id),
                 url_encode(&i.customer_id)
+            ),
+            work_link: q.activity_id.map_or_else(
+                || {
+                    format!(
+                        "/customers/{}/{}/communicate?issue={}",
+                        url_encode(&i.company_id),
+                        url_encode(&i.customer_id),
+                        i.issue_id
+                    )
+                },
+                |a| format!("/activities/{a}"),
             ),
             created: i.created_date.to_string(),
             closed: i.closed_date.map(|d| d.to_string()).unwrap_or_default(),

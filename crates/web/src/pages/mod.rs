@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod communication;
 mod dashboard;
 mod lists;
 
@@ -10,6 +11,10 @@ pub use account::{AccountPage, STATEMENT_COLUMNS};
 pub use admin::{
     AdminPage, ChangeLine, GeneratePage, MatchLine, MePage, PreviewPart, RulePage, SettingLine,
     SetupPage, SyncPage, UserLine, UsersPage,
+};
+pub use communication::{
+    CommunicatePage, CommunicationForm, DisputeLine, EventLine, HistoryLine, InvoicePage,
+    TagOption, TypeOption, account_link,
 };
 pub use dashboard::{CompanyCard, DashboardPage};
 pub use lists::{AccountsPage, ActionsPage, IssueLine};

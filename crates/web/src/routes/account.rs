@@ -17,7 +17,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::{Bearer, Caller, Signed, stored_text};
-use crate::pages::{AccountPage, Nav, render, url_encode};
+use crate::pages::{AccountPage, EventLine, HistoryLine, Nav, render, url_encode};
 use crate::{AppState, PageError, WebError};
 
 pub fn router() -> Router<AppState> {
@@ -72,6 +72,24 @@ async fn detail(
         as_of,
     );
     page.contacts = store.contacts(company, customer).await?;
+    let activities = store.activities_of(company, customer).await?;
+    let disputes = store.disputes_of(company, customer).await?;
+    page.communications = activities
+        .iter()
+        .map(|a| HistoryLine::new(a, &activities, &disputes, as_of))
+        .collect();
+    page.disputes = disputes
+        .into_iter()
+        .map(super::disputes::dispute_line)
+        .collect();
+    page.events = store
+        .events(Some(company), Some(customer))
+        .await?
+        .iter()
+        .rev()
+        .map(EventLine::new)
+        .collect();
+    page.works = caller.role.works_accounts();
     page.notes = store.account_notes(company, customer).await?;
     page.transactions = store.items_of(company, customer).await?;
     page.transactions

@@ -5,8 +5,10 @@ mod accounts;
 mod actions;
 mod admin;
 mod assets;
+mod communication;
 mod customers;
 mod dashboard;
+mod disputes;
 mod generate;
 mod health;
 mod me;
@@ -36,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(accounts::router())
         .merge(account::router())
+        .merge(communication::router())
+        .merge(disputes::router())
         .merge(customers::router())
         .merge(actions::router())
         .merge(admin::router())

@@ -1,0 +1,612 @@
+//! The collector's workflow through the real server: communications logged, tagged and
+//! followed up, issues resolved and reassigned, edits that conflict, notes on invoices,
+//! disputes that leave the aging and come back, and the event log of it all.
+
+mod common;
+
+use common::TestDb;
+use common::web::{AS_OF, Client, PASSWORD, Server, book};
+use serde_json::Value;
+
+fn token(db: &TestDb, user: &str) -> String {
+    db.ok(&["token", "create", user, "--name", "tests"])
+        .trim()
+        .to_owned()
+}
+
+fn signed_in(server: &Server, user: &str) -> Client {
+    let mut c = Client::new(server);
+    assert_eq!(c.sign_in(user, PASSWORD).status, 303, "{user} signs in");
+    c
+}
+
+/// The team book with reason codes and a custom activity type that has procedures.
+fn workflow_book() -> TestDb {
+    let db = book();
+    db.import(
+        "workflow-setup",
+        &[
+            (
+                "reason_codes.csv",
+                "company_id,reason_code,description,severity\n\
+                 US01,PRICE,Wrong price,2\n\
+                 US01,DAMAGED,Goods damaged,1\n",
+            ),
+            (
+                "activity_types.csv",
+                "company_id,activity_type,base_type,description,procedures\n\
+                 US01,Welcome,Phone,Welcome call,Thank them for their first order; confirm the billing contact.\n",
+            ),
+        ],
+        AS_OF,
+    );
+    db
+}
+
+fn api_for(db: &TestDb, server: &Server, user: &str) -> Client {
+    Client::with_token(server, &token(db, user))
+}
+
+fn customer(api: &mut Client, id: &str) -> Value {
+    let answer = api.get(&format!("/api/v1/customers/US01/{id}"));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()
+}
+
+/// An amount as printed, whether the JSON holds it as a number or a string.
+fn amount(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+fn activities(api: &mut Client, id: &str) -> Vec<Value> {
+    api.get(&format!("/api/v1/customers/US01/{id}/activities"))
+        .json()["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+#[test]
+fn a_call_is_logged_tagged_followed_up_resolved_and_kept_in_the_history() {
+    let db = workflow_book();
+    let server = Server::start(&db, AS_OF);
+    let mut cole = api_for(&db, &server, "cole");
+    // 2015-03-13 is a Friday; a follow-up on Monday the 16th with 4 working days to respond
+    // is due on Friday the 20th (weekends off).
+    let logged = cole.post_json(
+        "/api/v1/customers/US01/C1/activities",
+        r#"{"activity_type": "Phone", "call_result": "spoke", "note": "Will pay I1 next week",
+            "tagged": ["I1"], "followup_date": "2015-03-16", "followup_days": 4,
+            "followup_desc": "Check I1 was paid", "complete": true}"#,
+    );
+    assert_eq!(logged.status, 201, "{}", logged.body);
+    let logged = logged.json();
+    let (issue_id, activity_id) = (
+        logged["issue_id"].as_i64().unwrap(),
+        logged["activity_id"].as_i64().unwrap(),
+    );
+    let followup_id = logged["followup_id"]
+        .as_i64()
+        .expect("a follow-up is scheduled");
+    let call = cole
+        .get(&format!("/api/v1/activities/{activity_id}"))
+        .json();
+    assert_eq!(call["is_open"], false);
+    assert_eq!(call["completed_by"], "cole");
+    assert_eq!(call["call_result"], "spoke");
+    assert_eq!(call["followup_respond_by"], "2015-03-20");
+    assert_eq!(call["tagged"][0]["tran_id"], "I1");
+    assert_eq!(call["tagged"][0]["amount"], "2500.00");
+    let next = cole
+        .get(&format!("/api/v1/activities/{followup_id}"))
+        .json();
+    assert_eq!(next["is_open"], true);
+    assert_eq!(next["start_date"], "2015-03-16");
+    assert_eq!(next["respond_by"], "2015-03-20");
+    assert_eq!(next["assigned_user"], "cole");
+    assert_eq!(next["description"], "Check I1 was paid");
+    assert_eq!(next["followup_of"], activity_id);
+    // The tag counts on the invoice and the customer.
+    let invoices = cole.get("/api/v1/customers/US01/C1/invoices").json();
+    let i1 = invoices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tran_id"] == "I1")
+        .unwrap()
+        .clone();
+    assert_eq!(i1["tag_count"], 1);
+    assert_eq!(customer(&mut cole, "C1")["tag_count"], 1);
+    assert_eq!(customer(&mut cole, "C1")["last_activity_date"], AS_OF);
+
+    // Bad input changes nothing and says why.
+    let before = activities(&mut cole, "C1").len();
+    for (body, why) in [
+        (
+            r#"{"activity_type": "Phone", "tagged": ["I3"]}"#,
+            "\"I3\" is not an open invoice of customer C1",
+        ),
+        (
+            r#"{"activity_type": "Phone", "followup_date": "2015-03-12"}"#,
+            "followup_date: 2015-03-12 is before the business date 2015-03-13",
+        ),
+        (r#"{"activity_type": "Fax"}"#, "no activity type \"Fax\""),
+        (
+            r#"{"activity_type": "Phone", "complete": true}"#,
+            "a completed phone call says whether you spoke",
+        ),
+        (
+            r#"{"activity_type": "EmailSend", "call_result": "spoke"}"#,
+            "only phone calls have a call result",
+        ),
+        (
+            r#"{"activity_type": "Phone", "assigned_user": "nobody"}"#,
+            "no active user \"nobody\"",
+        ),
+        (
+            r#"{"activity_type": "Phone", "followup_date": "2015-03-20", "resolve": "done"}"#,
+            "a resolved issue has no follow-up",
+        ),
+    ] {
+        let answer = cole.post_json("/api/v1/customers/US01/C1/activities", body);
+        assert_eq!(answer.status, 422, "{body}: {}", answer.body);
+        assert!(
+            answer.json()["error"].as_str().unwrap().contains(why),
+            "{body}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        cole.post_json("/api/v1/customers/US01/C1/activities", "{\"nope\": 1}")
+            .status,
+        400
+    );
+    assert_eq!(activities(&mut cole, "C1").len(), before, "nothing written");
+
+    // Two users work the follow-up at once: the second gets a conflict, the first's note stays.
+    let mut mia = api_for(&db, &server, "mia");
+    let version = next["version"].as_i64().unwrap();
+    let first = cole.patch_json(
+        &format!("/api/v1/activities/{followup_id}"),
+        &format!(r#"{{"version": {version}, "note": "Left a voicemail"}}"#),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    let second = mia.patch_json(
+        &format!("/api/v1/activities/{followup_id}"),
+        &format!(r#"{{"version": {version}, "note": "Spoke to their AP clerk"}}"#),
+    );
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert!(
+        second.body.contains("changed by someone else"),
+        "{}",
+        second.body
+    );
+    let kept = cole
+        .get(&format!("/api/v1/activities/{followup_id}"))
+        .json();
+    assert_eq!(kept["note"], "Left a voicemail");
+    assert_eq!(kept["version"], version + 1);
+
+    // Reassign, then resolve; a resolved issue takes no more work.
+    let issue = cole.get(&format!("/api/v1/issues/{issue_id}")).json();
+    assert_eq!(issue["activities"].as_array().unwrap().len(), 2);
+    let v = issue["version"].as_i64().unwrap();
+    let moved = cole.patch_json(
+        &format!("/api/v1/issues/{issue_id}"),
+        &format!(r#"{{"version": {v}, "assigned_user": "cara"}}"#),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.json()["assigned_user"], "cara");
+    let moved_next = cole
+        .get(&format!("/api/v1/activities/{followup_id}"))
+        .json();
+    assert_eq!(
+        moved_next["assigned_user"], "cara",
+        "open activities go with the issue"
+    );
+    let resolved = cole.patch_json(
+        &format!("/api/v1/issues/{issue_id}"),
+        &format!(r#"{{"version": {}, "resolve": "Paid in full"}}"#, v + 1),
+    );
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let resolved = resolved.json();
+    assert_eq!(
+        (
+            resolved["is_open"].clone(),
+            resolved["closed_by"].clone(),
+            resolved["close_reason"].clone()
+        ),
+        (
+            Value::Bool(false),
+            Value::from("cole"),
+            Value::from("Paid in full")
+        )
+    );
+    let closed_next = cole
+        .get(&format!("/api/v1/activities/{followup_id}"))
+        .json();
+    assert_eq!(
+        closed_next["is_open"], false,
+        "resolving completes the open activities"
+    );
+    let late = cole.patch_json(
+        &format!("/api/v1/activities/{followup_id}"),
+        &format!(
+            r#"{{"version": {}, "note": "too late"}}"#,
+            closed_next["version"]
+        ),
+    );
+    assert_eq!(late.status, 409, "{}", late.body);
+    let on_closed = cole.post_json(
+        "/api/v1/customers/US01/C1/activities",
+        &format!(r#"{{"issue_id": {issue_id}, "activity_type": "AcctNote"}}"#),
+    );
+    assert_eq!(on_closed.status, 409, "{}", on_closed.body);
+    assert!(
+        on_closed.body.contains("already closed"),
+        "{}",
+        on_closed.body
+    );
+
+    // Scope and roles: outside the scope is not found, inquiry users log no work.
+    let mut max = api_for(&db, &server, "max");
+    assert_eq!(
+        max.post_json(
+            "/api/v1/customers/US01/C1/activities",
+            r#"{"activity_type": "Phone"}"#
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        max.get(&format!("/api/v1/activities/{activity_id}")).status,
+        404
+    );
+    assert_eq!(max.get(&format!("/api/v1/issues/{issue_id}")).status, 404);
+    let mut ivy = api_for(&db, &server, "ivy");
+    assert_eq!(
+        ivy.post_json(
+            "/api/v1/customers/US01/C5/activities",
+            r#"{"activity_type": "AcctNote"}"#
+        )
+        .status,
+        403
+    );
+    assert_eq!(ivy.get("/api/v1/customers/US01/C5/activities").status, 200);
+
+    // Notes on a single invoice.
+    let note = cole.post_json(
+        "/api/v1/customers/US01/C1/invoices/I2/notes",
+        r#"{"note": "PO 4471 on its way"}"#,
+    );
+    assert_eq!(note.status, 201, "{}", note.body);
+    assert_eq!(
+        cole.get("/api/v1/customers/US01/C1/invoices/I2/notes")
+            .json()["items"][0]["note"],
+        "PO 4471 on its way"
+    );
+    assert_eq!(
+        cole.post_json(
+            "/api/v1/customers/US01/C1/invoices/I3/notes",
+            r#"{"note": "x"}"#
+        )
+        .status,
+        404,
+        "another customer's invoice"
+    );
+
+    // The history: every change, who and when, before and after; the same from the CLI.
+    let history = cole.get("/api/v1/customers/US01/C1/history").json();
+    let events = history["items"].as_array().unwrap();
+    let what: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["entity"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["user_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for wanted in [
+        "issue create cole",
+        "activity create cole",
+        "activity follow-up cole",
+        "activity update cole",
+        "issue reassign cole",
+        "issue resolve cole",
+        "invoice_note create cole",
+    ] {
+        assert!(what.contains(&wanted.to_owned()), "{wanted} in {what:?}");
+    }
+    let update = events.iter().find(|e| e["action"] == "update").unwrap();
+    assert!(update["before"].as_str().unwrap().contains("\"note\":null"));
+    assert!(
+        update["after"]
+            .as_str()
+            .unwrap()
+            .contains("Left a voicemail")
+    );
+    let cli: Vec<Value> =
+        serde_json::from_str(&db.ok(&["history", "--customer", "C1", "--format", "json"])).unwrap();
+    assert_eq!(cli.len(), events.len());
+    assert!(
+        db.fails(&["history", "--customer", "C404"])
+            .contains("no customer \"C404\"")
+    );
+}
+
+#[test]
+fn the_communication_screen_logs_a_call_from_a_page_with_its_problems_beside_the_form() {
+    let db = workflow_book();
+    let server = Server::start(&db, AS_OF);
+    let mut cole = signed_in(&server, "cole");
+    let screen = cole.get("/customers/US01/C1/communicate");
+    assert_eq!(screen.status, 200, "{}", screen.body);
+    assert!(
+        screen.body.contains("Thank them for their first order"),
+        "procedures shown"
+    );
+    assert!(screen.body.contains("value=\"I1\""), "open invoices to tag");
+    let csrf = screen.csrf();
+    let refused = cole.post(
+        "/customers/US01/C1/communicate",
+        &[
+            ("csrf", &csrf),
+            ("activity_type", "Phone"),
+            ("note", "typed text"),
+            ("followup_date", "2015-02-30"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("followup_date"), "{}", refused.body);
+    let refused = cole.post(
+        "/customers/US01/C1/communicate",
+        &[
+            ("csrf", &csrf),
+            ("activity_type", "Phone"),
+            ("note", "typed text"),
+            ("complete", "true"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("id=\"problem\""), "{}", refused.body);
+    assert!(refused.body.contains("typed text"), "keeps what was typed");
+    let saved = cole.post(
+        "/customers/US01/C1/communicate",
+        &[
+            ("csrf", &csrf),
+            ("activity_type", "Welcome"),
+            ("call_result", "no_contact"),
+            ("note", "No answer"),
+            ("tagged", "I1"),
+            ("tagged", "I2"),
+            ("followup_date", "2015-03-16"),
+            ("complete", "true"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let account = cole.get("/customers/US01/C1");
+    assert!(
+        account.body.contains("id=\"communication-history\""),
+        "{}",
+        account.body
+    );
+    assert!(
+        account
+            .body
+            .contains("class=\"icon red\" title=\"call: no contact\""),
+        "call state"
+    );
+    assert!(
+        account
+            .body
+            .contains("title=\"follow-up not due (2015-03-16)\""),
+        "follow-up state"
+    );
+    assert!(
+        account.body.contains("title=\"2 tagged invoice(s)\""),
+        "tagged"
+    );
+    assert!(
+        account.body.contains("id=\"event-log\""),
+        "history of changes"
+    );
+    // The follow-up is worked from its own screen; the Actions list links to it.
+    let actions = cole.get("/actions");
+    let link = actions
+        .body
+        .split("href=\"/activities/")
+        .nth(1)
+        .map(|r| r[..r.find('"').unwrap()].to_owned());
+    let activity = cole.get(&format!("/activities/{}", link.expect("an activity link")));
+    assert_eq!(activity.status, 200);
+    assert!(activity.body.contains("id=\"resolve-form\""));
+    let mut ivy = signed_in(&server, "ivy");
+    assert_eq!(ivy.get("/customers/US01/C5/communicate").status, 403);
+    assert_eq!(
+        signed_in(&server, "max")
+            .get("/customers/US01/C1/communicate")
+            .status,
+        404
+    );
+}
+
+#[test]
+fn an_excluded_dispute_leaves_the_aging_figures_and_rules_and_returns_when_closed() {
+    let db = workflow_book();
+    let server = Server::start(&db, AS_OF);
+    let mut cara = api_for(&db, &server, "cara");
+    assert_eq!(amount(&customer(&mut cara, "C2")["total_age"]), "1250.50");
+    for (body, why) in [
+        (
+            r#"{"tran_id": "I3", "amount": "1250.51", "reason_code": "PRICE"}"#,
+            "more than the invoice's undisputed balance 1250.50",
+        ),
+        (
+            r#"{"tran_id": "I3", "amount": "0", "reason_code": "PRICE"}"#,
+            "more than zero",
+        ),
+        (
+            r#"{"tran_id": "I3", "amount": "10", "reason_code": "LATE"}"#,
+            "no reason code \"LATE\"; set up are DAMAGED, PRICE",
+        ),
+        (
+            r#"{"tran_id": "I3", "amount": "10", "reason_code": "PRICE", "dispute_date": "2015-03-14"}"#,
+            "after the business date",
+        ),
+    ] {
+        let answer = cara.post_json("/api/v1/customers/US01/C2/disputes", body);
+        assert_eq!(answer.status, 422, "{body}: {}", answer.body);
+        assert!(
+            answer.json()["error"].as_str().unwrap().contains(why),
+            "{body}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        cara.post_json(
+            "/api/v1/customers/US01/C2/disputes",
+            r#"{"tran_id": "I1", "amount": "1", "reason_code": "PRICE"}"#
+        )
+        .status,
+        404,
+        "another customer's invoice"
+    );
+    assert_eq!(
+        cara.get("/api/v1/customers/US01/C2/disputes").json()["total"],
+        0,
+        "nothing written"
+    );
+
+    let opened = cara.post_json(
+        "/api/v1/customers/US01/C2/disputes",
+        r#"{"tran_id": "I3", "amount": "1250.50", "reason_code": "DAMAGED", "dispute_date": "2015-03-10", "exclude_from_aging": true}"#,
+    );
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let opened = opened.json();
+    let dispute_id = opened["dispute_id"].as_i64().unwrap();
+    let issue_id = opened["issue_id"].as_i64().expect("a dispute issue");
+    // The whole balance is excluded: the account behaves as zero, at once.
+    let c2 = customer(&mut cara, "C2");
+    assert_eq!(amount(&c2["total_age"]), "0.00");
+    assert_eq!(amount(&c2["total_past_due"]), "0.00");
+    assert_eq!(c2["in_dispute"], true);
+    assert_eq!(c2["dispute_cnt"], 1);
+    assert_eq!(c2["dispute_severity"], 1);
+    let aging = db.aging_json(&["--as-of", AS_OF]);
+    let row = aging.iter().find(|r| r["customer_id"] == "C2").unwrap();
+    assert_eq!(amount(&row["total_age"]), "0.00");
+    // The aging of a day before it was recorded is what it was that day.
+    let before = db.aging_json(&["--as-of", "2015-03-12"]);
+    assert_eq!(
+        amount(&before.iter().find(|r| r["customer_id"] == "C2").unwrap()["total_age"]),
+        "1250.50"
+    );
+    // Rules no longer see it: the collection rule (total_past_due > 0) does not match C2.
+    let preview: Vec<Value> = serde_json::from_str(&db.ok(&[
+        "actions",
+        "generate",
+        "--preview",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(
+        preview.iter().all(|c| c["customer_id"] != "C2"),
+        "{preview:?}"
+    );
+    assert!(preview.iter().any(|c| c["customer_id"] == "C1"));
+    let more = cara.post_json(
+        "/api/v1/customers/US01/C2/disputes",
+        r#"{"tran_id": "I3", "amount": "0.01", "reason_code": "PRICE"}"#,
+    );
+    assert_eq!(
+        more.status, 422,
+        "the balance is all in dispute: {}",
+        more.body
+    );
+    // The dispute is work: an issue of its own in the assigned user's Actions list.
+    let actions = cara.get("/api/v1/actions").json();
+    assert!(
+        actions["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["issue_id"] == issue_id)
+    );
+
+    let closed = cara.patch_json(
+        &format!("/api/v1/disputes/{dispute_id}"),
+        r#"{"version": 1, "resolution": "Credit note issued", "closed_date": "2015-03-09"}"#,
+    );
+    assert_eq!(
+        closed.status, 422,
+        "closed before it was opened: {}",
+        closed.body
+    );
+    let closed = cara.patch_json(
+        &format!("/api/v1/disputes/{dispute_id}"),
+        r#"{"version": 1, "resolution": "Customer accepted the goods"}"#,
+    );
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    assert_eq!(closed.json()["is_open"], false);
+    let c2 = customer(&mut cara, "C2");
+    assert_eq!(amount(&c2["total_age"]), "1250.50");
+    assert_eq!(c2["in_dispute"], false);
+    assert_eq!(c2["dispute_cnt_total"], 1);
+    let issue = cara.get(&format!("/api/v1/issues/{issue_id}")).json();
+    assert_eq!(
+        issue["is_open"], false,
+        "closing the dispute resolves its issue"
+    );
+    assert_eq!(issue["close_reason"], "Customer accepted the goods");
+    let again = cara.patch_json(
+        &format!("/api/v1/disputes/{dispute_id}"),
+        r#"{"version": 2, "resolution": "again"}"#,
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    // A partial dispute not excluded keeps the aging whole; invoice rules can read it.
+    let partial = cara.post_json(
+        "/api/v1/customers/US01/C2/disputes",
+        r#"{"tran_id": "I3", "amount": "250.50", "reason_code": "PRICE"}"#,
+    );
+    assert_eq!(partial.status, 201, "{}", partial.body);
+    assert_eq!(amount(&customer(&mut cara, "C2")["total_age"]), "1250.50");
+    let filtered = cara.get("/api/v1/customers/US01/C2/invoices?filter=in_dispute%20%26%26%20severity%20%3D%3D%202%20%26%26%20dispute_amount%20%3D%3D%20250.5").json();
+    assert_eq!(filtered["total"], 1, "{filtered}");
+
+    // The invoice page shows the disputes and refuses a bad one beside its form.
+    let mut page = signed_in(&server, "cara");
+    let invoice = page.get("/customers/US01/C2/invoices/I3");
+    assert_eq!(invoice.status, 200);
+    assert!(invoice.body.contains("id=\"dispute-list\""));
+    let csrf = invoice.csrf();
+    let refused = page.post(
+        "/customers/US01/C2/invoices/I3/disputes",
+        &[
+            ("csrf", &csrf),
+            ("amount", "5000"),
+            ("reason_code", "PRICE"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("undisputed balance"),
+        "{}",
+        refused.body
+    );
+    let mut ivy = api_for(&db, &server, "ivy");
+    assert_eq!(
+        ivy.post_json(
+            "/api/v1/customers/US01/C5/disputes",
+            r#"{"tran_id": "I6", "amount": "1", "reason_code": "PRICE"}"#
+        )
+        .status,
+        403
+    );
+}

@@ -1,0 +1,275 @@
+//! The Communication screen, the invoice page (notes, disputes, the activities tagged to it),
+//! and the Communication History grid of Account Detail.
+
+use arrears_store::{Activity, DisputeRecord, Event, InvoiceNote, IssueRecord};
+use askama::Template;
+use chrono::NaiveDate;
+
+use super::{Nav, url_encode};
+
+/// An activity type offered on the Communication screen, with its procedures.
+pub struct TypeOption {
+    pub name: String,
+    pub base: String,
+    pub procedures: Option<String>,
+}
+
+/// An open invoice that may be tagged.
+pub struct TagOption {
+    pub tran_id: String,
+    pub tran_date: NaiveDate,
+    pub due_date: String,
+    pub balance: String,
+    pub checked: bool,
+}
+
+/// The Communication form as typed (or as stored, when an activity is opened).
+#[derive(Default)]
+pub struct CommunicationForm {
+    pub activity_type: String,
+    pub action_code: String,
+    pub description: String,
+    pub note: String,
+    pub call_result: String,
+    pub followup_date: String,
+    pub followup_user: String,
+    pub followup_desc: String,
+    pub followup_days: String,
+    pub assigned_user: String,
+    pub complete: bool,
+    pub resolve: String,
+}
+
+#[derive(Template)]
+#[template(path = "communicate.html")]
+pub struct CommunicatePage {
+    pub nav: Nav,
+    pub company_id: String,
+    pub customer_id: String,
+    pub name: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The issue it is logged on, if any.
+    pub issue: Option<IssueRecord>,
+    /// The activity being worked, when one is opened.
+    pub activity: Option<Activity>,
+    pub types: Vec<TypeOption>,
+    pub codes: Vec<(String, String)>,
+    pub users: Vec<String>,
+    pub invoices: Vec<TagOption>,
+    pub form: CommunicationForm,
+    pub problem: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+impl CommunicatePage {
+    pub fn has_procedures(&self) -> bool {
+        self.types.iter().any(|t| t.procedures.is_some())
+    }
+
+    pub fn account_link(&self) -> String {
+        account_link(&self.company_id, &self.customer_id)
+    }
+}
+
+pub fn account_link(company: &str, customer: &str) -> String {
+    format!(
+        "/customers/{}/{}",
+        url_encode(company),
+        url_encode(customer)
+    )
+}
+
+/// One line of the Communication History grid, with the glossary's icons and colours.
+pub struct HistoryLine {
+    pub activity_id: i64,
+    pub issue_id: i64,
+    pub date: String,
+    pub activity_type: String,
+    pub description: String,
+    pub user: String,
+    pub note: String,
+    pub open: bool,
+    /// Tagged invoices.
+    pub tagged: usize,
+    /// An invoice dispute opened on this communication.
+    pub disputed: bool,
+    /// Phone calls: `blue` (not made yet), `green` (spoke to the customer), `red` (no
+    /// contact).
+    pub call: Option<&'static str>,
+    /// Follow-ups: `blue` (not due), `red` (past due), `green` (done by its respond-by date).
+    pub followup: Option<&'static str>,
+    pub followup_date: String,
+    /// The icons' titles.
+    pub call_title: &'static str,
+    pub followup_title: &'static str,
+}
+
+impl HistoryLine {
+    /// `activities` are every activity of the customer, so follow-ups can be found.
+    pub fn new(
+        a: &Activity,
+        activities: &[Activity],
+        disputes: &[DisputeRecord],
+        as_of: NaiveDate,
+    ) -> HistoryLine {
+        let r = &a.record;
+        let call = (r.activity_type == "Phone" || r.call_result.is_some()).then_some(
+            match r.call_result.as_deref() {
+                Some("spoke") => "green",
+                Some(_) => "red",
+                None => "blue",
+            },
+        );
+        let followup = r.followup_date.map(|_| {
+            let due = r.followup_respond_by.or(r.followup_date).unwrap_or(as_of);
+            let next = activities
+                .iter()
+                .find(|f| f.record.followup_of == Some(r.activity_id));
+            match next.map(|f| (f.record.completed_date, f.record.respond_by)) {
+                Some((Some(done), by)) if done <= by => "green",
+                Some((Some(_), _)) => "red",
+                _ if due < as_of => "red",
+                _ => "blue",
+            }
+        });
+        HistoryLine {
+            call_title: match call {
+                Some("green") => "call: spoke to the customer",
+                Some("red") => "call: no contact",
+                _ => "call: not made yet",
+            },
+            followup_title: match followup {
+                Some("green") => "follow-up done in time",
+                Some("red") => "follow-up past due",
+                _ => "follow-up not due",
+            },
+            activity_id: r.activity_id,
+            issue_id: r.issue_id,
+            date: r.start_date.to_string(),
+            activity_type: r.activity_type.clone(),
+            description: r.description.clone().unwrap_or_default(),
+            user: r.assigned_user.clone().unwrap_or_default(),
+            note: r.note.clone().unwrap_or_default(),
+            open: r.is_open,
+            tagged: a.tagged.len(),
+            disputed: disputes
+                .iter()
+                .any(|d| d.activity_id == Some(r.activity_id)),
+            call,
+            followup,
+            followup_date: r.followup_date.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One dispute as listed.
+pub struct DisputeLine {
+    pub record: DisputeRecord,
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoice.html")]
+pub struct InvoicePage {
+    pub nav: Nav,
+    pub company_id: String,
+    pub customer_id: String,
+    pub name: String,
+    pub tran_id: String,
+    pub facts: Vec<super::Pair>,
+    pub open: bool,
+    pub notes: Vec<InvoiceNote>,
+    pub disputes: Vec<DisputeLine>,
+    pub reasons: Vec<(String, String)>,
+    /// The activities the invoice is tagged to: View Activities.
+    pub activities: Vec<HistoryLine>,
+    /// May log work (not inquiry users).
+    pub works: bool,
+    pub problem: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+impl InvoicePage {
+    pub fn account_link(&self) -> String {
+        account_link(&self.company_id, &self.customer_id)
+    }
+
+    pub fn base(&self) -> String {
+        format!(
+            "{}/invoices/{}",
+            self.account_link(),
+            url_encode(&self.tran_id)
+        )
+    }
+}
+
+/// One event of a customer's history as shown.
+pub struct EventLine {
+    pub at: String,
+    pub user: String,
+    pub what: String,
+    pub change: String,
+}
+
+impl EventLine {
+    pub fn new(e: &Event) -> EventLine {
+        EventLine {
+            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+            user: e.user_id.clone(),
+            what: format!(
+                "{} {} {}",
+                e.entity.replace('_', " "),
+                e.entity_id,
+                e.action
+            ),
+            change: change_summary(e.before.as_deref(), e.after.as_deref()),
+        }
+    }
+}
+
+/// The fields an event changed, as `field: before → after`, or the new record's fields.
+pub fn change_summary(before: Option<&str>, after: Option<&str>) -> String {
+    let parse = |t: Option<&str>| {
+        t.and_then(|t| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(t).ok())
+    };
+    let (before, after) = (parse(before), parse(after));
+    let shown = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "—".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    const SKIP: [&str; 4] = ["version", "company_id", "customer_id", "entered_at"];
+    match (before, after) {
+        (Some(b), Some(a)) => a
+            .iter()
+            .filter(|(k, v)| !SKIP.contains(&k.as_str()) && b.get(*k) != Some(*v))
+            .map(|(k, v)| format!("{k}: {} → {}", shown(b.get(k)), shown(Some(v))))
+            .collect::<Vec<_>>()
+            .join("; "),
+        (None, Some(a)) => a
+            .iter()
+            .filter(|(k, v)| !SKIP.contains(&k.as_str()) && !v.is_null())
+            .map(|(k, v)| format!("{k}: {}", shown(Some(v))))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_change_lists_only_what_changed() {
+        let before = r#"{"is_open": true, "note": null, "version": 1, "user": "mia"}"#;
+        let after = r#"{"is_open": false, "note": "paid", "version": 2, "user": "mia"}"#;
+        assert_eq!(
+            super::change_summary(Some(before), Some(after)),
+            "is_open: true → false; note: — → paid"
+        );
+        assert_eq!(
+            super::change_summary(None, Some(r#"{"note": "x", "a": null}"#)),
+            "note: x"
+        );
+    }
+}
