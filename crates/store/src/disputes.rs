@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::bulk::{Scope, scoped};
 use crate::tx::on_tx;
-use crate::workflow::{Actor, Logged, NewCommunication, NewEvent, Refused, json};
+use crate::workflow::{Actor, Entity, Logged, NewCommunication, Refused};
 use crate::{Store, StoreError, on_pool};
 
 /// One dispute, as stored.
@@ -41,6 +41,13 @@ pub struct DisputeRecord {
     pub closed_by: Option<String>,
     pub resolution: Option<String>,
     pub version: i64,
+}
+
+impl Entity for DisputeRecord {
+    const NAME: &'static str = "dispute";
+    fn key(&self) -> (&str, &str, i64) {
+        (&self.company_id, &self.customer_id, self.dispute_id)
+    }
 }
 
 const COLUMNS: &str = "dispute_id, company_id, customer_id, tran_id, amount, dispute_date, \
@@ -249,16 +256,7 @@ impl Store {
             resolution: None,
             version: 1,
         };
-        let event = NewEvent {
-            company_id: Some(&d.company_id),
-            customer_id: Some(&d.customer_id),
-            entity: "dispute",
-            entity_id: id.to_string(),
-            action: "open",
-            before: None,
-            after: json(&after),
-        };
-        tx.log_event(actor, &event).await?;
+        tx.log_change(actor, "open", None, Some(&after)).await?;
         tx.commit().await?;
         Ok(Ok((id, logged)))
     }
@@ -311,16 +309,8 @@ impl Store {
             version: version + 1,
             ..before.clone()
         };
-        let event = NewEvent {
-            company_id: Some(&before.company_id),
-            customer_id: Some(&before.customer_id),
-            entity: "dispute",
-            entity_id: dispute_id.to_string(),
-            action: "close",
-            before: json(&before),
-            after: json(&after),
-        };
-        tx.log_event(actor, &event).await?;
+        tx.log_change(actor, "close", Some(&before), Some(&after))
+            .await?;
         if let Some(issue_id) = before.issue_id {
             tx.resolve_if_open(issue_id, resolution, actor).await?;
         }

@@ -172,6 +172,34 @@ pub fn json(record: &impl Serialize) -> Option<String> {
     serde_json::to_string(record).ok()
 }
 
+/// A record whose changes the event log keeps: its kind, and its customer and id.
+pub(crate) trait Entity: Serialize {
+    const NAME: &'static str;
+    fn key(&self) -> (&str, &str, i64);
+}
+
+impl Entity for IssueRecord {
+    const NAME: &'static str = "issue";
+    fn key(&self) -> (&str, &str, i64) {
+        (&self.company_id, &self.customer_id, self.issue_id)
+    }
+}
+
+impl Entity for Activity {
+    const NAME: &'static str = "activity";
+    fn key(&self) -> (&str, &str, i64) {
+        let r = &self.record;
+        (&r.company_id, &r.customer_id, r.activity_id)
+    }
+}
+
+impl Entity for InvoiceNote {
+    const NAME: &'static str = "invoice_note";
+    fn key(&self) -> (&str, &str, i64) {
+        (&self.company_id, &self.customer_id, self.note_id)
+    }
+}
+
 impl Tx {
     /// Appends one event.
     pub async fn log_event(
@@ -390,51 +418,31 @@ impl Tx {
                     .await?;
             });
             let after = self.activity(id).await?;
-            self.log_activity(actor, "complete", before.as_ref(), after.as_ref())
+            self.log_change(actor, "complete", before.as_ref(), after.as_ref())
                 .await?;
         }
         let after = self.issue(issue.issue_id).await?;
-        self.log_issue(actor, "resolve", Some(issue), after.as_ref())
+        self.log_change(actor, "resolve", Some(issue), after.as_ref())
             .await
     }
 
-    async fn log_issue(
+    /// Appends the change of one record: the record before and after, as JSON.
+    pub(crate) async fn log_change<T: Entity>(
         &mut self,
         actor: Actor<'_>,
         action: &str,
-        before: Option<&IssueRecord>,
-        after: Option<&IssueRecord>,
+        before: Option<&T>,
+        after: Option<&T>,
     ) -> Result<(), StoreError> {
         let Some(any) = after.or(before) else {
             return Ok(());
         };
+        let (company, customer, id) = any.key();
         let event = NewEvent {
-            company_id: Some(&any.company_id),
-            customer_id: Some(&any.customer_id),
-            entity: "issue",
-            entity_id: any.issue_id.to_string(),
-            action,
-            before: before.and_then(json),
-            after: after.and_then(json),
-        };
-        self.log_event(actor, &event).await
-    }
-
-    async fn log_activity(
-        &mut self,
-        actor: Actor<'_>,
-        action: &str,
-        before: Option<&Activity>,
-        after: Option<&Activity>,
-    ) -> Result<(), StoreError> {
-        let Some(any) = after.or(before) else {
-            return Ok(());
-        };
-        let event = NewEvent {
-            company_id: Some(&any.record.company_id),
-            customer_id: Some(&any.record.customer_id),
-            entity: "activity",
-            entity_id: any.record.activity_id.to_string(),
+            company_id: Some(company),
+            customer_id: Some(customer),
+            entity: T::NAME,
+            entity_id: id.to_string(),
             action,
             before: before.and_then(json),
             after: after.and_then(json),
@@ -466,7 +474,7 @@ impl Tx {
                     .issue(id)
                     .await?
                     .ok_or_else(|| StoreError::Corrupt(format!("issue {id} vanished")))?;
-                tx.log_issue(actor, "create", None, Some(&issue)).await?;
+                tx.log_change(actor, "create", None, Some(&issue)).await?;
                 issue
             }
         };
@@ -502,8 +510,7 @@ impl Tx {
         tx.set_tags(activity_id, &c.company_id, &c.said.tagged)
             .await?;
         let after = tx.activity(activity_id).await?;
-        tx.log_activity(actor, "create", None, after.as_ref())
-            .await?;
+        tx.log_change(actor, "create", None, after.as_ref()).await?;
         let followup_id = match (&c.said.resolve, record.is_open) {
             (Some(resolution), _) => {
                 tx.resolve(&issue, resolution, actor).await?;
@@ -566,7 +573,7 @@ impl Tx {
         };
         let id = self.insert_activity(&next).await?;
         let after = self.activity(id).await?;
-        self.log_activity(actor, "follow-up", None, after.as_ref())
+        self.log_change(actor, "follow-up", None, after.as_ref())
             .await?;
         Ok(Some(id))
     }
@@ -700,7 +707,7 @@ impl Store {
         } else {
             "update"
         };
-        tx.log_activity(actor, action, Some(&before), after.as_ref())
+        tx.log_change(actor, action, Some(&before), after.as_ref())
             .await?;
         let followup_id = match (&said.resolve, record.is_open) {
             (Some(resolution), _) => {
@@ -768,11 +775,11 @@ impl Store {
                 sqlx::query(ACTIVITY).bind(user).bind(id).execute(&mut **t).await?;
             });
             let after = tx.activity(id).await?;
-            tx.log_activity(actor, "reassign", before.as_ref(), after.as_ref())
+            tx.log_change(actor, "reassign", before.as_ref(), after.as_ref())
                 .await?;
         }
         let after = tx.issue(issue_id).await?;
-        tx.log_issue(actor, "reassign", Some(&issue), after.as_ref())
+        tx.log_change(actor, "reassign", Some(&issue), after.as_ref())
             .await?;
         tx.commit().await?;
         Ok(Ok(()))
@@ -859,16 +866,7 @@ impl Store {
             created_at: actor.at,
             created_by: actor.user_id.to_owned(),
         };
-        let event = NewEvent {
-            company_id: Some(company),
-            customer_id: Some(customer),
-            entity: "invoice_note",
-            entity_id: id.to_string(),
-            action: "create",
-            before: None,
-            after: json(&record),
-        };
-        tx.log_event(actor, &event).await?;
+        tx.log_change(actor, "create", None, Some(&record)).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -87,6 +87,32 @@ impl TestDb {
         self.postgres.is_some()
     }
 
+    /// Runs one SQL statement on the store directly, as an intruder would: rows changed, or
+    /// the database's refusal.
+    #[allow(dead_code)]
+    pub fn execute(&self, sql: &str) -> Result<u64, String> {
+        use sqlx::Connection;
+        block_on(async {
+            if self.postgres.is_some() {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::Executor::execute(&mut conn, sql)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(|e| e.to_string())
+            } else {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::Executor::execute(&mut conn, sql)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(|e| e.to_string())
+            }
+        })
+    }
+
     /// Runs `arrears` on this store, in the test's folder.
     pub fn arrears(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_arrears"))
