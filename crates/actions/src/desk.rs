@@ -430,9 +430,6 @@ pub async fn edit_activity(
                 .into(),
         ));
     }
-    if !a.is_open && version == a.version && c.complete {
-        return Err(refused(Refused::Closed, "activity"));
-    }
     let desk = Desk::load(store, &a.company_id, &a.customer_id).await?;
     let base = desk.base_type(&a.activity_type)?;
     let said = said(store, &desk, c, &base, actor).await?;

@@ -6,24 +6,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::TestDb;
-use common::web::{AS_OF, Client, PASSWORD, SCOPES, Server, USERS, book, set_password};
-
-fn token(db: &TestDb, user: &str) -> String {
-    db.ok(&["token", "create", user, "--name", "tests"])
-        .trim()
-        .to_owned()
-}
-
-fn signed_in(server: &Server, user: &str) -> Client {
-    let mut c = Client::new(server);
-    let answer = c.sign_in(user, PASSWORD);
-    assert_eq!(
-        answer.status, 303,
-        "{user} cannot sign in:\n{}",
-        answer.body
-    );
-    c
-}
+use common::web::{
+    AS_OF, Client, PASSWORD, SCOPES, Server, USERS, book, set_password, signed_in, token,
+};
 
 fn ids(items: &serde_json::Value) -> BTreeSet<String> {
     items["items"]

@@ -5,20 +5,8 @@
 mod common;
 
 use common::TestDb;
-use common::web::{AS_OF, Client, PASSWORD, Server, book};
+use common::web::{AS_OF, Client, Server, book, signed_in, token};
 use serde_json::Value;
-
-fn token(db: &TestDb, user: &str) -> String {
-    db.ok(&["token", "create", user, "--name", "tests"])
-        .trim()
-        .to_owned()
-}
-
-fn signed_in(server: &Server, user: &str) -> Client {
-    let mut c = Client::new(server);
-    assert_eq!(c.sign_in(user, PASSWORD).status, 303, "{user} signs in");
-    c
-}
 
 /// The team book with reason codes and a custom activity type that has procedures.
 fn workflow_book() -> TestDb {
@@ -420,9 +408,88 @@ fn the_communication_screen_logs_a_call_from_a_page_with_its_problems_beside_the
         .split("href=\"/activities/")
         .nth(1)
         .map(|r| r[..r.find('"').unwrap()].to_owned());
-    let activity = cole.get(&format!("/activities/{}", link.expect("an activity link")));
+    let link = link.expect("an activity link");
+    let activity = cole.get(&format!("/activities/{link}"));
     assert_eq!(activity.status, 200);
     assert!(activity.body.contains("id=\"resolve-form\""));
+    let version = |body: &str| {
+        const MARK: &str = "name=\"version\" value=\"";
+        let at = body.find(MARK).expect("a version") + MARK.len();
+        body[at..at + body[at..].find('"').unwrap()].to_owned()
+    };
+    // A completed activity's note can still be corrected from its screen.
+    let mut api = Client::with_token(&server, &token(&db, "cole"));
+    let issue: Value = api.get(&format!("/api/v1/activities/{link}")).json();
+    let issue_id = issue["issue_id"].as_i64().unwrap();
+    let first = api.get(&format!("/api/v1/issues/{issue_id}")).json()["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["is_open"] == false)
+        .unwrap()["activity_id"]
+        .clone();
+    let done = cole.get(&format!("/activities/{first}"));
+    let fixed = cole.post(
+        &format!("/activities/{first}"),
+        &[
+            ("csrf", &csrf),
+            ("version", &version(&done.body)),
+            ("call_result", "no_contact"),
+            ("note", "No answer; left a message"),
+            ("tagged", "I1"),
+            ("complete", "true"),
+        ],
+    );
+    assert_eq!(fixed.status, 303, "{}", fixed.body);
+    assert_eq!(
+        api.get(&format!("/api/v1/activities/{first}")).json()["note"],
+        "No answer; left a message"
+    );
+    let stale = cole.post(
+        &format!("/activities/{first}"),
+        &[
+            ("csrf", &csrf),
+            ("version", &version(&done.body)),
+            ("note", "stale"),
+        ],
+    );
+    assert_eq!(
+        stale.status, 409,
+        "the form was read before the last change"
+    );
+    assert!(stale.body.contains("changed by someone else"));
+    // Reassign and resolve from the issue's forms.
+    let page = cole.get(&format!("/activities/{link}"));
+    let issue_version = |body: &str| {
+        let form = &body[body
+            .find("id=\"reassign-form\"")
+            .expect("the reassign form")..];
+        version(form)
+    };
+    let moved = cole.post(
+        &format!("/issues/{issue_id}/reassign"),
+        &[
+            ("csrf", &csrf),
+            ("version", &issue_version(&page.body)),
+            ("user", "cara"),
+        ],
+    );
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let page = cole.get(&format!("/activities/{link}"));
+    assert!(page.body.contains("assigned to cara"));
+    let resolved = cole.post(
+        &format!("/issues/{issue_id}/resolve"),
+        &[
+            ("csrf", &csrf),
+            ("version", &issue_version(&page.body)),
+            ("resolution", "Paid"),
+        ],
+    );
+    assert_eq!(resolved.status, 303, "{}", resolved.body);
+    assert_eq!(
+        api.get(&format!("/api/v1/issues/{issue_id}")).json()["is_open"],
+        false
+    );
     let mut ivy = signed_in(&server, "ivy");
     assert_eq!(ivy.get("/customers/US01/C5/communicate").status, 403);
     assert_eq!(

@@ -89,7 +89,6 @@ impl TestDb {
 
     /// Runs one SQL statement on the store directly, as an intruder would: rows changed, or
     /// the database's refusal.
-    #[allow(dead_code)]
     pub fn execute(&self, sql: &str) -> Result<u64, String> {
         use sqlx::Connection;
         block_on(async {

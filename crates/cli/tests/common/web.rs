@@ -422,6 +422,25 @@ pub fn book() -> TestDb {
     db
 }
 
+/// A new API token of `user`.
+pub fn token(db: &TestDb, user: &str) -> String {
+    db.ok(&["token", "create", user, "--name", "tests"])
+        .trim()
+        .to_owned()
+}
+
+/// A browser-like client signed in as `user` through the sign-in form.
+pub fn signed_in(server: &Server, user: &str) -> Client {
+    let mut c = Client::new(server);
+    let answer = c.sign_in(user, PASSWORD);
+    assert_eq!(
+        answer.status, 303,
+        "{user} cannot sign in:\n{}",
+        answer.body
+    );
+    c
+}
+
 pub fn set_password(db: &TestDb, user: &str, password: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_arrears"))
         .args(["user", "set-password", user, "--password-stdin"])

@@ -259,6 +259,87 @@ pub fn change_summary(before: Option<&str>, after: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use arrears_store::{Activity, ActivityRecord};
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2015, 1, d).unwrap()
+    }
+
+    fn activity(id: i64, call: Option<&str>, followup: Option<(u32, u32)>) -> Activity {
+        Activity {
+            record: ActivityRecord {
+                activity_id: id,
+                issue_id: 1,
+                company_id: "US01".into(),
+                customer_id: "C1".into(),
+                activity_type: "Phone".into(),
+                action_code: None,
+                description: None,
+                assigned_user: Some("cole".into()),
+                is_open: false,
+                customer_contact: true,
+                start_date: day(1),
+                respond_by: day(1),
+                followup_date: followup.map(|(d, _)| day(d)),
+                followup_user: None,
+                followup_desc: None,
+                followup_respond_by: followup.map(|(_, r)| day(r)),
+                followup_of: None,
+                created_date: day(1),
+                created_by: "cole".into(),
+                completed_date: Some(day(1)),
+                completed_by: Some("cole".into()),
+                note: None,
+                call_result: call.map(str::to_owned),
+                version: 1,
+            },
+            tagged: Vec::new(),
+        }
+    }
+
+    /// The follow-up of activity 1, due on `respond_by`, completed on `done`.
+    fn followup(respond_by: u32, done: Option<u32>) -> Activity {
+        let mut f = activity(2, None, None);
+        f.record.followup_of = Some(1);
+        f.record.respond_by = day(respond_by);
+        f.record.is_open = done.is_none();
+        f.record.completed_date = done.map(day);
+        f
+    }
+
+    #[test]
+    fn calls_and_follow_ups_take_the_glossarys_colours() {
+        let line = |a: &Activity, all: &[Activity], as_of: u32| {
+            let l = super::HistoryLine::new(a, all, &[], day(as_of));
+            (l.call, l.followup)
+        };
+        let spoke = activity(1, Some("spoke"), None);
+        assert_eq!(line(&spoke, &[], 3), (Some("green"), None));
+        let missed = activity(1, Some("no_contact"), None);
+        assert_eq!(line(&missed, &[], 3).0, Some("red"));
+        let not_made = activity(1, None, None);
+        assert_eq!(line(&not_made, &[], 3).0, Some("blue"));
+        // A follow-up dated the 1st, due the 5th.
+        let asked = activity(1, Some("spoke"), Some((1, 5)));
+        assert_eq!(line(&asked, &[], 3).1, Some("blue"), "not due yet");
+        assert_eq!(line(&asked, &[], 6).1, Some("red"), "past due, not done");
+        let open = [followup(5, None)];
+        assert_eq!(
+            line(&asked, &open, 6).1,
+            Some("red"),
+            "past due, still open"
+        );
+        let in_time = [followup(5, Some(4))];
+        assert_eq!(
+            line(&asked, &in_time, 9).1,
+            Some("green"),
+            "done by the 5th"
+        );
+        let late = [followup(5, Some(7))];
+        assert_eq!(line(&asked, &late, 9).1, Some("red"), "done after the 5th");
+    }
+
     #[test]
     fn a_change_lists_only_what_changed() {
         let before = r#"{"is_open": true, "note": null, "version": 1, "user": "mia"}"#;
