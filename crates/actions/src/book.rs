@@ -116,7 +116,7 @@ pub async fn open_items_of(
                 figures: &o.figures,
                 tag_count: o.tag_count,
                 dispute: o.dispute,
-                has_promise: false,
+                has_promise: o.has_promise,
                 customer: &facts_of,
             };
             let row = ItemRow {

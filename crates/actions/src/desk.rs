@@ -8,7 +8,7 @@ use arrears_domain::work::STANDARD_ACTIVITY_TYPES;
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::{
     ActionCodeRow, ActivityTypeRow, Actor, CustomerRow, FollowUp, IssueHead, Logged,
-    NewCommunication, NewDispute, ReasonCodeRow, Refused, Said, Scope, Store,
+    NewCommunication, NewDispute, NewExpected, ReasonCodeRow, Refused, Said, Scope, Store,
 };
 use chrono::NaiveDate;
 
@@ -45,6 +45,11 @@ pub struct Communication {
     pub complete: bool,
     /// Resolve the issue with this resolution.
     pub resolve: Option<String>,
+    /// An expected payment: its amount (a decimal text, in the tagged invoices' currency, else
+    /// the customer's) and date; a promise to pay when `promise` is set. Only when logging.
+    pub expected_amount: Option<String>,
+    pub expected_date: Option<NaiveDate>,
+    pub promise: bool,
 }
 
 /// A dispute as typed.
@@ -319,6 +324,112 @@ async fn said(
     })
 }
 
+/// Checks the expected payment a communication records: an amount above zero, no more than the
+/// tagged invoices' open balance, in one currency, by a date not before the business date.
+async fn expected(
+    store: &Store,
+    desk: &Desk,
+    c: &Communication,
+    actor: Actor<'_>,
+) -> Result<Option<NewExpected>, ActionsError> {
+    let amount = c
+        .expected_amount
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let (amount, date) = match (amount, c.expected_date) {
+        (None, None) if c.promise => {
+            return Err(invalid(
+                "promise",
+                "a promise to pay needs an expected amount and date",
+            ));
+        }
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(invalid(
+                "expected_date",
+                "an expected payment needs the date it is expected by",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "expected_amount",
+                "an expected payment needs the amount expected",
+            ));
+        }
+        (Some(a), Some(d)) => (a, d),
+    };
+    let amount = Money::parse(amount).map_err(|e| invalid("expected_amount", e))?;
+    if amount <= Money::ZERO {
+        return Err(invalid("expected_amount", "must be more than zero"));
+    }
+    if date < actor.business_date {
+        return Err(invalid(
+            "expected_date",
+            format!(
+                "{date} is before the business date {}; a payment is expected today or later",
+                actor.business_date
+            ),
+        ));
+    }
+    let customer = &desk.customer;
+    let items = store
+        .items_of(&customer.company_id, &customer.customer_id)
+        .await?;
+    let tagged: Vec<&(Item, String, String)> = items
+        .iter()
+        .filter(|(i, t, _)| i.is_open() && c.tagged.contains(t))
+        .collect();
+    let mut currencies: Vec<&str> = tagged.iter().map(|(_, _, cur)| cur.as_str()).collect();
+    currencies.sort_unstable();
+    currencies.dedup();
+    let currency = match currencies.as_slice() {
+        [] => customer
+            .text("currency")
+            .map(str::to_owned)
+            .or_else(|| {
+                desk.setup
+                    .companies
+                    .get(&customer.company_id)
+                    .map(|co| co.home_currency.clone())
+            })
+            .unwrap_or_default(),
+        [one] => (*one).to_owned(),
+        many => {
+            return Err(invalid(
+                "tagged",
+                format!(
+                    "an expected payment is in one currency; the tagged invoices are in {}",
+                    many.join(", ")
+                ),
+            ));
+        }
+    };
+    if !tagged.is_empty() {
+        let open: Money = tagged
+            .iter()
+            .fold(Money::ZERO, |sum, (i, _, _)| sum + i.balance);
+        if amount > open {
+            return Err(invalid(
+                "expected_amount",
+                format!(
+                    "{amount} {currency} is more than the open balance of the tagged invoices ({open} {currency})"
+                ),
+            ));
+        }
+    }
+    let mut tags: Vec<String> = tagged.iter().map(|(_, t, _)| t.clone()).collect();
+    tags.dedup();
+    Ok(Some(NewExpected {
+        amount,
+        currency,
+        date,
+        promise: c.promise,
+        note: None,
+        tagged: tags,
+    }))
+}
+
 /// Builds what the store needs to log `c` for a customer, checking every field.
 async fn communication(
     store: &Store,
@@ -388,6 +499,7 @@ async fn communication(
             assigned_user: assigned,
             ..said
         },
+        expected: expected(store, desk, c, actor).await?,
     })
 }
 
@@ -428,6 +540,11 @@ pub async fn edit_activity(
         return Err(ActionsError::Invalid(
             "an activity keeps its issue, type and action code; log a new communication instead"
                 .into(),
+        ));
+    }
+    if c.expected_amount.is_some() || c.expected_date.is_some() || c.promise {
+        return Err(ActionsError::Invalid(
+            "expected payments are recorded when a communication is logged; log a new one".into(),
         ));
     }
     let desk = Desk::load(store, &a.company_id, &a.customer_id).await?;
@@ -640,4 +757,94 @@ pub async fn close_dispute(
         .close_dispute(dispute_id, version, &resolution, date, actor)
         .await?
         .map_err(|r| refused(r, "dispute"))
+}
+
+/// Cancels an open expected payment still at `version`: the customer withdrew it, or it was
+/// recorded by mistake. It counts neither as kept nor as broken.
+pub async fn cancel_expected(
+    store: &Store,
+    expected_id: i64,
+    version: i64,
+    actor: Actor<'_>,
+) -> Result<(), ActionsError> {
+    store
+        .cancel_expected(expected_id, version, actor)
+        .await?
+        .map_err(|r| refused(r, "expected payment"))
+}
+
+/// A change to a user action, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserActionInput {
+    pub version: i64,
+    /// Its own description; empty goes back to its kind's.
+    pub description: Option<String>,
+    /// Its own priority (1 is the highest); `0` goes back to its kind's.
+    pub priority: Option<i64>,
+    pub close: bool,
+}
+
+/// The highest number a priority may have.
+pub const LOWEST_PRIORITY: i64 = 99;
+
+/// Checks a priority: 1 (the highest) to [`LOWEST_PRIORITY`].
+pub fn priority(field: &str, p: i64) -> Result<i64, ActionsError> {
+    if (1..=LOWEST_PRIORITY).contains(&p) {
+        Ok(p)
+    } else {
+        Err(invalid(
+            field,
+            format!("{p} is not a priority; use 1 (the highest) to {LOWEST_PRIORITY}"),
+        ))
+    }
+}
+
+/// Changes a user action still at its version: its description or priority, or closes it.
+pub async fn edit_user_action(
+    store: &Store,
+    user_action_id: i64,
+    input: &UserActionInput,
+    actor: Actor<'_>,
+) -> Result<(), ActionsError> {
+    let description = match &input.description {
+        None => None,
+        Some(d) => Some(text("description", &Some(d.clone()))?),
+    };
+    let own_priority = match input.priority {
+        None => None,
+        Some(0) => Some(None),
+        Some(p) => Some(Some(priority("priority", p)?)),
+    };
+    let edit = arrears_store::UserActionEdit {
+        description,
+        priority: own_priority,
+        close: input.close,
+    };
+    store
+        .edit_user_action(user_action_id, input.version, &edit, actor)
+        .await?
+        .map_err(|r| refused(r, "user action"))
+}
+
+/// Sets the description and priority a kind of user action shows (admins).
+pub async fn set_user_action_type(
+    store: &Store,
+    kind: &str,
+    description: &str,
+    p: i64,
+    actor: Actor<'_>,
+) -> Result<(), ActionsError> {
+    let description = text("description", &Some(description.to_owned()))?
+        .ok_or_else(|| invalid("description", "a user action needs a description"))?;
+    let t = arrears_store::UserActionType {
+        kind: kind.to_owned(),
+        description,
+        priority: priority("priority", p)?,
+    };
+    if store.set_user_action_type(&t, actor).await? {
+        Ok(())
+    } else {
+        Err(ActionsError::NotFound)
+    }
 }

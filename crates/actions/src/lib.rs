@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use arrears_domain::disputes::{Disputes, OpenDispute};
 use arrears_domain::filter::{Comparison, View};
+use arrears_domain::promises::Promises;
 use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
 };
@@ -124,6 +125,8 @@ struct OpenItem<'a> {
     tag_count: i64,
     /// The amount in dispute and its most severe dispute.
     dispute: Option<(Money, &'a OpenDispute)>,
+    /// An open promise to pay is tagged to it.
+    has_promise: bool,
 }
 
 /// One rule's verdict on one customer.
@@ -149,6 +152,8 @@ struct Known {
     /// Disputes open on the business date, and how many each customer has had.
     disputes: Disputes,
     dispute_counts: HashMap<(String, String), i64>,
+    /// Every expected payment with the payments towards it.
+    promises: Promises,
 }
 
 /// An open issue, with its first activity's dates and its tagged invoices.
@@ -192,6 +197,9 @@ impl Known {
             store,
             |s, o| async move { s.dispute_counts(o.scope()).await },
         );
+        let promises = owned.spawn(store, |s, o| async move {
+            s.promise_book(o.scope(), false).await
+        });
         let created_today = store
             .rule_issues_created_on(as_of, scope)
             .await?
@@ -212,6 +220,7 @@ impl Known {
             texts: joined(texts).await?,
             disputes: Disputes::new(joined(disputes).await?),
             dispute_counts: joined(dispute_counts).await?,
+            promises: Promises::new(joined(promises).await?),
         })
     }
 }
@@ -275,6 +284,9 @@ fn facts(
     let disputes = work
         .disputes
         .of(&customer.company_id, &customer.customer_id);
+    let promises = work
+        .promises
+        .figures(&customer.company_id, &customer.customer_id, ctx.as_of);
     CustomerFacts {
         company_id: customer.company_id.clone(),
         customer_id: customer.customer_id.clone(),
@@ -297,10 +309,11 @@ fn facts(
             oldest_open_due: summary.oldest_open_due,
             tag_count: items.iter().map(|i| i.tag_count).sum(),
             in_dispute: !disputes.is_empty(),
-            has_promise: false,
+            has_promise: promises.has_promise,
             dispute_cnt: disputes.len() as i64,
             dispute_cnt_total: work.dispute_counts.get(&key).copied().unwrap_or(0),
             dispute_severity: disputes.iter().map(|d| d.severity).min(),
+            promises,
         },
     }
 }
@@ -360,7 +373,7 @@ fn judge(
                     figures: &open.figures,
                     tag_count: open.tag_count,
                     dispute: open.dispute,
-                    has_promise: false,
+                    has_promise: open.has_promise,
                     customer: facts,
                 };
                 let row = ItemRow {
@@ -457,6 +470,10 @@ fn open_items<'a>(
                     .copied()
                     .unwrap_or(0),
                 dispute: work.disputes.on(company, customer, tran_id),
+                has_promise: !work.promises.is_empty()
+                    && work
+                        .promises
+                        .promised(company, customer, tran_id, ctx.as_of),
             }
         })
         .collect()
@@ -795,6 +812,15 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         return Err(ActionsError::Invalid(format!(
             "--company: no company {c:?} in the store"
         )));
+    }
+    if !options.preview {
+        // Promises are held to their dates at every generate too (section 7, A14).
+        let actor = arrears_store::Actor {
+            user_id: &options.run_by,
+            at: Utc::now(),
+            business_date: options.as_of,
+        };
+        store.check_expected(actor).await?;
     }
     let ctx = Context {
         as_of: options.as_of,

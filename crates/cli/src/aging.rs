@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use arrears_domain::disputes::Disputes;
-use arrears_domain::value::{figure_names, figure_values, item_names, item_values};
+use arrears_domain::promises::Promises;
+use arrears_domain::value::{
+    figure_names, figure_values, item_names, item_values, promise_names, promise_values,
+};
 use arrears_domain::{Context, Figures, History, Item, ItemFigures, Value};
 use arrears_store::{CustomerRecord, Scope, Store};
 use chrono::NaiveDate;
@@ -131,6 +134,7 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .copied()
             .chain(figure_names())
+            .chain(promise_names())
             .collect(),
         By::Invoice => INVOICE_COLUMNS
             .iter()
@@ -220,6 +224,7 @@ async fn by_customer(
         figures.insert(i, Figures::of(items, ctx));
     })
     .await?;
+    let promises = Promises::new(store.promise_book(Scope::company(company), false).await?);
     let none = Figures::default();
     for (i, c) in customers.iter().enumerate() {
         let f = figures.get(&i).unwrap_or(&none);
@@ -240,6 +245,8 @@ async fn by_customer(
                 .into_iter()
                 .map(|(_, v)| v),
         );
+        let p = promises.figures(&c.company_id, &c.customer_id, ctx.as_of);
+        row.extend(promise_values(&p).into_iter().map(|(_, v)| v));
         out.push(&row);
     }
     Ok(())

@@ -72,8 +72,13 @@ fn summary(report: &Report) -> String {
         0 => String::new(),
         n => format!("; {n} warning(s)"),
     };
+    let p = &report.promises;
+    let promises = match (p.kept, p.broken) {
+        (0, 0) => String::new(),
+        (kept, broken) => format!("; promises: {kept} kept, {broken} broken"),
+    };
     format!(
-        "sync {}: {}{warnings}; {:.2} s",
+        "sync {}: {}{warnings}{promises}; {:.2} s",
         report.sync_id,
         files.join("; "),
         report.elapsed.as_secs_f64()

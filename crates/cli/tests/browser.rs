@@ -115,6 +115,16 @@ async fn fill(c: &Client, css: &str, value: &str) {
     e.send_keys(value).await.expect("type");
 }
 
+/// Sets a field's value as a date picker would, whatever the browser's locale.
+async fn set_value(c: &Client, css: &str, value: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).value = arguments[1];",
+        vec![css.into(), value.into()],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot set {css}: {e}"));
+}
+
 async fn attach(c: &Client, css: &str, path: &std::path::Path) {
     let e = c
         .find(Locator::Css(css))
@@ -329,11 +339,14 @@ async fn workflow(base: &str, driver: &Driver) {
         .expect("account");
     assert_eq!(text(&c, "dd[data-field=total_age]").await, "10,000.00");
 
-    // A phone call: spoke to the customer, one invoice tagged, done.
+    // A phone call: spoke to the customer, who promised 1,000 of I1 by Friday; done.
     click_away(&c, "#log-communication").await;
     click(&c, "#call-spoke").await;
     fill(&c, "#comm-note", "Promised to pay I1 on Friday").await;
     click(&c, "input[name=tagged][value=I1]").await;
+    fill(&c, "#expected_amount", "1000").await;
+    set_value(&c, "#expected_date", "2015-03-20").await;
+    click(&c, "#promise").await;
     click(&c, "#complete").await;
     snap(&c, "communication").await;
     click_away(&c, "#save-communication").await;
@@ -355,6 +368,21 @@ async fn workflow(base: &str, driver: &Driver) {
             .await
             .is_ok()
     );
+    assert!(
+        c.find(Locator::Css(
+            "#communication-history .icon.blue[data-icon=expected]"
+        ))
+        .await
+        .is_ok(),
+        "an open promise shows blue"
+    );
+    let promise = text(&c, "#expected-list tbody tr:first-child").await;
+    assert!(
+        promise.contains("2015-03-20") && promise.contains("1,000.00") && promise.contains("open"),
+        "{promise}"
+    );
+    assert_eq!(text(&c, "dd[data-field=has_promise]").await, "yes");
+    assert_eq!(text(&c, "dd[data-field=expected_pay_days]").await, "7");
 
     // A dispute on I1, excluded from the aging, then closed.
     c.goto(&format!("{base}/customers/US01/C1/invoices/I1"))

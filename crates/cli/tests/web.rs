@@ -576,9 +576,16 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
     let logged = api
         .post_json(
             "/api/v1/customers/US01/C1/activities",
-            r#"{"activity_type": "AcctNote"}"#,
+            r#"{"activity_type": "AcctNote", "expected_amount": "10", "expected_date": "2015-03-13",
+                "complete": true, "followup_date": "2015-03-13", "followup_days": 0}"#,
         )
         .json();
+    // A generate a week later finds the follow-up past due: a user action for Cole.
+    db.ok(&["actions", "generate", "--as-of", "2015-03-20"]);
+    let user_action = Client::with_token(&server, &token(&db, "cole"))
+        .get("/api/v1/user-actions")
+        .json()["items"][0]["user_action_id"]
+        .clone();
     let dispute = api
         .post_json(
             "/api/v1/customers/US01/C1/disputes",
@@ -593,7 +600,10 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
             .replace("{tran_id}", "I1")
             .replace("{activity_id}", &logged["activity_id"].to_string())
             .replace("{issue_id}", &logged["issue_id"].to_string())
-            .replace("{dispute_id}", &dispute["dispute_id"].to_string());
+            .replace("{dispute_id}", &dispute["dispute_id"].to_string())
+            .replace("{expected_id}", &logged["expected_id"].to_string())
+            .replace("{user_action_id}", &user_action.to_string())
+            .replace("{kind}", "broken_promise");
         let answer = api.get(&concrete);
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
     }
@@ -1181,12 +1191,14 @@ fn my_accounts_keeps_named_views_with_a_default_and_exports_xlsx() {
 fn every_route_answers_each_role_as_its_scope_allows() {
     let db = book();
     let server = Server::start(&db, AS_OF);
-    const PAGES: [&str; 13] = [
+    const PAGES: [&str; 15] = [
         "/",
         "/accounts",
         "/accounts.csv",
         "/accounts.xlsx",
         "/actions",
+        "/actions/counts",
+        "/admin/user-actions",
         "/search?q=zzz",
         "/admin",
         "/admin/sync",
@@ -1196,16 +1208,20 @@ fn every_route_answers_each_role_as_its_scope_allows() {
         "/admin/setup",
         "/admin/users",
     ];
-    const APIS: [&str; 7] = [
+    const APIS: [&str; 10] = [
         "/api/v1/customers",
         "/api/v1/actions",
+        "/api/v1/actions/counts",
+        "/api/v1/user-actions",
+        "/api/v1/user-action-types",
         "/api/v1/dashboard",
         "/api/v1/syncs",
         "/api/v1/generate-runs",
         "/api/v1/users",
         "/api/v1/settings",
     ];
-    const ADMIN_POSTS: [&str; 8] = [
+    const ADMIN_POSTS: [&str; 9] = [
+        "/admin/user-actions/broken_promise",
         "/admin/sync",
         "/admin/generate",
         "/admin/rules",
@@ -1247,6 +1263,7 @@ fn every_route_answers_each_role_as_its_scope_allows() {
                 format!("/api/v1/customers/US01/{customer}"),
                 format!("/api/v1/customers/US01/{customer}/invoices"),
                 format!("/api/v1/customers/US01/{customer}/notes"),
+                format!("/api/v1/customers/US01/{customer}/expected-payments"),
             ] {
                 assert_eq!(api.get(&path).status, want, "{user} GET {path}");
             }

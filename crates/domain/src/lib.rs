@@ -9,6 +9,7 @@ pub mod figures;
 pub mod filter;
 mod item;
 mod money;
+pub mod promises;
 pub mod rules;
 mod settings;
 pub mod value;

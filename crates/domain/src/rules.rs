@@ -11,6 +11,7 @@ use crate::disputes::OpenDispute;
 use crate::filter::{
     CUSTOMER_TEXTS, CUSTOMER_WORK, Cell, Comparison, Dynamic, INVOICE_TEXTS, Row, View,
 };
+use crate::promises::PromiseFigures;
 use crate::value::{figure_names, item_names};
 use crate::{Item, Money, Value};
 
@@ -60,6 +61,8 @@ pub struct Work {
     pub dispute_cnt: i64,
     pub dispute_cnt_total: i64,
     pub dispute_severity: Option<i64>,
+    /// Expected payments and promises: open, kept and broken.
+    pub promises: PromiseFigures,
 }
 
 /// One open item as an invoice-view rule sees it, with its customer.
@@ -244,6 +247,13 @@ impl CustomerFacts {
             Some("dispute_cnt") => Cell::Int(w.dispute_cnt),
             Some("dispute_cnt_total") => Cell::Int(w.dispute_cnt_total),
             Some("dispute_severity") => w.dispute_severity.map_or(Cell::Null, Cell::Int),
+            Some("expected_pay_days") => w.promises.expected_pay_days.map_or(Cell::Null, Cell::Int),
+            Some("actual_pay_days") => w.promises.actual_pay_days.map_or(Cell::Null, Cell::Int),
+            Some("broken_promise_90d") => Cell::Int(w.promises.broken[0]),
+            Some("broken_promise_6m") => Cell::Int(w.promises.broken[1]),
+            Some("broken_promise_1y") => Cell::Int(w.promises.broken[2]),
+            Some("broken_promise_2y") => Cell::Int(w.promises.broken[3]),
+            Some("promise_kept_rate") => w.promises.kept_rate().map_or(Cell::Null, Cell::Decimal),
             _ => Cell::Null,
         }
     }

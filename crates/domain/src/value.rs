@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::aging::Buckets;
 use crate::figures::{Figures, ItemFigures};
+use crate::promises::{BROKEN_NAMES, PromiseFigures};
 use crate::{Item, Money, Settings};
 
 /// One value of a named column or figure.
@@ -148,6 +149,28 @@ pub fn figure_values(
         out.push((name, Value::Money(amount)));
     }
     out
+}
+
+/// A customer's promise figures (section 5 of the contract).
+pub fn promise_values(p: &PromiseFigures) -> Vec<(&'static str, Value)> {
+    let mut out = vec![
+        ("has_promise", Value::Bool(p.has_promise)),
+        ("expected_pay_days", p.expected_pay_days.into()),
+        ("actual_pay_days", p.actual_pay_days.into()),
+    ];
+    for (name, n) in BROKEN_NAMES.iter().zip(p.broken) {
+        out.push((name, Value::Int(n)));
+    }
+    out.push(("promise_kept_rate", p.kept_rate().into()));
+    out
+}
+
+/// The names [`promise_values`] gives, in order.
+pub fn promise_names() -> Vec<&'static str> {
+    promise_values(&PromiseFigures::default())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// The figures of one open item.

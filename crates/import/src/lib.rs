@@ -17,8 +17,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use arrears_store::{
-    ApplicationRow, CompanyRow, ContactRow, CustomerRow, FileCounts, InvoiceRow, Key, Keys,
-    PaymentRow, Store, StoreError, SyncRecord, SyncStatus, UserRow,
+    Actor, ApplicationRow, CheckOutcome, CompanyRow, ContactRow, CustomerRow, FileCounts,
+    InvoiceRow, Key, Keys, PaymentRow, Store, StoreError, SyncRecord, SyncStatus, UserRow,
 };
 use chrono::{NaiveDate, Utc};
 
@@ -65,6 +65,8 @@ pub struct Report {
     pub files: Vec<FileCounts>,
     pub warnings: Vec<String>,
     pub elapsed: Duration,
+    /// What the check of expected payments and follow-ups that ends every good sync found.
+    pub promises: CheckOutcome,
 }
 
 /// Why a sync wrote nothing.
@@ -244,11 +246,19 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     if sync.clean() {
         let sync_id = tx.record_sync(&record).await?;
         tx.commit().await?;
+        // Promises are matched against the payments just loaded (section 5 of the contract).
+        let actor = Actor {
+            user_id: &record.run_by,
+            at: Utc::now(),
+            business_date: record.sync_date,
+        };
+        let promises = store.check_expected(actor).await?;
         return Ok(Report {
             sync_id,
             files: record.files,
             warnings: sync.warnings,
             elapsed: started.elapsed(),
+            promises,
         });
     }
     tx.rollback().await?;

@@ -9,12 +9,14 @@ mod disputes;
 mod keys;
 pub mod pages;
 mod postgres;
+mod promises;
 mod rows;
 mod settings;
 mod setup;
 mod sqlite;
 mod syncs;
 mod tx;
+mod user_actions;
 mod work;
 mod workflow;
 
@@ -33,6 +35,7 @@ pub use bulk::{Scope, Viewer};
 pub use desk::{AccountNote, Contact, SavedView};
 pub use disputes::{DisputeRecord, NewDispute};
 pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
+pub use promises::{CheckOutcome, ExpectedRecord, NewExpected};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,
     Record, UserRow,
@@ -43,6 +46,7 @@ pub use setup::{
 };
 pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
+pub use user_actions::{UserActionEdit, UserActionRecord, UserActionType, WorkCount};
 pub use work::{
     ActivitySummary, GenerateRun, IssueClosing, IssueRecord, NewActivity, NewIssue, OpenIssue,
     Queue, QueueItem,

@@ -116,6 +116,8 @@ pub struct NewCommunication {
     pub start_date: NaiveDate,
     pub respond_by: NaiveDate,
     pub said: Said,
+    /// An expected payment or promise to pay recorded with it.
+    pub expected: Option<crate::NewExpected>,
 }
 
 /// What a change made: the issue, the activity, and the follow-up it scheduled.
@@ -124,6 +126,7 @@ pub struct Logged {
     pub issue_id: i64,
     pub activity_id: i64,
     pub followup_id: Option<i64>,
+    pub expected_id: Option<i64>,
 }
 
 /// Why a change to an activity or issue was not made.
@@ -511,6 +514,18 @@ impl Tx {
             .await?;
         let after = tx.activity(activity_id).await?;
         tx.log_change(actor, "create", None, after.as_ref()).await?;
+        let expected_id = match &c.expected {
+            Some(e) => {
+                let at = (
+                    c.company_id.as_str(),
+                    c.customer_id.as_str(),
+                    activity_id,
+                    issue.issue_id,
+                );
+                Some(tx.expect_payment(e, at, actor).await?)
+            }
+            None => None,
+        };
         let followup_id = match (&c.said.resolve, record.is_open) {
             (Some(resolution), _) => {
                 tx.resolve(&issue, resolution, actor).await?;
@@ -523,6 +538,7 @@ impl Tx {
             issue_id: issue.issue_id,
             activity_id,
             followup_id,
+            expected_id,
         }))
     }
 
@@ -722,6 +738,7 @@ impl Store {
             issue_id: issue.issue_id,
             activity_id,
             followup_id,
+            expected_id: None,
         }))
     }
 

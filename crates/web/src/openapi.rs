@@ -28,7 +28,7 @@ pub struct Write {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 22] = [
+pub const ROUTES: [ApiRoute; 29] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -65,9 +65,9 @@ pub const ROUTES: [ApiRoute; 22] = [
         list: false,
         post: Some(Write {
             method: "post",
-            summary: "Logs a communication on an open issue (`issue_id`) or a new one: type or action code, description, note, call result, tagged invoices, follow-up, complete, resolve",
+            summary: "Logs a communication on an open issue (`issue_id`) or a new one: type or action code, description, note, call result, tagged invoices, follow-up, complete, resolve, and an expected payment or promise to pay (amount in the tagged invoices' currency, date not before the business date)",
             content: "application/json",
-            body: r#"{"type": "object", "properties": {"issue_id": {"type": "integer"}, "activity_type": {"type": "string"}, "action_code": {"type": "string"}, "description": {"type": "string"}, "note": {"type": "string"}, "call_result": {"enum": ["spoke", "no_contact"]}, "tagged": {"type": "array", "items": {"type": "string"}}, "followup_date": {"type": "string", "format": "date"}, "followup_user": {"type": "string"}, "followup_desc": {"type": "string"}, "followup_days": {"type": "integer"}, "assigned_user": {"type": "string"}, "complete": {"type": "boolean"}, "resolve": {"type": "string"}}}"#,
+            body: r#"{"type": "object", "properties": {"issue_id": {"type": "integer"}, "activity_type": {"type": "string"}, "action_code": {"type": "string"}, "description": {"type": "string"}, "note": {"type": "string"}, "call_result": {"enum": ["spoke", "no_contact"]}, "tagged": {"type": "array", "items": {"type": "string"}}, "followup_date": {"type": "string", "format": "date"}, "followup_user": {"type": "string"}, "followup_desc": {"type": "string"}, "followup_days": {"type": "integer"}, "assigned_user": {"type": "string"}, "complete": {"type": "boolean"}, "resolve": {"type": "string"}, "expected_amount": {"type": "string"}, "expected_date": {"type": "string", "format": "date"}, "promise": {"type": "boolean"}}}"#,
             status: "201",
         }),
     },
@@ -238,6 +238,66 @@ pub const ROUTES: [ApiRoute; 22] = [
         summary: "This document",
         list: false,
         post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/expected-payments",
+        summary: "A customer's expected payments and promises to pay, latest date first: amount, date, tagged invoices, status (open, kept, broken, missed, cancelled), actual amount and date",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/expected-payments/{expected_id}",
+        summary: "One expected payment with its version",
+        list: false,
+        post: Some(Write {
+            method: "patch",
+            summary: "Cancels an open expected payment read at `version` (`status`: `cancelled`); 409 when it changed meanwhile or is settled",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["version", "status"], "properties": {"version": {"type": "integer"}, "status": {"enum": ["cancelled"]}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/user-actions",
+        summary: "The caller's open user actions (broken promises, follow-ups past due), by priority",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/user-actions/{user_action_id}",
+        summary: "One user action",
+        list: false,
+        post: Some(Write {
+            method: "patch",
+            summary: "Sets a user action's own description or priority (0 or empty: its kind's), or closes it (`close`), read at `version`",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}, "description": {"type": "string"}, "priority": {"type": "integer"}, "close": {"type": "boolean"}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/actions/counts",
+        summary: "Each user's open work as the caller may see it: open issues and activities, due today, past due, user actions by kind",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/user-action-types",
+        summary: "The kinds of user action with the description and priority they show",
+        list: false,
+        post: None,
+    },
+    ApiRoute {
+        path: "/api/v1/user-action-types/{kind}",
+        summary: "One kind of user action",
+        list: false,
+        post: Some(Write {
+            method: "put",
+            summary: "Sets the description and priority a kind of user action shows (admins)",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["description", "priority"], "properties": {"description": {"type": "string"}, "priority": {"type": "integer"}}}"#,
+            status: "200",
+        }),
     },
 ];
 

@@ -171,7 +171,7 @@ pub const INVOICE_TEXTS: [&str; 10] = [
 ];
 
 /// The work figures a customer's issues, activities, disputes and promises give.
-pub const CUSTOMER_WORK: [(&str, Type); 14] = [
+pub const CUSTOMER_WORK: [(&str, Type); 21] = [
     ("open_issue_cnt", Type::Int),
     ("oldest_issue_date", Type::Date),
     ("last_activity_date", Type::Date),
@@ -186,6 +186,13 @@ pub const CUSTOMER_WORK: [(&str, Type); 14] = [
     ("dispute_cnt", Type::Int),
     ("dispute_cnt_total", Type::Int),
     ("dispute_severity", Type::Int),
+    ("expected_pay_days", Type::Int),
+    ("actual_pay_days", Type::Int),
+    ("broken_promise_90d", Type::Int),
+    ("broken_promise_6m", Type::Int),
+    ("broken_promise_1y", Type::Int),
+    ("broken_promise_2y", Type::Int),
+    ("promise_kept_rate", Type::Decimal),
 ];
 
 /// The fields of an issue in the work queue, in the order lists give them.

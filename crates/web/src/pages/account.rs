@@ -8,7 +8,7 @@ use arrears_store::{AccountNote, Contact, QueueItem};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::communication::{DisputeLine, EventLine, HistoryLine};
+use super::communication::{DisputeLine, EventLine, ExpectedLine, HistoryLine};
 use super::{Column, IssueLine, Nav, Pair, display};
 
 /// The open items' columns on Account Detail's Statement of Accounts.
@@ -52,6 +52,8 @@ pub struct AccountPage {
     /// Communication History, newest first.
     pub communications: Vec<HistoryLine>,
     pub disputes: Vec<DisputeLine>,
+    /// Expected payments and promises, latest date first.
+    pub expected: Vec<ExpectedLine>,
     /// The customer's event log, newest first.
     pub events: Vec<EventLine>,
     /// May log work (not inquiry users).
@@ -154,6 +156,7 @@ impl AccountPage {
             note_problem: None,
             communications: Vec::new(),
             disputes: Vec::new(),
+            expected: Vec::new(),
             events: Vec::new(),
             works: false,
         }

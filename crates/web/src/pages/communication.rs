@@ -1,11 +1,12 @@
 //! The Communication screen, the invoice page (notes, disputes, the activities tagged to it),
 //! and the Communication History grid of Account Detail.
 
-use arrears_store::{Activity, DisputeRecord, Event, InvoiceNote, IssueRecord};
+use arrears_domain::Value;
+use arrears_store::{Activity, DisputeRecord, Event, ExpectedRecord, InvoiceNote, IssueRecord};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::{Nav, url_encode};
+use super::{Nav, display, url_encode};
 
 /// An activity type offered on the Communication screen, with its procedures.
 pub struct TypeOption {
@@ -38,6 +39,9 @@ pub struct CommunicationForm {
     pub assigned_user: String,
     pub complete: bool,
     pub resolve: String,
+    pub expected_amount: String,
+    pub expected_date: String,
+    pub promise: bool,
 }
 
 #[derive(Template)]
@@ -103,6 +107,8 @@ pub struct HistoryLine {
     /// The icons' titles.
     pub call_title: &'static str,
     pub followup_title: &'static str,
+    /// An expected payment recorded on it: its colour and title.
+    pub expected: Option<(&'static str, String)>,
 }
 
 impl HistoryLine {
@@ -159,7 +165,73 @@ impl HistoryLine {
             call,
             followup,
             followup_date: r.followup_date.map(|d| d.to_string()).unwrap_or_default(),
+            expected: None,
         }
+    }
+
+    /// Marks the line with the expected payment recorded on its activity, if any.
+    pub fn with_expected(mut self, expected: &[ExpectedLine]) -> HistoryLine {
+        self.expected = expected
+            .iter()
+            .find(|e| e.record.activity_id == Some(self.activity_id))
+            .map(|e| (e.colour, e.title()));
+        self
+    }
+}
+
+/// One expected payment as listed.
+pub struct ExpectedLine {
+    pub record: ExpectedRecord,
+    pub amount: String,
+    pub actual: String,
+    /// `blue` open, `green` kept, `red` broken or missed, `grey` cancelled.
+    pub colour: &'static str,
+    pub actual_pay_days: String,
+}
+
+impl ExpectedLine {
+    pub fn new(record: ExpectedRecord) -> ExpectedLine {
+        let colour = match record.status.as_str() {
+            "kept" => "green",
+            "broken" | "missed" => "red",
+            "cancelled" => "grey",
+            _ => "blue",
+        };
+        let matched = arrears_domain::promises::Matched {
+            status: arrears_domain::promises::Status::parse(&record.status)
+                .unwrap_or(arrears_domain::promises::Status::Open),
+            actual_amount: record.actual_amount,
+            actual_date: record.actual_date,
+        };
+        ExpectedLine {
+            amount: display(&Value::Money(record.amount)),
+            actual: display(&Value::Money(record.actual_amount)),
+            colour,
+            actual_pay_days: arrears_domain::promises::actual_pay_days(
+                &record.expected(),
+                &matched,
+            )
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+            record,
+        }
+    }
+
+    /// What the icon says.
+    pub fn title(&self) -> String {
+        let r = &self.record;
+        format!(
+            "{} {} {} by {}: {}",
+            if r.is_promise {
+                "promise to pay"
+            } else {
+                "expected payment"
+            },
+            self.amount,
+            r.currency,
+            r.expected_date,
+            r.status
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 
 use arrears_domain::Value;
 use arrears_domain::filter::{Row, View};
-use arrears_store::{QueueItem, SavedView};
+use arrears_store::{QueueItem, SavedView, UserActionRecord, UserActionType, WorkCount};
 use askama::Template;
 use chrono::NaiveDate;
 
@@ -231,4 +231,24 @@ pub struct ActionsPage {
     pub nav: Nav,
     pub as_of: NaiveDate,
     pub issues: Vec<IssueLine>,
+    /// User actions: broken promises, follow-ups past due, by priority.
+    pub user_actions: Vec<UserActionRecord>,
+    /// May see other users' counts (managers and admins).
+    pub counts_link: bool,
+}
+
+#[derive(Template)]
+#[template(path = "counts.html")]
+pub struct CountsPage {
+    pub nav: Nav,
+    pub as_of: NaiveDate,
+    pub counts: Vec<WorkCount>,
+}
+
+#[derive(Template)]
+#[template(path = "user_action_types.html")]
+pub struct UserActionTypesPage {
+    pub nav: Nav,
+    pub types: Vec<UserActionType>,
+    pub problem: Option<String>,
 }

@@ -13,11 +13,11 @@ pub use admin::{
     SetupPage, SyncPage, UserLine, UsersPage,
 };
 pub use communication::{
-    CommunicatePage, CommunicationForm, DisputeLine, EventLine, HistoryLine, InvoicePage,
-    TagOption, TypeOption, account_link,
+    CommunicatePage, CommunicationForm, DisputeLine, EventLine, ExpectedLine, HistoryLine,
+    InvoicePage, TagOption, TypeOption, account_link,
 };
 pub use dashboard::{CompanyCard, DashboardPage};
-pub use lists::{AccountsPage, ActionsPage, IssueLine};
+pub use lists::{AccountsPage, ActionsPage, CountsPage, IssueLine, UserActionTypesPage};
 
 use arrears_domain::Value;
 use arrears_domain::filter::Type;

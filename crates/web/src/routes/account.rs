@@ -17,7 +17,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::{Bearer, Caller, Signed, stored_text};
-use crate::pages::{AccountPage, EventLine, HistoryLine, Nav, render, url_encode};
+use crate::pages::{AccountPage, EventLine, ExpectedLine, HistoryLine, Nav, render, url_encode};
 use crate::{AppState, PageError, WebError};
 
 pub fn router() -> Router<AppState> {
@@ -74,9 +74,15 @@ async fn detail(
     page.contacts = store.contacts(company, customer).await?;
     let activities = store.activities_of(company, customer).await?;
     let disputes = store.disputes_of(company, customer).await?;
+    page.expected = store
+        .expected_of(company, customer)
+        .await?
+        .into_iter()
+        .map(ExpectedLine::new)
+        .collect();
     page.communications = activities
         .iter()
-        .map(|a| HistoryLine::new(a, &activities, &disputes, as_of))
+        .map(|a| HistoryLine::new(a, &activities, &disputes, as_of).with_expected(&page.expected))
         .collect();
     page.disputes = disputes
         .into_iter()

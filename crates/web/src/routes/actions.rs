@@ -85,10 +85,16 @@ async fn page(
         .store
         .work_queue(Queue::User(&caller.user_id), false)
         .await?;
+    let user_actions = app
+        .store
+        .user_actions(std::slice::from_ref(&caller.user_id), false, false)
+        .await?;
     render(&ActionsPage {
         nav: Nav::new(&caller, "actions"),
         as_of,
         issues: queue.iter().map(|q| IssueLine::new(q, as_of)).collect(),
+        user_actions,
+        counts_link: caller.role.works_accounts(),
     })
 }
 

@@ -156,6 +156,15 @@ fn read_form(pairs: &[(String, String)]) -> Result<(Communication, Communication
                 c.resolve = some(value);
                 typed.resolve.clone_from(value);
             }
+            "expected_amount" => {
+                c.expected_amount = some(value);
+                typed.expected_amount.clone_from(value);
+            }
+            "expected_date" => typed.expected_date.clone_from(value),
+            "promise" => {
+                c.promise = value == "true" || value == "on";
+                typed.promise = c.promise;
+            }
             _ => {}
         }
     }
@@ -163,6 +172,10 @@ fn read_form(pairs: &[(String, String)]) -> Result<(Communication, Communication
         .map(|d| parse_date(&d))
         .transpose()
         .map_err(|e| WebError::Invalid(format!("followup_date: {e}")))?;
+    c.expected_date = some(&typed.expected_date)
+        .map(|d| parse_date(&d))
+        .transpose()
+        .map_err(|e| WebError::Invalid(format!("expected_date: {e}")))?;
     c.followup_days = some(&typed.followup_days)
         .map(|d| d.parse())
         .transpose()
@@ -423,6 +436,7 @@ fn form_of(a: &Activity) -> CommunicationForm {
         assigned_user: r.assigned_user.clone().unwrap_or_default(),
         complete: !r.is_open,
         resolve: String::new(),
+        ..CommunicationForm::default()
     }
 }
 
@@ -551,6 +565,7 @@ fn logged_json(l: &Logged) -> serde_json::Value {
         "issue_id": l.issue_id,
         "activity_id": l.activity_id,
         "followup_id": l.followup_id,
+        "expected_id": l.expected_id,
     })
 }
 

@@ -12,6 +12,7 @@ mod disputes;
 mod generate;
 mod health;
 mod me;
+mod promises;
 mod rules;
 pub mod schedules;
 mod session;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(communication::router())
         .merge(disputes::router())
+        .merge(promises::router())
         .merge(customers::router())
         .merge(actions::router())
         .merge(admin::router())
