@@ -45,9 +45,14 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     let made = arrears_demo::write_book(&dir, &options)
         .with_context(|| format!("cannot write the demo book to {}", dir.display()))?;
     let settings = store.settings().await?;
+    let actor = arrears_store::Actor {
+        user_id: "demo",
+        at: chrono::Utc::now(),
+        business_date: options.as_of,
+    };
     if settings.get("size_ranges")?.is_empty() {
         store
-            .set_setting("size_ranges", "1000,5000,10000")
+            .set_setting("size_ranges", "1000,5000,10000", actor)
             .await??;
     }
     let sync = Options {

@@ -31,7 +31,13 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Action::Set { key, value } => {
-            store.set_setting(&key, &value).await??;
+            let user = crate::import::current_user();
+            let actor = arrears_store::Actor {
+                user_id: &user,
+                at: chrono::Utc::now(),
+                business_date: chrono::Local::now().date_naive(),
+            };
+            store.set_setting(&key, &value, actor).await??;
             println!("{key} = {}", store.settings().await?.get(&key)?);
         }
     }

@@ -677,3 +677,84 @@ fn an_excluded_dispute_leaves_the_aging_figures_and_rules_and_returns_when_close
         403
     );
 }
+
+#[test]
+fn a_team_works_each_others_actions_and_the_pool_goes_to_the_team_it_is_given_to() {
+    let db = workflow_book();
+    db.ok(&["actions", "generate", "--as-of", AS_OF]);
+    let server = Server::start(&db, AS_OF);
+    let mut cole = api_for(&db, &server, "cole");
+    let queue = |api: &mut Client, whose: &str| {
+        let answer = api.get(&format!("/api/v1/actions?user={whose}"));
+        (answer.status, answer.body.clone())
+    };
+    // Cara's work is her team's to see and do; Carl's team is another.
+    let (status, body) = queue(&mut cole, "cara");
+    assert_eq!(status, 200, "{body}");
+    let cara_issues: Value = serde_json::from_str(&body).unwrap();
+    let issue = &cara_issues["items"][0];
+    assert_eq!(issue["customer_id"], "C2");
+    assert_eq!(queue(&mut cole, "carl").0, 404);
+    assert_eq!(queue(&mut cole, "nobody").0, 404);
+    let worked = cole.post_json(
+        "/api/v1/customers/US01/C2/activities",
+        &format!(
+            r#"{{"issue_id": {}, "activity_type": "Phone", "call_result": "spoke", "complete": true}}"#,
+            issue["issue_id"]
+        ),
+    );
+    assert_eq!(worked.status, 201, "{}", worked.body);
+    // An issue given to the unassigned pool is every team's while the pool is shared.
+    let logged = cole
+        .post_json(
+            "/api/v1/customers/US01/C4/activities",
+            r#"{"activity_type": "Phone", "description": "Who pays Delta?"}"#,
+        )
+        .json();
+    let pooled = cole.patch_json(
+        &format!("/api/v1/issues/{}", logged["issue_id"]),
+        r#"{"version": 1, "assigned_user": null}"#,
+    );
+    assert_eq!(pooled.status, 200, "{}", pooled.body);
+    let mut carl = api_for(&db, &server, "carl");
+    for api in [&mut cole, &mut carl] {
+        let (status, body) = queue(api, "unassigned");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("Who pays Delta?"), "{body}");
+    }
+    let mut page = signed_in(&server, "cole");
+    let list = page.get("/actions?user=cara");
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains(r#"id="showing""#));
+    assert!(list.body.contains(r#"<option value="unassigned""#));
+    assert!(!list.body.contains(r#"<option value="carl""#));
+
+    // The pool given to Max's team: only his team sees it now.
+    let mut ada = api_for(&db, &server, "ada");
+    let refused = ada.put_json("/api/v1/settings/unassigned_team", r#"{"value": "cole"}"#);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("no manager \\\"cole\\\""),
+        "{}",
+        refused.body
+    );
+    let given = ada.put_json("/api/v1/settings/unassigned_team", r#"{"value": "max"}"#);
+    assert_eq!(given.status, 200, "{}", given.body);
+    assert_eq!(queue(&mut cole, "unassigned").0, 404);
+    assert_eq!(cole.get("/api/v1/customers/US01/C4").status, 404);
+    let mut mia = api_for(&db, &server, "mia");
+    assert_eq!(mia.get("/api/v1/customers/US01/C4").status, 404);
+    assert_eq!(carl.get("/api/v1/customers/US01/C4").status, 200);
+    let (status, body) = queue(&mut carl, "unassigned");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Who pays Delta?"), "{body}");
+    let mut max = api_for(&db, &server, "max");
+    assert_eq!(max.get("/api/v1/customers/US01/C4").status, 200);
+    // The setting's change is in the event log.
+    let log: Value = serde_json::from_str(&db.ok(&["history", "--format", "json"])).unwrap();
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["entity"], "setting");
+    assert_eq!(last["entity_id"], "unassigned_team");
+    assert_eq!(last["user_id"], "ada");
+    assert_eq!(last["after"], "\"max\"");
+}

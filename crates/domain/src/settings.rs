@@ -85,6 +85,9 @@ pub struct Settings {
     pub days_to_respond: u32,
     /// `close_when_paid`: generate closes the rule-made issues of a customer with no open balance.
     pub close_when_paid: bool,
+    /// `unassigned_team`: the manager whose team shares the unassigned pool; every team when
+    /// none.
+    pub unassigned_team: Option<String>,
 }
 
 impl Default for Settings {
@@ -98,12 +101,13 @@ impl Default for Settings {
             days_off: DaysOff::WEEKEND,
             days_to_respond: 3,
             close_when_paid: false,
+            unassigned_team: None,
         }
     }
 }
 
 impl Settings {
-    pub const KEYS: [&'static str; 8] = [
+    pub const KEYS: [&'static str; 9] = [
         "aging_units",
         "due_aging_units",
         "credit_apr",
@@ -112,6 +116,7 @@ impl Settings {
         "days_off",
         "days_to_respond",
         "close_when_paid",
+        "unassigned_team",
     ];
 
     /// The text form of one setting.
@@ -128,6 +133,7 @@ impl Settings {
             "days_off" => self.days_off.to_string(),
             "days_to_respond" => self.days_to_respond.to_string(),
             "close_when_paid" => self.close_when_paid.to_string(),
+            "unassigned_team" => self.unassigned_team.clone().unwrap_or_default(),
             _ => return Err(SettingError::Unknown(key.to_owned())),
         })
     }
@@ -174,6 +180,12 @@ impl Settings {
                     _ => return Err(invalid(format!("{value:?} is not true or false"))),
                 }
             }
+            "unassigned_team" => {
+                if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                    return Err(invalid(format!("{value:?} is not a user id")));
+                }
+                self.unassigned_team = Some(value.to_owned());
+            }
             "days_to_respond" => {
                 self.days_to_respond =
                     value.parse().ok().filter(|d| *d <= 3650).ok_or_else(|| {
@@ -191,6 +203,7 @@ impl Settings {
         match key {
             "exclude_invoices_before" => self.exclude_invoices_before = None,
             "size_ranges" => self.size_ranges = SizeRanges::default(),
+            "unassigned_team" => self.unassigned_team = None,
             _ => return Err(SettingError::Unknown(key.to_owned())),
         }
         Ok(())
@@ -210,6 +223,7 @@ mod tests {
         s.set("size_ranges", "1000,5000.50").unwrap();
         s.set("days_off", "Fri,Sat").unwrap();
         s.set("days_to_respond", "5").unwrap();
+        s.set("unassigned_team", "mia").unwrap();
         for key in Settings::KEYS {
             let mut copy = Settings::default();
             copy.set(key, &s.get(key).unwrap()).unwrap();
@@ -223,8 +237,10 @@ mod tests {
         let mut s = Settings::default();
         s.set("credit_apr", "4").unwrap();
         s.set("size_ranges", "100").unwrap();
+        s.set("unassigned_team", "max").unwrap();
         s.set("credit_apr", "").unwrap();
         s.set("size_ranges", "").unwrap();
+        s.set("unassigned_team", "").unwrap();
         assert_eq!(s, Settings::default());
     }
 

@@ -318,6 +318,17 @@ impl Store {
             Role::Manager => (TEAM, true),
             Role::Collector => (PEERS, true),
         };
+        const MANAGER: &str = "SELECT manager FROM users WHERE user_id = $1";
+        let unassigned = match self.settings().await?.unassigned_team {
+            None => unassigned,
+            Some(team) if viewer.role == Role::Manager => team == me,
+            Some(team) => {
+                let manager: Option<Option<String>> = on_pool!(self, pool => {
+                    sqlx::query_scalar(MANAGER).bind(viewer.user_id).fetch_optional(pool).await?
+                });
+                manager.flatten().as_deref() == Some(team.as_str())
+            }
+        };
         let mut users: Vec<String> = on_pool!(self, pool => {
             sqlx::query_scalar(sql).bind(viewer.user_id).fetch_all(pool).await?
         });

@@ -39,12 +39,17 @@ impl<'a> Scope<'a> {
 
 /// Whose customers a signed-in user sees (section 4 of the contract): an admin all; a
 /// manager their own, their team's and the unassigned pool; a collector their own, their
-/// team's (the users with the same manager) and the unassigned pool; inquiry their own.
+/// team's (the users with the same manager) and the unassigned pool; inquiry their own. When
+/// the `unassigned_team` setting gives the pool to one manager's team, only that team sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Viewer<'a> {
     pub user_id: &'a str,
     pub role: Role,
 }
+
+/// The manager whose team the unassigned pool is given to (the `unassigned_team` setting);
+/// null when every team shares it.
+const POOL: &str = "(SELECT value FROM settings WHERE key = 'unassigned_team')";
 
 /// The condition on `customers` (columns qualified by `prefix`) that keeps the customers
 /// `viewer` sees, with the viewer's id as parameter `$3`; every customer when there is none.
@@ -53,10 +58,13 @@ pub(crate) fn seen_by(prefix: &str, viewer: Option<Viewer<'_>>) -> String {
     match viewer.map(|v| v.role) {
         None | Some(Role::Admin) => "($3 IS NULL OR $3 IS NOT NULL)".to_owned(),
         Some(Role::Manager) => format!(
-            "({user} IS NULL OR {user} = $3 OR {user} IN (SELECT user_id FROM users WHERE manager = $3))"
+            "(({user} IS NULL AND COALESCE({POOL}, $3) = $3) OR {user} = $3 \
+             OR {user} IN (SELECT user_id FROM users WHERE manager = $3))"
         ),
         Some(Role::Collector) => format!(
-            "({user} IS NULL OR {user} = $3 OR {user} IN (SELECT t.user_id FROM users t \
+            "(({user} IS NULL AND COALESCE({POOL}, '') IN ('', \
+                 COALESCE((SELECT manager FROM users WHERE user_id = $3), ''))) \
+             OR {user} = $3 OR {user} IN (SELECT t.user_id FROM users t \
              JOIN users me ON t.manager = me.manager WHERE me.user_id = $3))"
         ),
         Some(Role::Inquiry) => format!("{user} = $3"),

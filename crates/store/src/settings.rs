@@ -3,6 +3,8 @@
 use arrears_domain::{SettingError, Settings};
 use sqlx::Row;
 
+use crate::tx::on_tx;
+use crate::workflow::{Actor, NewEvent, json};
 use crate::{Store, StoreError, on_pool};
 
 impl Store {
@@ -25,13 +27,20 @@ impl Store {
         Ok(settings)
     }
 
-    /// Sets one setting after checking it; an empty value restores the default.
+    /// Sets one setting after checking it; an empty value restores the default. The change
+    /// is appended to the event log, with the text before and after.
     pub async fn set_setting(
         &self,
         key: &str,
         value: &str,
+        actor: Actor<'_>,
     ) -> Result<Result<(), SettingError>, StoreError> {
+        const MANAGER: &str = "SELECT COUNT(*) FROM users WHERE user_id = $1 AND role = 'manager'";
+        const DELETE: &str = "DELETE FROM settings WHERE key = $1";
+        const UPSERT: &str = "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value";
         let mut settings = self.settings().await?;
+        let before = settings.get(key).ok();
         if let Err(e) = settings.set(key, value) {
             return Ok(Err(e));
         }
@@ -40,17 +49,36 @@ impl Store {
         } else {
             settings.get(key).unwrap_or_default()
         };
-        on_pool!(self, pool => {
+        if key == "unassigned_team" && !value.is_empty() {
+            let managers: i64 = on_pool!(self, pool => {
+                sqlx::query_scalar(MANAGER).bind(&value).fetch_one(pool).await?
+            });
+            if managers == 0 {
+                return Ok(Err(SettingError::Invalid {
+                    key: key.to_owned(),
+                    why: format!("no manager {value:?}; the pool is given to a manager's team"),
+                }));
+            }
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, t => {
             if value.is_empty() {
-                sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(pool).await?;
+                sqlx::query(DELETE).bind(key).execute(&mut **t).await?;
             } else {
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                    .bind(key)
-                    .bind(&value)
-                    .execute(pool)
-                    .await?;
+                sqlx::query(UPSERT).bind(key).bind(&value).execute(&mut **t).await?;
             }
         });
+        let event = NewEvent {
+            company_id: None,
+            customer_id: None,
+            entity: "setting",
+            entity_id: key.to_owned(),
+            action: "set",
+            before: before.as_ref().and_then(json),
+            after: settings.get(key).ok().as_ref().and_then(json),
+        };
+        tx.log_event(actor, &event).await?;
+        tx.commit().await?;
         Ok(Ok(()))
     }
 }

@@ -139,7 +139,7 @@ pub const ROUTES: [ApiRoute; 29] = [
     },
     ApiRoute {
         path: "/api/v1/actions",
-        summary: "The caller's open issues and activities, by priority then respond-by date",
+        summary: "The caller's open issues and activities, by priority then respond-by date; `user=ID` for a team member's, `user=unassigned` for the unassigned pool's",
         list: true,
         post: None,
     },

@@ -235,6 +235,10 @@ pub struct ActionsPage {
     pub user_actions: Vec<UserActionRecord>,
     /// May see other users' counts (managers and admins).
     pub counts_link: bool,
+    /// The team members (id, name) and the pool whose actions the caller may open.
+    pub team: Vec<(String, String)>,
+    /// Whose actions are shown: empty for the caller's own.
+    pub showing: String,
 }
 
 #[derive(Template)]

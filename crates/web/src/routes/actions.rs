@@ -10,8 +10,9 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 use chrono::NaiveDate;
+use serde::Deserialize;
 
-use crate::auth::{Bearer, Signed};
+use crate::auth::{Bearer, Caller, Signed};
 use crate::grid::{ListQuery, json_page};
 use crate::pages::{ActionsPage, IssueLine, Nav, render};
 use crate::{AppState, PageError, WebError};
@@ -60,17 +61,53 @@ pub fn action_values(q: &QueueItem, as_of: NaiveDate) -> Vec<Value> {
     ]
 }
 
+/// Whose actions to list: `user=ID` for a user the caller sees (a team member), `user=`
+/// `unassigned` for the unassigned pool; the caller's own when left out.
+#[derive(Debug, Default, Deserialize)]
+pub struct Whose {
+    user: Option<String>,
+}
+
+/// The user (or pool) whose queue the caller asked for, when the caller may see it.
+async fn queue_of(app: &AppState, caller: &Caller, whose: &Whose) -> Result<Owner, WebError> {
+    let seen = app.store.seen_users(caller.viewer()).await?;
+    match whose.user.as_deref().map(str::trim) {
+        None | Some("") => Ok(Owner::User(caller.user_id.clone())),
+        Some("unassigned") if seen.sees(None) => Ok(Owner::Unassigned),
+        Some(user) if user == caller.user_id || seen.sees(Some(user)) => {
+            Ok(Owner::User(user.to_owned()))
+        }
+        // A user outside the caller's scope answers as one that does not exist.
+        Some(_) => Err(WebError::NotFound),
+    }
+}
+
+/// Whose queue is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Owner {
+    User(String),
+    Unassigned,
+}
+
+impl Owner {
+    fn queue(&self) -> Queue<'_> {
+        match self {
+            Owner::User(u) => Queue::User(u),
+            Owner::Unassigned => Queue::Unassigned,
+        }
+    }
+}
+
 async fn api_list(
     State(app): State<AppState>,
     Bearer(caller): Bearer,
     Query(q): Query<ListQuery>,
+    Query(whose): Query<Whose>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let listing = q.check(View::Action)?;
     let as_of = app.as_of();
-    let queue = app
-        .store
-        .work_queue(Queue::User(&caller.user_id), false)
-        .await?;
+    let owner = queue_of(&app, &caller, &whose).await?;
+    let queue = app.store.work_queue(owner.queue(), false).await?;
     let rows: Vec<Vec<Value>> = queue.iter().map(|q| action_values(q, as_of)).collect();
     let page = listing.apply(rows, &[])?;
     Ok(Json(json_page(View::Action, &page)))
@@ -79,22 +116,43 @@ async fn api_list(
 async fn page(
     State(app): State<AppState>,
     Signed(caller): Signed,
+    Query(whose): Query<Whose>,
 ) -> Result<Html<String>, PageError> {
     let as_of = app.as_of();
-    let queue = app
+    let owner = queue_of(&app, &caller, &whose).await?;
+    let queue = app.store.work_queue(owner.queue(), false).await?;
+    let (users, unassigned) = match &owner {
+        Owner::User(u) => (vec![u.clone()], false),
+        Owner::Unassigned => (Vec::new(), true),
+    };
+    let user_actions = app.store.user_actions(&users, unassigned, false).await?;
+    // The team whose work the caller may open: the users it sees, and the pool.
+    let seen = app.store.seen_users(caller.viewer()).await?;
+    let mut team: Vec<(String, String)> = app
         .store
-        .work_queue(Queue::User(&caller.user_id), false)
-        .await?;
-    let user_actions = app
-        .store
-        .user_actions(std::slice::from_ref(&caller.user_id), false, false)
-        .await?;
+        .accounts()
+        .await?
+        .into_iter()
+        .filter(|a| a.active && a.role != "inquiry" && a.role != "admin")
+        .filter(|a| a.user_id != caller.user_id && seen.sees(Some(&a.user_id)))
+        .map(|a| (a.user_id, a.name))
+        .collect();
+    if seen.sees(None) {
+        team.push(("unassigned".to_owned(), "Unassigned pool".to_owned()));
+    }
+    let showing = match &owner {
+        Owner::User(u) if *u == caller.user_id => String::new(),
+        Owner::User(u) => u.clone(),
+        Owner::Unassigned => "unassigned".to_owned(),
+    };
     render(&ActionsPage {
         nav: Nav::new(&caller, "actions"),
         as_of,
         issues: queue.iter().map(|q| IssueLine::new(q, as_of)).collect(),
         user_actions,
         counts_link: caller.role.works_accounts(),
+        team,
+        showing,
     })
 }
 

@@ -88,7 +88,8 @@ async fn set_setting(
     Form(f): Form<SettingForm>,
 ) -> Result<Response, PageError> {
     caller.check_csrf(&f.csrf)?;
-    match app.store.set_setting(&f.key, &f.value).await? {
+    let actor = super::communication::actor(&app, &caller);
+    match app.store.set_setting(&f.key, &f.value, actor).await? {
         Ok(()) => {
             tracing::info!(user = %caller.user_id, key = %f.key, value = %f.value, "setting changed");
             Ok(Redirect::to("/admin/setup#settings").into_response())
@@ -330,7 +331,7 @@ async fn api_set_setting(
         return Err(WebError::NotFound);
     }
     app.store
-        .set_setting(&key, &new.value)
+        .set_setting(&key, &new.value, super::communication::actor(&app, &caller))
         .await?
         .map_err(|e| WebError::Invalid(e.to_string()))?;
     tracing::info!(user = %caller.user_id, key = %key, value = %new.value, "setting changed");
