@@ -758,3 +758,51 @@ fn a_team_works_each_others_actions_and_the_pool_goes_to_the_team_it_is_given_to
     assert_eq!(last["user_id"], "ada");
     assert_eq!(last["after"], "\"max\"");
 }
+
+#[test]
+fn respond_due_days_and_oldest_due_date_days_follow_the_glossary_examples() {
+    let db = workflow_book();
+    db.ok(&["settings", "set", "days_off", "none"]);
+    // A follow-up dated 2015-01-01 with 4 days to respond is due 2015-01-05, and has
+    // respond_due_days 2 on 2015-01-03 when every day is a working day.
+    let server = Server::start(&db, "2015-01-01");
+    let mut cole = api_for(&db, &server, "cole");
+    let logged = cole.post_json(
+        "/api/v1/customers/US01/C1/activities",
+        r#"{"activity_type": "Phone", "call_result": "spoke", "complete": true,
+            "followup_date": "2015-01-01", "followup_days": 4}"#,
+    );
+    assert_eq!(logged.status, 201, "{}", logged.body);
+    server.stop();
+    let server = Server::start(&db, "2015-01-03");
+    let mut cole = api_for(&db, &server, "cole");
+    let actions = cole.get("/api/v1/actions").json();
+    let item = &actions["items"][0];
+    assert_eq!(item["respond_by"], "2015-01-05");
+    assert_eq!(item["respond_due_days"], 2);
+    assert_eq!(item["state"], "not due");
+    server.stop();
+
+    // An open activity due 2014-01-15 seen on 2014-05-07: oldest_due_date_days 112.
+    let server = Server::start(&db, "2014-01-12");
+    let mut cara = api_for(&db, &server, "cara");
+    let logged = cara.post_json(
+        "/api/v1/customers/US01/C2/activities",
+        r#"{"activity_type": "Phone", "description": "Call about I3"}"#,
+    );
+    assert_eq!(logged.status, 201, "{}", logged.body);
+    let activity = cara
+        .get(&format!(
+            "/api/v1/activities/{}",
+            logged.json()["activity_id"]
+        ))
+        .json();
+    assert_eq!(
+        activity["respond_by"], "2014-01-15",
+        "3 site days to respond"
+    );
+    server.stop();
+    let server = Server::start(&db, "2014-05-07");
+    let mut cara = api_for(&db, &server, "cara");
+    assert_eq!(customer(&mut cara, "C2")["oldest_due_date_days"], 112);
+}
