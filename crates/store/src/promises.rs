@@ -235,6 +235,21 @@ impl Store {
         scope: Scope<'_>,
         unsettled_only: bool,
     ) -> Result<Vec<(String, String, Entry)>, StoreError> {
+        Ok(self
+            .stored_book(scope, unsettled_only)
+            .await?
+            .into_iter()
+            .map(|(r, entry)| (r.company_id, r.customer_id, entry))
+            .collect())
+    }
+
+    /// The expected payments of `scope` as stored (with their tags) and as the domain
+    /// matches them: three queries for the lot.
+    async fn stored_book(
+        &self,
+        scope: Scope<'_>,
+        unsettled_only: bool,
+    ) -> Result<Vec<(ExpectedRecord, Entry)>, StoreError> {
         let status = if unsettled_only {
             UNSETTLED
         } else {
@@ -293,14 +308,15 @@ impl Store {
         }
         Ok(records
             .into_iter()
-            .map(|r| {
+            .map(|mut r| {
+                r.tagged = tagged.remove(&r.expected_id).unwrap_or_default();
                 let entry = Entry {
                     expected_id: r.expected_id,
                     expected: r.expected(),
-                    tagged: tagged.remove(&r.expected_id).unwrap_or_default(),
+                    tagged: r.tagged.clone(),
                     receipts: paid.remove(&r.expected_id).unwrap_or_default(),
                 };
-                (r.company_id, r.customer_id, entry)
+                (r, entry)
             })
             .collect())
     }
@@ -353,36 +369,40 @@ impl Store {
     /// for each follow-up past its respond-by date, and closes those whose follow-up is done.
     /// One transaction.
     pub async fn check_expected(&self, actor: Actor<'_>) -> Result<CheckOutcome, StoreError> {
+        // Only when no one changed it since it was read (a user may cancel it meanwhile).
         const UPDATE: &str = "UPDATE expected_payments SET status = $1, actual_amount = $2, \
-             actual_date = $3, checked_on = $4, version = version + 1 WHERE expected_id = $5";
+             actual_date = $3, checked_on = $4, version = version + 1 \
+             WHERE expected_id = $5 AND version = $6";
         let as_of = actor.business_date;
-        let book = self.promise_book(Scope::ALL, true).await?;
+        let book = self.stored_book(Scope::ALL, true).await?;
         let mut out = CheckOutcome::default();
         let mut tx = self.begin().await?;
-        for (company, customer, entry) in book {
+        for (before, entry) in book {
             if entry.expected.entered_on > as_of {
                 continue;
             }
             let m = entry.expected.matched(&entry.receipts, as_of);
-            let Some(before) = tx.expected(entry.expected_id).await? else {
-                continue;
-            };
             let unchanged = before.status == m.status.code()
                 && before.actual_amount == m.actual_amount
                 && before.actual_date == m.actual_date;
             if unchanged {
                 continue;
             }
-            on_tx!(&mut tx, t => {
+            let changed = on_tx!(&mut tx, t => {
                 sqlx::query(UPDATE)
                     .bind(m.status.code())
                     .bind(m.actual_amount.raw())
                     .bind(m.actual_date)
                     .bind(as_of)
                     .bind(entry.expected_id)
+                    .bind(before.version)
                     .execute(&mut **t)
-                    .await?;
+                    .await?
+                    .rows_affected()
             });
+            if changed == 0 {
+                continue;
+            }
             let after = tx.expected(entry.expected_id).await?;
             tx.log_change(actor, "check", Some(&before), after.as_ref())
                 .await?;
@@ -397,8 +417,8 @@ impl Store {
                     );
                     let raised = NewUserAction {
                         kind: "broken_promise",
-                        company_id: &company,
-                        customer_id: &customer,
+                        company_id: &before.company_id,
+                        customer_id: &before.customer_id,
                         user_id: None,
                         subject: format!("expected_payment:{}", entry.expected_id),
                         detail,
