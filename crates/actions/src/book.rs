@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use arrears_domain::disputes::Disputes;
 use arrears_domain::filter::{Filter, View};
+use arrears_domain::plans::{self, Plans};
 use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow, needs_invoice_texts};
 use arrears_domain::{Context, Figures, Item, Money, Value};
 use arrears_store::{CustomerRow, RuleRow, Scope, Store, Viewer};
@@ -47,8 +48,8 @@ pub async fn customer_facts(
     let mut totals: BTreeMap<(String, Option<String>), Figures> = BTreeMap::new();
     let mut decide = |company: &str, customer: &str, items: &[Item], ids: &[(&str, &str)]| {
         if let Some(&i) = index.get(&(company, customer)) {
-            let items = work.disputes.apply(company, customer, items, ids);
-            let open = open_items(company, customer, &items, ids, &work, &ctx);
+            let (items, ids) = work.adjust(company, customer, items, ids);
+            let open = open_items(company, customer, &items, &ids, &work, &ctx);
             let figures = Figures::of(&items, &ctx);
             let user = customers[i].text("assigned_user").map(str::to_owned);
             totals
@@ -101,7 +102,7 @@ pub async fn open_items_of(
     let work = Known::load(store, true, as_of, scope).await?;
     let (items, ids) = split(store.items_of(company, customer).await?);
     let ids = borrowed(&ids);
-    let items = work.disputes.apply(company, customer, &items, &ids);
+    let (items, ids) = work.adjust(company, customer, &items, &ids);
     let mut open = open_items(company, customer, &items, &ids, &work, &ctx);
     open.sort_by(|a, b| (a.item.tran_date, a.tran_id).cmp(&(b.item.tran_date, b.tran_id)));
     let catalog = View::Invoice.catalog();
@@ -217,8 +218,8 @@ pub async fn preview(
         .collect();
     let mut verdicts: Vec<Option<Verdict>> = vec![None; customers.len()];
     let judge_one = |c: &CustomerRow, items: &[Item], ids: &[(&str, &str)]| {
-        let items = work.disputes.apply(company, &c.customer_id, items, ids);
-        let open = open_items(company, &c.customer_id, &items, ids, &work, &ctx);
+        let (items, ids) = work.adjust(company, &c.customer_id, items, ids);
+        let open = open_items(company, &c.customer_id, &items, &ids, &work, &ctx);
         let facts = facts(c, &Figures::of(&items, &ctx), &open, &work, &ctx);
         judge(&rule, &facts, &open, as_of, Detail::Reason)
     };
@@ -278,10 +279,11 @@ pub async fn totals_by_user(
             )
         })
         .collect();
-    let mut disputes = Vec::with_capacity(days.len());
+    let mut overlays = Vec::with_capacity(days.len());
     for day in days {
-        disputes.push(Disputes::new(
-            store.open_disputes(Scope::company(None), *day).await?,
+        overlays.push((
+            Plans::new(store.plans_in_force(Scope::company(None), *day).await?),
+            Disputes::new(store.open_disputes(Scope::company(None), *day).await?),
         ));
     }
     let mut totals: Vec<BTreeMap<(String, Option<String>), Figures>> =
@@ -289,8 +291,8 @@ pub async fn totals_by_user(
     store
         .customer_items(None, |company, customer, items, ids| {
             let user = users.get(&(company, customer)).copied().flatten();
-            for ((day, ctx), disputes) in totals.iter_mut().zip(&contexts).zip(&disputes) {
-                let items = disputes.apply(company, customer, items, ids);
+            for ((day, ctx), (plans, disputes)) in totals.iter_mut().zip(&contexts).zip(&overlays) {
+                let (items, _) = plans::adjust(plans, disputes, company, customer, items, ids);
                 day.entry((company.to_owned(), user.map(str::to_owned)))
                     .or_default()
                     .merge(&Figures::of(&items, ctx));

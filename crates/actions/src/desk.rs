@@ -68,11 +68,11 @@ pub struct DisputeInput {
     pub assigned_user: Option<String>,
 }
 
-fn invalid(field: &str, why: impl std::fmt::Display) -> ActionsError {
+pub(crate) fn invalid(field: &str, why: impl std::fmt::Display) -> ActionsError {
     ActionsError::Invalid(format!("{field}: {why}"))
 }
 
-fn refused(r: Refused, what: &str) -> ActionsError {
+pub(crate) fn refused(r: Refused, what: &str) -> ActionsError {
     match r {
         Refused::NotFound => ActionsError::NotFound,
         Refused::Conflict(now) => ActionsError::Conflict(format!(
@@ -86,7 +86,7 @@ fn refused(r: Refused, what: &str) -> ActionsError {
 }
 
 /// A text as kept: trimmed, without control characters, none when empty.
-fn text(field: &str, t: &Option<String>) -> Result<Option<String>, ActionsError> {
+pub(crate) fn text(field: &str, t: &Option<String>) -> Result<Option<String>, ActionsError> {
     let Some(t) = t else { return Ok(None) };
     let kept: String = t
         .trim()

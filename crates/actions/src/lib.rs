@@ -5,6 +5,7 @@
 
 mod book;
 pub mod desk;
+pub mod plans;
 mod schedules;
 mod setup;
 
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use arrears_domain::disputes::{Disputes, OpenDispute};
 use arrears_domain::filter::{Comparison, View};
+use arrears_domain::plans::{Adjusted, Plans, adjust};
 use arrears_domain::promises::Promises;
 use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
@@ -154,6 +156,8 @@ struct Known {
     dispute_counts: HashMap<(String, String), i64>,
     /// Every expected payment with the payments towards it.
     promises: Promises,
+    /// Payment plans in force on the business date.
+    plans: Plans,
 }
 
 /// An open issue, with its first activity's dates and its tagged invoices.
@@ -200,6 +204,9 @@ impl Known {
         let promises = owned.spawn(store, |s, o| async move {
             s.promise_book(o.scope(), false).await
         });
+        let plans = owned.spawn(store, move |s, o| async move {
+            s.plans_in_force(o.scope(), as_of).await
+        });
         let created_today = store
             .rule_issues_created_on(as_of, scope)
             .await?
@@ -221,7 +228,20 @@ impl Known {
             disputes: Disputes::new(joined(disputes).await?),
             dispute_counts: joined(dispute_counts).await?,
             promises: Promises::new(joined(promises).await?),
+            plans: Plans::new(joined(plans).await?),
         })
+    }
+
+    /// A customer's items as the aging sees them: planned invoices split into their
+    /// instalments, less what disputes exclude.
+    fn adjust<'a, 'b>(
+        &self,
+        company: &str,
+        customer: &str,
+        items: &'a [Item],
+        ids: &'a [(&'b str, &'b str)],
+    ) -> Adjusted<'a, 'b> {
+        adjust(&self.plans, &self.disputes, company, customer, items, ids)
     }
 }
 
@@ -383,9 +403,16 @@ fn judge(
                 match rule.filter.matches(&row) {
                     Ok(matched) => {
                         if matched {
-                            verdict
-                                .tagged
-                                .push((open.tran_id.to_owned(), open.item.aged_hc()));
+                            // The instalments of a planned invoice are one tag, of what
+                            // the matching ones hold.
+                            match verdict.tagged.last_mut() {
+                                Some((tran_id, amount)) if tran_id == open.tran_id => {
+                                    *amount += open.item.aged_hc();
+                                }
+                                _ => verdict
+                                    .tagged
+                                    .push((open.tran_id.to_owned(), open.item.aged_hc())),
+                            }
                         }
                         let wanted = (matched && reasons_wanted && reasons.len() < 3) || explain;
                         if wanted && let Ok((_, seen)) = rule.filter.explain(&row) {
@@ -528,9 +555,9 @@ impl Run<'_> {
         if rules.is_empty() && open.is_empty() {
             return;
         }
-        let items = self.work.disputes.apply(company, id, items, ids);
+        let (items, ids) = self.work.adjust(company, id, items, ids);
         let figures = Figures::of(&items, self.ctx);
-        let open_items = open_items(company, id, &items, ids, self.work, self.ctx);
+        let open_items = open_items(company, id, &items, &ids, self.work, self.ctx);
         let facts = facts(customer, &figures, &open_items, self.work, self.ctx);
         let as_of = self.ctx.as_of;
         let started = Instant::now();
@@ -1024,7 +1051,7 @@ pub async fn explain(
         .get(&(company.to_owned(), class.clone()))
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let items = work.disputes.apply(company, customer_id, &items, &ids);
+    let (items, ids) = work.adjust(company, customer_id, &items, &ids);
     let figures = Figures::of(&items, &ctx);
     let open_items = open_items(company, customer_id, &items, &ids, &work, &ctx);
     let facts = facts(customer, &figures, &open_items, &work, &ctx);

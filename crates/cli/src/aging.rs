@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use arrears_domain::disputes::Disputes;
+use arrears_domain::plans::{self, Plans};
 use arrears_domain::promises::Promises;
 use arrears_domain::value::{
     figure_names, figure_values, item_names, item_values, promise_names, promise_values,
@@ -157,7 +158,8 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every customer's items, less what the disputes open on `as_of` exclude from the aging.
+/// Every customer's items as the aging sees them on `as_of`: invoices under a payment plan
+/// split into their instalments, less what the disputes open that day exclude.
 async fn scan(
     store: &Store,
     company: Option<&str>,
@@ -165,10 +167,12 @@ async fn scan(
     mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
 ) -> anyhow::Result<()> {
     let disputes = Disputes::new(store.open_disputes(Scope::company(company), as_of).await?);
+    let plans = Plans::new(store.plans_in_force(Scope::company(company), as_of).await?);
     Ok(store
         .customer_items(company, |company_id, customer_id, items, ids| {
-            let items = disputes.apply(company_id, customer_id, items, ids);
-            each(company_id, customer_id, &items, ids)
+            let (items, ids) =
+                plans::adjust(&plans, &disputes, company_id, customer_id, items, ids);
+            each(company_id, customer_id, &items, &ids)
         })
         .await?)
 }

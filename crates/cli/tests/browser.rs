@@ -311,7 +311,8 @@ async fn flows(db: &TestDb, base: &str, driver: &Driver) {
 }
 
 #[test]
-fn a_collector_logs_a_call_and_settles_a_dispute_in_the_browser() {
+fn a_collector_logs_a_call_and_settles_a_dispute_and_an_admin_sets_up_a_payment_plan_in_the_browser()
+ {
     let db = book();
     db.import(
         "reasons",
@@ -414,5 +415,27 @@ async fn workflow(base: &str, driver: &Driver) {
         .expect("account");
     assert_eq!(text(&c, "dd[data-field=total_age]").await, "10,000.00");
     assert_eq!(text(&c, "dd[data-field=in_dispute]").await, "no");
+    assert_eq!(text(&c, "dd[data-field=total_past_due]").await, "2,500.00");
+
+    // An admin splits I1 into 50% on Net30 and 50% on Net90: half of it is no longer late.
+    sign_in(&c, base, "ada", PASSWORD).await;
+    c.goto(&format!("{base}/customers/US01/C1/invoices/I1"))
+        .await
+        .expect("invoice");
+    set_value(&c, "#plan-due-1", "2015-02-01").await;
+    fill(&c, "#plan-amount-1", "1250").await;
+    set_value(&c, "#plan-due-2", "2015-04-02").await;
+    fill(&c, "#plan-amount-2", "1250").await;
+    fill(&c, "#plan-note", "Special terms").await;
+    snap(&c, "payment-plan-form").await;
+    click_away(&c, "#make-plan").await;
+    let instalments = until_text(&c, "#instalment-list", "2015-04-02").await;
+    assert!(instalments.contains("late"), "{instalments}");
+    snap(&c, "payment-plan").await;
+    c.goto(&format!("{base}/customers/US01/C1"))
+        .await
+        .expect("account");
+    assert_eq!(text(&c, "dd[data-field=total_past_due]").await, "1,250.00");
+    assert_eq!(text(&c, "dd[data-field=total_age]").await, "10,000.00");
     c.close().await.expect("close the browser");
 }

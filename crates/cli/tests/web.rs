@@ -592,6 +592,12 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
             r#"{"tran_id": "I1", "amount": "10", "reason_code": "PRICE"}"#,
         )
         .json();
+    let plan = api
+        .post_json(
+            "/api/v1/customers/US01/C1/payment-plans",
+            r#"{"tran_id": "I2", "instalments": [{"due_date": "2015-03-31", "amount": "7500"}]}"#,
+        )
+        .json();
     for path in paths.keys() {
         let concrete = path
             .replace("{company_id}", "US01")
@@ -603,6 +609,7 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
             .replace("{dispute_id}", &dispute["dispute_id"].to_string())
             .replace("{expected_id}", &logged["expected_id"].to_string())
             .replace("{user_action_id}", &user_action.to_string())
+            .replace("{plan_id}", &plan["plan_id"].to_string())
             .replace("{kind}", "broken_promise");
         let answer = api.get(&concrete);
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
@@ -1264,6 +1271,7 @@ fn every_route_answers_each_role_as_its_scope_allows() {
                 format!("/api/v1/customers/US01/{customer}/invoices"),
                 format!("/api/v1/customers/US01/{customer}/notes"),
                 format!("/api/v1/customers/US01/{customer}/expected-payments"),
+                format!("/api/v1/customers/US01/{customer}/payment-plans"),
             ] {
                 assert_eq!(api.get(&path).status, want, "{user} GET {path}");
             }

@@ -73,6 +73,11 @@ impl Disputes {
         }))
     }
 
+    /// Whether any of a customer's open disputes keeps an amount out of the aging.
+    pub fn excludes(&self, company: &str, customer: &str) -> bool {
+        self.of(company, customer).iter().any(|d| d.excluded)
+    }
+
     /// A customer's items with the amounts their disputes keep out of the aging; the items
     /// themselves when none is excluded.
     pub fn apply<'a>(
@@ -82,22 +87,38 @@ impl Disputes {
         items: &'a [Item],
         ids: &[(&str, &str)],
     ) -> Cow<'a, [Item]> {
-        let open = self.of(company, customer);
-        if !open.iter().any(|d| d.excluded) {
+        if !self.excludes(company, customer) {
             return Cow::Borrowed(items);
         }
         let mut out = items.to_vec();
-        for (item, (tran_id, _)) in out.iter_mut().zip(ids) {
-            let excluded: Money = open
-                .iter()
-                .filter(|d| d.excluded && d.tran_id == *tran_id)
-                .map(|d| d.amount)
-                .sum();
-            if !excluded.is_zero() {
-                item.excluded_hc = excluded_hc(item, excluded);
-            }
-        }
+        self.exclude(company, customer, &mut out, ids);
         Cow::Owned(out)
+    }
+
+    /// Sets on each of a customer's items the amount its disputes keep out of the aging.
+    pub fn exclude(&self, company: &str, customer: &str, items: &mut [Item], ids: &[(&str, &str)]) {
+        let mut left: HashMap<&str, Money> = HashMap::new();
+        for d in self.of(company, customer).iter().filter(|d| d.excluded) {
+            *left.entry(d.tran_id.as_str()).or_default() += d.amount;
+        }
+        // An invoice split into instalments by a payment plan has one item per instalment,
+        // by due date: the excluded amount comes off the latest first, as the rest of the
+        // balance sits on them once payments have paid the oldest.
+        for (item, (tran_id, _)) in items.iter_mut().zip(ids).rev() {
+            let Some(rest) = left.get_mut(tran_id) else {
+                continue;
+            };
+            if rest.is_zero() || !item.is_open() {
+                continue;
+            }
+            let take = if rest.abs() >= item.balance.abs() {
+                item.balance
+            } else {
+                *rest
+            };
+            item.excluded_hc = excluded_hc(item, take);
+            *rest = *rest - take;
+        }
     }
 }
 
@@ -113,17 +134,7 @@ pub fn excluded_hc(item: &Item, excluded: Money) -> Money {
     if item.balance == item.balance_hc {
         return excluded;
     }
-    let num = i128::from(excluded.raw()) * i128::from(item.balance_hc.raw());
-    let den = i128::from(item.balance.raw());
-    // Half away from zero.
-    let q = num / den;
-    let r = num % den;
-    let q = if 2 * r.abs() >= den.abs() {
-        q + if (num < 0) == (den < 0) { 1 } else { -1 }
-    } else {
-        q
-    };
-    Money::from_raw(i64::try_from(q).unwrap_or(0))
+    excluded.mul_div(item.balance_hc, item.balance)
 }
 
 #[cfg(test)]
@@ -143,6 +154,7 @@ mod tests {
             balance_hc: Money::units(balance_hc),
             closing_date: None,
             excluded_hc: Money::ZERO,
+            plan: None,
         }
     }
 

@@ -239,8 +239,14 @@ impl Figures {
     }
 
     fn add_sale(&mut self, item: &Item, ctx: &Context, window: &Window) {
+        // An invoice under a payment plan is one sale, of its original amount.
+        let sale = match item.plan.as_deref() {
+            None => item.amount_hc,
+            Some(part) if part.no == 1 => part.orig_amount_hc,
+            Some(_) => return,
+        };
         if item.tran_date > window.year_ago && item.tran_date <= ctx.as_of {
-            self.net_sales += item.amount_hc;
+            self.net_sales += sale;
         }
     }
 
@@ -256,7 +262,8 @@ impl Figures {
         }
         self.buckets.add(f.age, f.due, amount);
         if item.tran_type.is_invoice() {
-            if f.due_date_days > 0 {
+            // An invoice under a payment plan counts once, by its oldest open instalment.
+            if f.due_date_days > 0 && item.plan.as_deref().is_none_or(|p| p.lead) {
                 self.no_over_due_inv += 1;
             }
             self.oldest_tran_date_days = Some(

@@ -75,6 +75,9 @@ pub struct Item {
     pub closing_date: Option<NaiveDate>,
     /// Home-currency amount a dispute keeps out of the aging.
     pub excluded_hc: Money,
+    /// An instalment of an invoice under a payment plan: where it stands in the plan and the
+    /// invoice's original terms; none for a whole item.
+    pub plan: Option<Box<crate::plans::PlanPart>>,
 }
 
 impl Item {

@@ -9,6 +9,7 @@ pub mod figures;
 pub mod filter;
 mod item;
 mod money;
+pub mod plans;
 pub mod promises;
 pub mod rules;
 mod settings;

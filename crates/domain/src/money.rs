@@ -96,6 +96,24 @@ impl Money {
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
+
+    /// `self × num ÷ den`, rounded half away from zero: an amount at another amount's rate
+    /// (a part of a balance in home currency). Zero when `den` is zero.
+    pub fn mul_div(self, num: Money, den: Money) -> Money {
+        if den.is_zero() {
+            return Money::ZERO;
+        }
+        let num = i128::from(self.0) * i128::from(num.0);
+        let den = i128::from(den.0);
+        let q = num / den;
+        let r = num % den;
+        let q = if 2 * r.abs() >= den.abs() {
+            q + if (num < 0) == (den < 0) { 1 } else { -1 }
+        } else {
+            q
+        };
+        Money(i64::try_from(q).unwrap_or(0))
+    }
 }
 
 impl fmt::Display for Money {
@@ -166,6 +184,30 @@ impl<'a> Sum<&'a Money> for Money {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_part_at_another_amounts_rate_rounds_half_away_from_zero() {
+        // 1,250.00 of a 2,500.00 invoice worth 1,234.5678 at home: 617.2839.
+        let half = Money::units(1250).mul_div(Money::from_raw(12_345_678), Money::units(2500));
+        assert_eq!(half, Money::from_raw(6_172_839));
+        // 1/3 of 1.0000 is 0.3333; of −1.0000, −0.3333; 2/3 rounds up to 0.6667.
+        assert_eq!(
+            Money::units(1).mul_div(Money::units(1), Money::units(3)),
+            Money::from_raw(3333)
+        );
+        assert_eq!(
+            Money::units(-1).mul_div(Money::units(1), Money::units(3)),
+            Money::from_raw(-3333)
+        );
+        assert_eq!(
+            Money::units(2).mul_div(Money::units(1), Money::units(3)),
+            Money::from_raw(6667)
+        );
+        assert_eq!(
+            Money::units(5).mul_div(Money::units(1), Money::ZERO),
+            Money::ZERO
+        );
+    }
 
     #[test]
     fn parses_plain_signed_and_fractional_amounts() {

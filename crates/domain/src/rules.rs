@@ -113,6 +113,11 @@ enum Source {
     DisputeAmount,
     ReasonCode,
     Severity,
+    PaySched,
+    Instalment,
+    OrigDueDate,
+    OrigAmount,
+    OrigAmountHc,
     Customer(usize),
     /// Not a field of the view (a test checks that every catalog name has a source).
     Missing,
@@ -164,6 +169,11 @@ fn invoice_source(name: &str) -> Option<Source> {
         "dispute_amount" => Source::DisputeAmount,
         "reason_code" => Source::ReasonCode,
         "severity" => Source::Severity,
+        "pay_sched" => Source::PaySched,
+        "instalment" => Source::Instalment,
+        "orig_due_date" => Source::OrigDueDate,
+        "orig_tran_amt" => Source::OrigAmount,
+        "orig_tran_amt_hc" => Source::OrigAmountHc,
         _ => match INVOICE_TEXTS.iter().position(|c| *c == name) {
             Some(i) => Source::ItemText(i),
             None => Source::ItemFigure(item_names().iter().position(|c| *c == name)?),
@@ -317,6 +327,23 @@ impl Row for ItemRow<'_> {
                 .dispute
                 .map_or(Cell::Null, |(_, d)| Cell::Text(&d.reason_code)),
             Source::Severity => f.dispute.map_or(Cell::Null, |(_, d)| Cell::Int(d.severity)),
+            Source::PaySched => Cell::Bool(i.plan.is_some()),
+            Source::Instalment => i
+                .plan
+                .as_deref()
+                .map_or(Cell::Null, |p| Cell::Int(i64::from(p.no))),
+            Source::OrigDueDate => i
+                .plan
+                .as_deref()
+                .map_or(Cell::Null, |p| date_cell(p.orig_due_date)),
+            Source::OrigAmount => i
+                .plan
+                .as_deref()
+                .map_or(Cell::Null, |p| Cell::Money(p.orig_amount)),
+            Source::OrigAmountHc => i
+                .plan
+                .as_deref()
+                .map_or(Cell::Null, |p| Cell::Money(p.orig_amount_hc)),
             Source::Customer(s) => match sources(View::Customer).get(s) {
                 Some(c) => f.customer.source_cell(*c, self.as_of),
                 None => Cell::Null,

@@ -214,6 +214,7 @@ pub fn item_names() -> Vec<&'static str> {
         balance_hc: Money::ZERO,
         closing_date: None,
         excluded_hc: Money::ZERO,
+        plan: None,
     };
     let ctx = crate::Context {
         as_of: day,

@@ -29,6 +29,7 @@ fn invoice(tran: &str, due: &str, amount: i64, balance: i64) -> Item {
         balance_hc: Money::units(balance),
         closing_date: None,
         excluded_hc: Money::ZERO,
+        plan: None,
     }
 }
 
@@ -244,6 +245,7 @@ fn arb_item() -> impl Strategy<Value = Item> {
                 balance_hc: balance,
                 closing_date: balance.is_zero().then_some(tran),
                 excluded_hc: Money::ZERO,
+                plan: None,
             }
         })
 }

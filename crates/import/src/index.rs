@@ -38,6 +38,7 @@ impl Entry {
             balance_hc,
             closing_date: self.closing_date,
             excluded_hc: Money::ZERO,
+            plan: None,
         }
     }
 }

@@ -394,6 +394,7 @@ fn indexed(row: &InvoiceRow, hash: i64) -> IndexedItem<'_> {
             balance_hc: row.balance_hc,
             closing_date: row.closing_date,
             excluded_hc: Money::ZERO,
+            plan: None,
         },
     }
 }

@@ -8,6 +8,7 @@ mod desk;
 mod disputes;
 mod keys;
 pub mod pages;
+mod plans;
 mod postgres;
 mod promises;
 mod rows;
@@ -35,6 +36,7 @@ pub use bulk::{Scope, Viewer};
 pub use desk::{AccountNote, Contact, SavedView};
 pub use disputes::{DisputeRecord, NewDispute};
 pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
+pub use plans::{InstalmentRecord, NewPlan, PlanRecord};
 pub use promises::{CheckOutcome, ExpectedRecord, NewExpected};
 pub use rows::{
     ApplicationRow, Change, CompanyRow, ContactRow, CustomerRow, InvoiceRow, Param, PaymentRow,

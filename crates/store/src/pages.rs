@@ -142,6 +142,7 @@ impl<'p> Reader<'p> {
             balance_hc,
             closing_date,
             excluded_hc: Money::ZERO,
+            plan: None,
         };
         Ok(Some(IndexedItem {
             customer_id,
@@ -408,6 +409,7 @@ mod tests {
                     balance_hc: Money::from_raw(i64::MIN),
                     closing_date: None,
                     excluded_hc: Money::ZERO,
+                    plan: None,
                 },
             },
             IndexedItem {
@@ -425,6 +427,7 @@ mod tests {
                     balance_hc: Money::ZERO,
                     closing_date: Some(date(2000, 2, 29)),
                     excluded_hc: Money::ZERO,
+                    plan: None,
                 },
             },
         ];

@@ -28,7 +28,7 @@ pub struct Write {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 29] = [
+pub const ROUTES: [ApiRoute; 31] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -252,6 +252,30 @@ pub const ROUTES: [ApiRoute; 29] = [
         post: Some(Write {
             method: "patch",
             summary: "Cancels an open expected payment read at `version` (`status`: `cancelled`); 409 when it changed meanwhile or is settled",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["version", "status"], "properties": {"version": {"type": "integer"}, "status": {"enum": ["cancelled"]}}}"#,
+            status: "200",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/payment-plans",
+        summary: "A customer's payment plans, newest first: the invoice, its original due date and amounts, the instalments, who made and cancelled the plan and when, and for the plan in force its `schedule` (each instalment's paid amount, balance, closing date and days paid late)",
+        list: false,
+        post: Some(Write {
+            method: "post",
+            summary: "Admins only: makes a payment plan on an open invoice (`tran_id`); its instalments (`due_date`, `amount` in the invoice's currency) must add up to the invoice's balance; 409 when a plan is already in force",
+            content: "application/json",
+            body: r#"{"type": "object", "required": ["tran_id", "instalments"], "properties": {"tran_id": {"type": "string"}, "instalments": {"type": "array", "items": {"type": "object", "required": ["due_date", "amount"], "properties": {"due_date": {"type": "string", "format": "date"}, "amount": {"type": "string"}}}}, "note": {"type": "string"}}}"#,
+            status: "201",
+        }),
+    },
+    ApiRoute {
+        path: "/api/v1/payment-plans/{plan_id}",
+        summary: "One payment plan with its version and, while in force, its schedule",
+        list: false,
+        post: Some(Write {
+            method: "patch",
+            summary: "Admins only: cancels the plan in force read at `version` (`status`: `cancelled`); the invoice ages by its original terms again",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version", "status"], "properties": {"version": {"type": "integer"}, "status": {"enum": ["cancelled"]}}}"#,
             status: "200",

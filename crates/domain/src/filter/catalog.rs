@@ -229,6 +229,16 @@ pub const INVOICE_WORK: [(&str, Type); 6] = [
     ("severity", Type::Int),
 ];
 
+/// The invoice view's fields of a payment plan: whether the item is an instalment of one,
+/// which, and the invoice's original due date and amounts (none without a plan).
+pub const INVOICE_PLAN: [(&str, Type); 5] = [
+    ("pay_sched", Type::Bool),
+    ("instalment", Type::Int),
+    ("orig_due_date", Type::Date),
+    ("orig_tran_amt", Type::Decimal),
+    ("orig_tran_amt_hc", Type::Decimal),
+];
+
 fn owned(fields: &[(&str, Type)]) -> Vec<(String, Type)> {
     fields.iter().map(|(n, t)| ((*n).to_owned(), *t)).collect()
 }
@@ -309,6 +319,7 @@ fn invoice_fields() -> Vec<(String, Type)> {
         ("proj_pmt_date", Type::Date),
     ]));
     fields.extend(owned(&INVOICE_WORK));
+    fields.extend(owned(&INVOICE_PLAN));
     fields
 }
 
@@ -345,6 +356,7 @@ mod tests {
             balance_hc: Money::ZERO,
             closing_date: Some(day(20)),
             excluded_hc: Money::ZERO,
+            plan: None,
         };
         let ctx = Context {
             as_of: day(31),
@@ -377,6 +389,7 @@ mod tests {
             balance_hc: Money::units(4),
             closing_date: None,
             excluded_hc: Money::ZERO,
+            plan: None,
         };
         let ctx = Context {
             as_of: day(31),

@@ -12,11 +12,12 @@ use super::communication::{DisputeLine, EventLine, ExpectedLine, HistoryLine};
 use super::{Column, IssueLine, Nav, Pair, display};
 
 /// The open items' columns on Account Detail's Statement of Accounts.
-pub const STATEMENT_COLUMNS: [&str; 10] = [
+pub const STATEMENT_COLUMNS: [&str; 11] = [
     "tran_id",
     "tran_type",
     "tran_date",
     "due_date",
+    "instalment",
     "currency",
     "amount",
     "balance",

@@ -1,8 +1,11 @@
 //! The Communication screen, the invoice page (notes, disputes, the activities tagged to it),
 //! and the Communication History grid of Account Detail.
 
+use arrears_actions::plans::InstalmentState;
 use arrears_domain::Value;
-use arrears_store::{Activity, DisputeRecord, Event, ExpectedRecord, InvoiceNote, IssueRecord};
+use arrears_store::{
+    Activity, DisputeRecord, Event, ExpectedRecord, InvoiceNote, IssueRecord, PlanRecord,
+};
 use askama::Template;
 use chrono::NaiveDate;
 
@@ -241,6 +244,62 @@ pub struct DisputeLine {
     pub amount: String,
 }
 
+/// One instalment of the plan in force, as listed.
+pub struct PlanLine {
+    pub no: u16,
+    pub due_date: NaiveDate,
+    pub amount: String,
+    pub paid: String,
+    pub balance: String,
+    /// `paid`, `late` (open past its due date) or `open`.
+    pub state: &'static str,
+    pub closing_date: String,
+    pub days_paid_late: String,
+}
+
+/// The plan in force on an invoice, with the invoice's original terms.
+pub struct PlanView {
+    pub record: PlanRecord,
+    pub orig_due_date: String,
+    pub orig_amount: String,
+    pub orig_amount_hc: String,
+    pub lines: Vec<PlanLine>,
+}
+
+impl PlanView {
+    pub fn new(record: PlanRecord, schedule: Vec<InstalmentState>) -> PlanView {
+        let money = |m| display(&Value::Money(m));
+        PlanView {
+            orig_due_date: record
+                .orig_due_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            orig_amount: money(record.orig_amount),
+            orig_amount_hc: money(record.orig_amount_hc),
+            lines: schedule
+                .into_iter()
+                .map(|s| PlanLine {
+                    no: s.instalment,
+                    due_date: s.due_date,
+                    amount: money(s.amount),
+                    paid: money(s.paid),
+                    balance: money(s.balance),
+                    state: if s.balance.is_zero() {
+                        "paid"
+                    } else if s.late {
+                        "late"
+                    } else {
+                        "open"
+                    },
+                    closing_date: s.closing_date.map(|d| d.to_string()).unwrap_or_default(),
+                    days_paid_late: s.days_paid_late.map(|d| d.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+            record,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "invoice.html")]
 pub struct InvoicePage {
@@ -258,6 +317,14 @@ pub struct InvoicePage {
     pub activities: Vec<HistoryLine>,
     /// May log work (not inquiry users).
     pub works: bool,
+    /// The plan in force, the cancelled ones, and whether the caller may make or cancel one.
+    pub plan: Option<PlanView>,
+    pub past_plans: Vec<PlanRecord>,
+    pub administers: bool,
+    /// The balance the instalments of a new plan add up to, with its currency.
+    pub balance: String,
+    /// Rows of the plan form.
+    pub plan_rows: Vec<usize>,
     pub problem: Option<String>,
     pub as_of: NaiveDate,
 }

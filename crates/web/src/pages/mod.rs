@@ -14,7 +14,7 @@ pub use admin::{
 };
 pub use communication::{
     CommunicatePage, CommunicationForm, DisputeLine, EventLine, ExpectedLine, HistoryLine,
-    InvoicePage, TagOption, TypeOption, account_link,
+    InvoicePage, PlanView, TagOption, TypeOption, account_link,
 };
 pub use dashboard::{CompanyCard, DashboardPage};
 pub use lists::{AccountsPage, ActionsPage, CountsPage, IssueLine, UserActionTypesPage};

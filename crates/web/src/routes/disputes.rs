@@ -2,7 +2,7 @@
 //! opened and closed; a customer's event log. As pages and as `/api/v1`.
 
 use arrears_actions::desk::{self, DisputeInput};
-use arrears_actions::{ActionsError, open_items_of};
+use arrears_actions::{ActionsError, open_items_of, plans};
 use arrears_domain::filter::View;
 use arrears_domain::{Value, parse_date};
 use arrears_store::{DisputeRecord, ReasonCodeRow};
@@ -17,7 +17,8 @@ use serde::Deserialize;
 use super::communication::{actor, must_work, seen};
 use crate::auth::{Bearer, Caller, Signed};
 use crate::pages::{
-    DisputeLine, HistoryLine, InvoicePage, Nav, Pair, account_link, display, render, url_encode,
+    DisputeLine, HistoryLine, InvoicePage, Nav, Pair, PlanView, account_link, display, render,
+    url_encode,
 };
 use crate::{AppState, PageError, WebError};
 
@@ -131,6 +132,15 @@ async fn invoice(
             )
         })
         .collect();
+    let mut plans = store.plans_of(company, customer, Some(tran_id)).await?;
+    let plan = match plans.iter().position(|p| p.is_active) {
+        Some(i) => {
+            let record = plans.remove(i);
+            let schedule = plans::schedule(store, &record, as_of).await?;
+            Some(PlanView::new(record, schedule))
+        }
+        None => None,
+    };
     render(&InvoicePage {
         nav: Nav::new(caller, "accounts"),
         company_id: company.to_owned(),
@@ -148,6 +158,11 @@ async fn invoice(
         reasons,
         activities: tagged,
         works: caller.role.works_accounts(),
+        plan,
+        past_plans: plans,
+        administers: caller.role.administers(),
+        balance: format!("{} {currency}", display(&Value::Money(item.balance))),
+        plan_rows: (1..=6).collect(),
         problem,
         as_of,
     })
@@ -161,7 +176,7 @@ async fn invoice_page(
     invoice(&app, &caller, &company, &customer, &tran_id, None).await
 }
 
-fn invoice_link(company: &str, customer: &str, tran_id: &str) -> String {
+pub(crate) fn invoice_link(company: &str, customer: &str, tran_id: &str) -> String {
     format!(
         "{}/invoices/{}",
         account_link(company, customer),
@@ -170,7 +185,7 @@ fn invoice_link(company: &str, customer: &str, tran_id: &str) -> String {
 }
 
 /// Back to the invoice, or its page with the problem (422) or the conflict (409).
-async fn after(
+pub(crate) async fn after(
     app: &AppState,
     caller: &Caller,
     (company, customer, tran_id): (&str, &str, &str),

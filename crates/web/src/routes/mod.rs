@@ -12,6 +12,7 @@ mod disputes;
 mod generate;
 mod health;
 mod me;
+mod plans;
 mod promises;
 mod rules;
 pub mod schedules;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(communication::router())
         .merge(disputes::router())
+        .merge(plans::router())
         .merge(promises::router())
         .merge(customers::router())
         .merge(actions::router())

@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn version(text: &str) -> Result<i64, WebError> {
+pub(crate) fn version(text: &str) -> Result<i64, WebError> {
     text.trim()
         .parse()
         .map_err(|_| WebError::BadRequest(format!("version: not a number {text:?}")))
@@ -72,11 +72,12 @@ async fn seen_user_action(
     Ok(a)
 }
 
+/// A change to a record read at `version`, from a form.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct VersionForm {
-    csrf: String,
-    version: String,
+pub(crate) struct VersionForm {
+    pub csrf: String,
+    pub version: String,
 }
 
 async fn cancel_post(
