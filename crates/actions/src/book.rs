@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use arrears_domain::disputes::Disputes;
 use arrears_domain::filter::{Filter, View};
 use arrears_domain::plans::{self, Plans};
-use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow, needs_invoice_texts};
+use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow, needs_invoice_details};
 use arrears_domain::{Context, Figures, Item, Money, Value};
 use arrears_store::{CustomerRow, RuleRow, Scope, Store, Viewer};
 use chrono::NaiveDate;
@@ -118,6 +118,7 @@ pub async fn open_items_of(
                 tag_count: o.tag_count,
                 dispute: o.dispute,
                 has_promise: o.has_promise,
+                stats: o.stats,
                 customer: &facts_of,
             };
             let row = ItemRow {
@@ -191,7 +192,7 @@ pub async fn preview(
         .filter(|c| setup.class_of(company, c.text("credit_class")).as_deref() == Some(class))
         .collect();
     let rule = Rule {
-        needs_texts: needs_invoice_texts(&filter),
+        needs_details: needs_invoice_details(&filter),
         row: RuleRow {
             company_id: company.to_owned(),
             credit_class: class.to_owned(),
@@ -210,7 +211,7 @@ pub async fn preview(
         },
         filter,
     };
-    let work = Known::load(store, rule.needs_texts, as_of, scope).await?;
+    let work = Known::load(store, rule.needs_details, as_of, scope).await?;
     let index: HashMap<&str, usize> = customers
         .iter()
         .enumerate()

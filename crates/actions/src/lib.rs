@@ -20,7 +20,7 @@ use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
 };
 use arrears_domain::value::{figure_values, item_values};
-use arrears_domain::{Context, Figures, History, Item, ItemFigures, Money, Value};
+use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money, Value};
 use arrears_store::{
     ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
     Scope, Store, StoreError, pages::customers_of,
@@ -129,7 +129,17 @@ struct OpenItem<'a> {
     dispute: Option<(Money, &'a OpenDispute)>,
     /// An open promise to pay is tagged to it.
     has_promise: bool,
+    /// Its payments and tagged communications, when read.
+    stats: Option<&'a InvoiceStats>,
 }
+
+/// The figures of an invoice with no payment and no communication yet.
+const NO_STATS: InvoiceStats = InvoiceStats {
+    last_pmt_date: None,
+    pmt_count: 0,
+    first_com: None,
+    last_com: None,
+};
 
 /// One rule's verdict on one customer.
 #[derive(Clone, Debug, Default)]
@@ -151,6 +161,9 @@ struct Known {
     open: HashMap<(String, String), Vec<Open>>,
     created_today: HashSet<(String, String, String, i64)>,
     texts: HashMap<(String, String), [Option<String>; 10]>,
+    /// Whether the invoice details (texts, payment and communication figures) were read.
+    details: bool,
+    stats: HashMap<(String, String), InvoiceStats>,
     /// Disputes open on the business date, and how many each customer has had.
     disputes: Disputes,
     dispute_counts: HashMap<(String, String), i64>,
@@ -170,7 +183,7 @@ impl Known {
     /// Reads what the store holds of the work in `scope`, the queries side by side.
     async fn load(
         store: &Store,
-        needs_texts: bool,
+        needs_details: bool,
         as_of: NaiveDate,
         scope: Scope<'_>,
     ) -> Result<Known, ActionsError> {
@@ -188,8 +201,15 @@ impl Known {
         });
         let tag_counts = owned.spawn(store, |s, o| async move { s.tag_counts(o.scope()).await });
         let texts = owned.spawn(store, move |s, o| async move {
-            if needs_texts {
+            if needs_details {
                 s.open_invoice_texts(o.scope()).await
+            } else {
+                Ok(HashMap::new())
+            }
+        });
+        let stats = owned.spawn(store, move |s, o| async move {
+            if needs_details {
+                s.invoice_stats(o.scope(), as_of).await
             } else {
                 Ok(HashMap::new())
             }
@@ -225,6 +245,8 @@ impl Known {
             open,
             created_today,
             texts: joined(texts).await?,
+            details: needs_details,
+            stats: joined(stats).await?,
             disputes: Disputes::new(joined(disputes).await?),
             dispute_counts: joined(dispute_counts).await?,
             promises: Promises::new(joined(promises).await?),
@@ -394,6 +416,7 @@ fn judge(
                     tag_count: open.tag_count,
                     dispute: open.dispute,
                     has_promise: open.has_promise,
+                    stats: open.stats,
                     customer: facts,
                 };
                 let row = ItemRow {
@@ -480,7 +503,7 @@ fn open_items<'a>(
         .filter(|(i, _)| i.is_open() && !i.aged_hc().is_zero())
         .map(|(item, (tran_id, currency))| {
             // Most books have no tags and no rule reading invoice texts: no key to build.
-            let key = (!work.texts.is_empty() || !work.tag_counts.is_empty())
+            let key = (work.details || !work.tag_counts.is_empty())
                 .then(|| (company.to_owned(), (*tran_id).to_owned()));
             OpenItem {
                 tran_id,
@@ -501,6 +524,10 @@ fn open_items<'a>(
                     && work
                         .promises
                         .promised(company, customer, tran_id, ctx.as_of),
+                stats: work
+                    .details
+                    .then(|| key.as_ref().and_then(|k| work.stats.get(k)))
+                    .map(|s| s.unwrap_or(&NO_STATS)),
             }
         })
         .collect()
@@ -857,7 +884,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     let customers = Owned::of(scope).spawn(store, |s, o| async move {
         s.customer_rows(o.scope(), None).await
     });
-    let work = Known::load(store, setup.needs_texts(), options.as_of, scope).await?;
+    let work = Known::load(store, setup.needs_details(), options.as_of, scope).await?;
     let customers = joined(customers).await?;
     let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, c) in customers.iter().enumerate() {
@@ -1037,7 +1064,7 @@ pub async fn explain(
         as_of,
         settings: setup.settings.clone(),
     };
-    let work = Known::load(store, setup.needs_texts(), as_of, scope).await?;
+    let work = Known::load(store, setup.needs_details(), as_of, scope).await?;
     let (items, owned_ids) = book::split(store.items_of(company, customer_id).await?);
     let ids = book::borrowed(&owned_ids);
     let Some(class) = setup.class_of(company, customer.text("credit_class")) else {

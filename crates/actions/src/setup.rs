@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use arrears_domain::Settings;
 use arrears_domain::filter::{Filter, View};
-use arrears_domain::rules::needs_invoice_texts;
+use arrears_domain::rules::needs_invoice_details;
 use arrears_domain::work::Calendar;
 use arrears_store::{ActionCodeRow, CalendarRow, CompanyRecord, CreditClassRow, RuleRow, Store};
 
@@ -15,7 +15,7 @@ pub struct Rule {
     pub row: RuleRow,
     pub filter: Filter,
     /// Whether the filter reads invoice columns the item pages do not hold.
-    pub needs_texts: bool,
+    pub needs_details: bool,
 }
 
 /// Everything a run needs besides the book.
@@ -63,14 +63,14 @@ impl Setup {
             let view = View::parse(&row.view).unwrap_or(View::Customer);
             match Filter::new(&row.filter, view) {
                 Ok(filter) => {
-                    let needs_texts = needs_invoice_texts(&filter);
+                    let needs_details = needs_invoice_details(&filter);
                     rules
                         .entry((row.company_id.clone(), row.credit_class.clone()))
                         .or_default()
                         .push(Rule {
                             row,
                             filter,
-                            needs_texts,
+                            needs_details,
                         });
                 }
                 Err(e) => errors.push(format!(
@@ -100,8 +100,8 @@ impl Setup {
     }
 
     /// Whether a rule reads the invoice text columns, which item pages do not hold.
-    pub fn needs_texts(&self) -> bool {
-        self.rules.values().flatten().any(|r| r.needs_texts)
+    pub fn needs_details(&self) -> bool {
+        self.rules.values().flatten().any(|r| r.needs_details)
     }
 
     /// The company's working calendar.

@@ -780,6 +780,10 @@ fn respond_due_days_and_oldest_due_date_days_follow_the_glossary_examples() {
     let item = &actions["items"][0];
     assert_eq!(item["respond_by"], "2015-01-05");
     assert_eq!(item["respond_due_days"], 2);
+    // Entered on the 1st, following up on the 1st: two days ago both.
+    assert_eq!(item["followup_date"], "2015-01-01");
+    assert_eq!(item["date_entered_days"], 2);
+    assert_eq!(item["follow_up_date_days"], 2);
     assert_eq!(item["state"], "not due");
     server.stop();
 
@@ -805,4 +809,136 @@ fn respond_due_days_and_oldest_due_date_days_follow_the_glossary_examples() {
     let server = Server::start(&db, "2014-05-07");
     let mut cara = api_for(&db, &server, "cara");
     assert_eq!(customer(&mut cara, "C2")["oldest_due_date_days"], 112);
+}
+
+/// The days from I1's due date (2015-02-01) to its first and last tagged communications, and
+/// from them to the day it was paid; its payments' count and last date.
+#[test]
+fn invoice_figures_follow_its_payments_and_the_communications_tagged_to_it() {
+    let db = workflow_book();
+    // Calls about I1 on 2015-02-10 and 2015-03-02; an open call on 2015-03-03 is not yet a
+    // communication.
+    for (day, complete) in [
+        ("2015-02-10", true),
+        ("2015-03-02", true),
+        ("2015-03-03", false),
+    ] {
+        let server = Server::start(&db, day);
+        let mut cole = api_for(&db, &server, "cole");
+        let logged = cole.post_json(
+            "/api/v1/customers/US01/C1/activities",
+            &format!(
+                r#"{{"activity_type": "Phone", "call_result": "spoke", "tagged": ["I1"],
+                    "complete": {complete}}}"#
+            ),
+        );
+        assert_eq!(logged.status, 201, "{}", logged.body);
+        server.stop();
+    }
+    // 1,000.00 applied on 2015-03-04.
+    db.import(
+        "first-payment",
+        &[
+            (
+                "invoices.csv",
+                "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+                 US01,C1,I1,IN,2015-01-02,2015-02-01,2500,1500\n",
+            ),
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P1,2015-03-04,1000\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,amount,applied_date\nUS01,P1,I1,1000,2015-03-04\n",
+            ),
+        ],
+        "2015-03-05",
+    );
+    let server = Server::start(&db, "2015-03-05");
+    let mut cole = api_for(&db, &server, "cole");
+    let invoices = cole.get("/api/v1/customers/US01/C1/invoices").json();
+    let i1 = &invoices["items"][0];
+    assert_eq!(i1["tran_id"], "I1");
+    assert_eq!(i1["last_pmt_date"], "2015-03-04");
+    assert_eq!(i1["pmt_count"], 1);
+    assert_eq!(i1["days_due_to_1st_com"], 9);
+    assert_eq!(i1["days_due_to_last_com"], 29);
+    assert!(i1["days_1st_com_to_pay"].is_null(), "{i1}");
+    let i2 = &invoices["items"][1];
+    assert_eq!(i2["pmt_count"], 0);
+    assert!(i2["last_pmt_date"].is_null());
+    assert!(i2["days_due_to_1st_com"].is_null());
+    // Filters and rules read them.
+    let paid_some = cole
+        .get("/api/v1/customers/US01/C1/invoices?filter=pmt_count%20%3E%3D%201")
+        .json();
+    assert_eq!(paid_some["total"], 1, "{paid_some}");
+    server.stop();
+    db.import(
+        "rule",
+        &[(
+            "rules.csv",
+            "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+             US01,STANDARD,30,CALL,invoice,pmt_count >= 1 && days_due_to_last_com > 14,yes\n",
+        )],
+        "2015-03-05",
+    );
+    let out = db.ok(&[
+        "actions",
+        "generate",
+        "--as-of",
+        "2015-03-05",
+        "--format",
+        "json",
+    ]);
+    let changes: Vec<Value> = serde_json::from_str(&out).expect("JSON");
+    let tagged: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["seq_no"] == 30)
+        .map(|c| &c["tagged"])
+        .collect();
+    assert_eq!(tagged, [&serde_json::json!(["I1"])], "{out}");
+
+    // Paid in full on 2015-03-12: 30 days after the first call, 10 after the last.
+    db.import(
+        "second-payment",
+        &[
+            (
+                "invoices.csv",
+                "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+                 US01,C1,I1,IN,2015-01-02,2015-02-01,2500,0\n",
+            ),
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P2,2015-03-12,1500\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,amount,applied_date\nUS01,P2,I1,1500,2015-03-12\n",
+            ),
+        ],
+        AS_OF,
+    );
+    let server = Server::start(&db, AS_OF);
+    let mut cole = signed_in(&server, "cole");
+    let page = cole.get("/customers/US01/C1/invoices/I1");
+    assert_eq!(page.status, 200);
+    for (field, value) in [
+        ("closing_date", "2015-03-12"),
+        ("last_pmt_date", "2015-03-12"),
+        ("pmt_count", "2"),
+        ("days_due_to_1st_com", "9"),
+        ("days_due_to_last_com", "29"),
+        ("days_1st_com_to_pay", "30"),
+        ("days_last_com_to_pay", "10"),
+    ] {
+        assert!(
+            page.body
+                .contains(&format!("<dd data-field=\"{field}\">{value}</dd>")),
+            "{field} {value}:\n{}",
+            page.body
+        );
+    }
+    server.stop();
 }

@@ -131,3 +131,34 @@ pub struct Paid {
     /// `days_paid_late` = closing_tran_date − due_date (negative when early).
     pub days_paid_late: i64,
 }
+
+/// What an invoice's payments and the communications tagged to it say of it, as of a
+/// business date.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InvoiceStats {
+    /// `last_pmt_date`: the latest payment applied to it; `pmt_count`: how many were.
+    pub last_pmt_date: Option<NaiveDate>,
+    pub pmt_count: i64,
+    /// The days of the first and the last communication tagged to it (completed activities).
+    pub first_com: Option<NaiveDate>,
+    pub last_com: Option<NaiveDate>,
+}
+
+impl InvoiceStats {
+    /// `days_due_to_1st_com` and `days_due_to_last_com` (communication − due date), and
+    /// `days_1st_com_to_pay` and `days_last_com_to_pay` (closing date − communication) once
+    /// `item` is paid by `as_of`.
+    pub fn days(&self, item: &Item, as_of: NaiveDate) -> [Option<i64>; 4] {
+        let due = item.due_basis();
+        let closed = item.paid_by(as_of).map(|p| p.closed);
+        let between = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+            from.zip(to).map(|(f, t)| (t - f).num_days())
+        };
+        [
+            between(Some(due), self.first_com),
+            between(Some(due), self.last_com),
+            between(self.first_com, closed),
+            between(self.last_com, closed),
+        ]
+    }
+}

@@ -19,7 +19,7 @@ pub mod work;
 pub use access::{Role, UnknownRole};
 pub use aging::AgingUnits;
 pub use figures::{Context, Figures, History, ItemFigures};
-pub use item::{Item, Paid, TranType};
+pub use item::{InvoiceStats, Item, Paid, TranType};
 pub use money::{Money, MoneyError, SCALE};
 pub use settings::{SettingError, Settings, SizeRanges};
 pub use value::Value;

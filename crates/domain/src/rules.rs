@@ -9,11 +9,12 @@ use rust_decimal::Decimal;
 
 use crate::disputes::OpenDispute;
 use crate::filter::{
-    CUSTOMER_TEXTS, CUSTOMER_WORK, Cell, Comparison, Dynamic, INVOICE_TEXTS, Row, View,
+    CUSTOMER_TEXTS, CUSTOMER_WORK, Cell, Comparison, Dynamic, INVOICE_PAYMENTS, INVOICE_TEXTS, Row,
+    View,
 };
 use crate::promises::PromiseFigures;
 use crate::value::{figure_names, item_names};
-use crate::{Item, Money, Value};
+use crate::{InvoiceStats, Item, Money, Value};
 
 /// A customer as a customer-view rule sees it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,6 +79,8 @@ pub struct ItemFacts<'a> {
     /// The amount in dispute (invoice currency) and its most severe dispute.
     pub dispute: Option<(Money, &'a OpenDispute)>,
     pub has_promise: bool,
+    /// Its payments and tagged communications, when they were read.
+    pub stats: Option<&'a InvoiceStats>,
     pub customer: &'a CustomerFacts,
 }
 
@@ -118,6 +121,11 @@ enum Source {
     OrigDueDate,
     OrigAmount,
     OrigAmountHc,
+    LastPmtDate,
+    PmtCount,
+    /// `days_due_to_1st_com`, `days_due_to_last_com`, `days_1st_com_to_pay`,
+    /// `days_last_com_to_pay`.
+    ComDays(usize),
     Customer(usize),
     /// Not a field of the view (a test checks that every catalog name has a source).
     Missing,
@@ -174,6 +182,12 @@ fn invoice_source(name: &str) -> Option<Source> {
         "orig_due_date" => Source::OrigDueDate,
         "orig_tran_amt" => Source::OrigAmount,
         "orig_tran_amt_hc" => Source::OrigAmountHc,
+        "last_pmt_date" => Source::LastPmtDate,
+        "pmt_count" => Source::PmtCount,
+        "days_due_to_1st_com" => Source::ComDays(0),
+        "days_due_to_last_com" => Source::ComDays(1),
+        "days_1st_com_to_pay" => Source::ComDays(2),
+        "days_last_com_to_pay" => Source::ComDays(3),
         _ => match INVOICE_TEXTS.iter().position(|c| *c == name) {
             Some(i) => Source::ItemText(i),
             None => Source::ItemFigure(item_names().iter().position(|c| *c == name)?),
@@ -344,6 +358,12 @@ impl Row for ItemRow<'_> {
                 .plan
                 .as_deref()
                 .map_or(Cell::Null, |p| Cell::Money(p.orig_amount_hc)),
+            Source::LastPmtDate => f.stats.map_or(Cell::Null, |s| date_cell(s.last_pmt_date)),
+            Source::PmtCount => f.stats.map_or(Cell::Null, |s| Cell::Int(s.pmt_count)),
+            Source::ComDays(n) => f
+                .stats
+                .and_then(|s| s.days(i, self.as_of)[n])
+                .map_or(Cell::Null, Cell::Int),
             Source::Customer(s) => match sources(View::Customer).get(s) {
                 Some(c) => f.customer.source_cell(*c, self.as_of),
                 None => Cell::Null,
@@ -353,12 +373,17 @@ impl Row for ItemRow<'_> {
     }
 }
 
-/// Whether an invoice-view rule needs the invoice text columns, which item pages do not hold.
-pub fn needs_invoice_texts(filter: &crate::filter::Filter) -> bool {
+/// Whether an invoice-view rule needs what item pages do not hold: the invoice text columns,
+/// or the figures of its payments and tagged communications.
+pub fn needs_invoice_details(filter: &crate::filter::Filter) -> bool {
     fn walk(e: &crate::filter::Expr) -> bool {
         use crate::filter::ExprKind;
         match &e.kind {
-            ExprKind::Field(path) => path.len() == 1 && INVOICE_TEXTS.contains(&path[0].as_str()),
+            ExprKind::Field(path) => {
+                path.len() == 1
+                    && (INVOICE_TEXTS.contains(&path[0].as_str())
+                        || INVOICE_PAYMENTS.iter().any(|(n, _)| *n == path[0]))
+            }
             ExprKind::Literal(_) => false,
             ExprKind::List(items) => items.iter().any(walk),
             ExprKind::Unary(_, x) => walk(x),

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use arrears_domain::Money;
+use arrears_domain::{InvoiceStats, Money};
+use chrono::NaiveDate;
 use sqlx::Row;
 
 use crate::bulk::{Scope, Viewer, scoped, seen_by};
@@ -179,6 +180,52 @@ impl Store {
             })
             .await?;
         Ok(rows.into_iter().collect())
+    }
+
+    /// What the payments applied to each invoice in `scope` and the communications tagged to
+    /// it (completed activities) say of it as of `as_of`: only invoices with either.
+    pub async fn invoice_stats(
+        &self,
+        scope: Scope<'_>,
+        as_of: NaiveDate,
+    ) -> Result<HashMap<(String, String), InvoiceStats>, StoreError> {
+        let payments_sql = format!(
+            "SELECT a.company_id, a.tran_id, MAX(a.effective_date), COUNT(*) \
+             FROM payment_applications a \
+             JOIN invoices i ON i.company_id = a.company_id AND i.tran_id = a.tran_id \
+             WHERE {} AND a.effective_date <= $3 GROUP BY a.company_id, a.tran_id",
+            scoped("i.", scope)
+        );
+        let talks_sql = format!(
+            "SELECT t.company_id, t.tran_id, MIN(a.completed_date), MAX(a.completed_date) \
+             FROM activity_invoices t JOIN activities a ON a.activity_id = t.activity_id \
+             WHERE {} AND a.completed_date IS NOT NULL AND a.completed_date <= $3 \
+             GROUP BY t.company_id, t.tran_id",
+            scoped("a.", scope)
+        );
+        type Dated = Vec<(String, String, Option<NaiveDate>, i64)>;
+        type Talks = Vec<(String, String, Option<NaiveDate>, Option<NaiveDate>)>;
+        let (payments, talks): (Dated, Talks) = on_pool!(self, pool => {
+            let payments = sqlx::query_as(&payments_sql)
+                .bind(scope.company).bind(scope.customer).bind(as_of)
+                .fetch_all(pool).await?;
+            let talks = sqlx::query_as(&talks_sql)
+                .bind(scope.company).bind(scope.customer).bind(as_of)
+                .fetch_all(pool).await?;
+            (payments, talks)
+        });
+        let mut out: HashMap<(String, String), InvoiceStats> = HashMap::new();
+        for (company, tran_id, last, count) in payments {
+            let s = out.entry((company, tran_id)).or_default();
+            s.last_pmt_date = last;
+            s.pmt_count = count;
+        }
+        for (company, tran_id, first, last) in talks {
+            let s = out.entry((company, tran_id)).or_default();
+            s.first_com = first;
+            s.last_com = last;
+        }
+        Ok(out)
     }
 
     /// The active users of a role, by id.

@@ -140,11 +140,14 @@ pub struct QueueItem {
     pub activity_type: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub respond_by: Option<NaiveDate>,
+    /// The follow-up date it asks for; for a follow-up, the date it follows up on.
     pub followup_date: Option<NaiveDate>,
     /// The issue's current activity: its first open one, else its last.
     pub activity_id: Option<i64>,
     pub tagged: i64,
     pub tagged_amount: Money,
+    /// The day that activity was entered.
+    pub entered_date: Option<NaiveDate>,
 }
 
 type CustomerKey = (String, String);
@@ -390,9 +393,12 @@ impl Store {
             Queue::Customer(company, customer) => (None, false, Some((company, customer))),
         };
         let sql = format!(
-            "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, a.followup_date, a.activity_id, \
+            "SELECT {}, c.name, a.activity_type, a.start_date, a.respond_by, \
+             COALESCE(a.followup_date, CASE WHEN a.followup_of IS NULL THEN NULL ELSE a.start_date END), \
+             a.activity_id, \
              (SELECT COUNT(*) FROM activity_invoices t WHERE t.activity_id = a.activity_id), \
-             (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM activity_invoices t WHERE t.activity_id = a.activity_id) \
+             (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM activity_invoices t WHERE t.activity_id = a.activity_id), \
+             a.created_date \
              FROM issues i \
              LEFT JOIN activities a ON a.activity_id = COALESCE( \
                  (SELECT MIN(activity_id) FROM activities x WHERE x.issue_id = i.issue_id AND x.is_open = $2), \
@@ -424,6 +430,7 @@ impl Store {
                         activity_id: r.try_get(n + 5)?,
                         tagged: r.try_get(n + 6)?,
                         tagged_amount: Money::from_raw(r.try_get(n + 7)?),
+                        entered_date: r.try_get(n + 8)?,
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?

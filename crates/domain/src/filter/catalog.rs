@@ -196,7 +196,7 @@ pub const CUSTOMER_WORK: [(&str, Type); 21] = [
 ];
 
 /// The fields of an issue in the work queue, in the order lists give them.
-pub const ACTION_FIELDS: [(&str, Type); 20] = [
+pub const ACTION_FIELDS: [(&str, Type); 22] = [
     ("issue_id", Type::Int),
     ("company_id", Type::Text),
     ("customer_id", Type::Text),
@@ -213,6 +213,8 @@ pub const ACTION_FIELDS: [(&str, Type); 20] = [
     ("respond_by", Type::Date),
     ("followup_date", Type::Date),
     ("respond_due_days", Type::Int),
+    ("date_entered_days", Type::Int),
+    ("follow_up_date_days", Type::Int),
     ("state", Type::Text),
     ("tagged", Type::Int),
     ("tagged_amount", Type::Decimal),
@@ -227,6 +229,16 @@ pub const INVOICE_WORK: [(&str, Type); 6] = [
     ("dispute_amount", Type::Decimal),
     ("reason_code", Type::Text),
     ("severity", Type::Int),
+];
+
+/// The invoice view's figures of its payments and of the communications tagged to it.
+pub const INVOICE_PAYMENTS: [(&str, Type); 6] = [
+    ("last_pmt_date", Type::Date),
+    ("pmt_count", Type::Int),
+    ("days_due_to_1st_com", Type::Int),
+    ("days_due_to_last_com", Type::Int),
+    ("days_1st_com_to_pay", Type::Int),
+    ("days_last_com_to_pay", Type::Int),
 ];
 
 /// The invoice view's fields of a payment plan: whether the item is an instalment of one,
@@ -320,6 +332,7 @@ fn invoice_fields() -> Vec<(String, Type)> {
     ]));
     fields.extend(owned(&INVOICE_WORK));
     fields.extend(owned(&INVOICE_PLAN));
+    fields.extend(owned(&INVOICE_PAYMENTS));
     fields
 }
 

@@ -16,7 +16,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub use catalog::{
-    ACTION_FIELDS, CUSTOMER_TEXTS, CUSTOMER_WORK, Catalog, INVOICE_TEXTS, INVOICE_WORK, Type, View,
+    ACTION_FIELDS, CUSTOMER_TEXTS, CUSTOMER_WORK, Catalog, INVOICE_PAYMENTS, INVOICE_PLAN,
+    INVOICE_TEXTS, INVOICE_WORK, Type, View,
 };
 pub use eval::{Comparison, Dynamic, evaluate};
 pub use syntax::{

@@ -53,7 +53,11 @@ pub fn action_values(q: &QueueItem, as_of: NaiveDate) -> Vec<Value> {
         date(q.start_date),
         date(q.respond_by),
         date(q.followup_date),
+        // Days left to respond; days since the activity was entered and since its follow-up
+        // date (negative before it).
         q.respond_by.map(|d| (d - as_of).num_days()).into(),
+        q.entered_date.map(|d| (as_of - d).num_days()).into(),
+        q.followup_date.map(|d| (as_of - d).num_days()).into(),
         Value::Text(state(q.respond_by, as_of).to_owned()),
         Value::Int(q.tagged),
         Value::Money(q.tagged_amount),

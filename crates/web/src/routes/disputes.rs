@@ -5,7 +5,7 @@ use arrears_actions::desk::{self, DisputeInput};
 use arrears_actions::{ActionsError, open_items_of, plans};
 use arrears_domain::filter::View;
 use arrears_domain::{Value, parse_date};
-use arrears_store::{DisputeRecord, ReasonCodeRow};
+use arrears_store::{DisputeRecord, ReasonCodeRow, Scope};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -95,24 +95,39 @@ async fn invoice(
                 value: display(v),
             })
             .collect(),
-        None => [
-            ("tran_type", Value::Text(item.tran_type.code().into())),
-            ("tran_date", Value::Date(item.tran_date)),
-            ("due_date", item.due_date.map_or(Value::None, Value::Date)),
-            ("currency", Value::Text(currency.clone())),
-            ("amount", Value::Money(item.amount)),
-            ("balance", Value::Money(item.balance)),
-            (
-                "closing_date",
-                item.closing_date.map_or(Value::None, Value::Date),
-            ),
-        ]
-        .into_iter()
-        .map(|(n, v)| Pair {
-            name: n.to_owned(),
-            value: display(&v),
-        })
-        .collect(),
+        // A paid invoice: its columns, and how its payments and communications went.
+        None => {
+            let stats = store
+                .invoice_stats(Scope::customer(company, customer), as_of)
+                .await?
+                .remove(&(company.to_owned(), tran_id.to_owned()))
+                .unwrap_or_default();
+            let days = stats.days(item, as_of);
+            let date = |d: Option<chrono::NaiveDate>| d.map_or(Value::None, Value::Date);
+            let int = |d: Option<i64>| d.map_or(Value::None, Value::Int);
+            [
+                ("tran_type", Value::Text(item.tran_type.code().into())),
+                ("tran_date", Value::Date(item.tran_date)),
+                ("due_date", date(item.due_date)),
+                ("currency", Value::Text(currency.clone())),
+                ("amount", Value::Money(item.amount)),
+                ("balance", Value::Money(item.balance)),
+                ("closing_date", date(item.closing_date)),
+                ("last_pmt_date", date(stats.last_pmt_date)),
+                ("pmt_count", Value::Int(stats.pmt_count)),
+                ("days_due_to_1st_com", int(days[0])),
+                ("days_due_to_last_com", int(days[1])),
+                ("days_1st_com_to_pay", int(days[2])),
+                ("days_last_com_to_pay", int(days[3])),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !matches!(v, Value::None))
+            .map(|(n, v)| Pair {
+                name: n.to_owned(),
+                value: display(&v),
+            })
+            .collect()
+        }
     };
     let disputes_all = store.disputes_of(company, customer).await?;
     let activities = store.activities_of(company, customer).await?;
