@@ -356,6 +356,10 @@ fn facts(
             dispute_cnt_total: work.dispute_counts.get(&key).copied().unwrap_or(0),
             dispute_severity: disputes.iter().map(|d| d.severity).min(),
             promises,
+            score_range: customer
+                .text("credit_score")
+                .and_then(|s| ctx.settings.score_ranges.range_of(s))
+                .map(|r| r.name.clone()),
         },
     }
 }

@@ -55,6 +55,18 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
             .set_setting("size_ranges", "1000,5000,10000", actor)
             .await??;
     }
+    if settings.get("score_ranges")?.is_empty() {
+        store
+            .set_setting(
+                "score_ranges",
+                "Low risk=700..:green; Watch=600..699:amber; High risk=..599:red",
+                actor,
+            )
+            .await??;
+        store
+            .set_setting("credit_bureaus", "Experian", actor)
+            .await??;
+    }
     let sync = Options {
         sync_date: options.as_of,
         run_by: "demo".into(),

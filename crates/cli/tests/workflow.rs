@@ -942,3 +942,68 @@ fn invoice_figures_follow_its_payments_and_the_communications_tagged_to_it() {
     }
     server.stop();
 }
+
+#[test]
+fn credit_scores_show_their_range_and_colour_on_every_page_about_the_customer() {
+    let db = workflow_book();
+    db.import(
+        "scores",
+        &[(
+            "customers.csv",
+            "company_id,customer_id,name,credit_limit,assigned_user,credit_score,bureau_score_1,bureau_score_3\n\
+             US01,C1,Acme Tools,15000,cole,720,680,B\n\
+             US01,C2,Bolt & Nut,1000,cara,580,,\n",
+        )],
+        AS_OF,
+    );
+    let bad = db.fails(&["settings", "set", "score_ranges", "Low risk=700..:pink"]);
+    assert!(bad.contains("unknown colour \"pink\""), "{bad}");
+    db.ok(&[
+        "settings",
+        "set",
+        "score_ranges",
+        "Low risk=700..:green; Watch=600..699:amber; High risk=..599:red",
+    ]);
+    db.ok(&["settings", "set", "credit_bureaus", "Experian,Equifax,D&B"]);
+    let server = Server::start(&db, AS_OF);
+    let mut cole = api_for(&db, &server, "cole");
+    let c1 = customer(&mut cole, "C1");
+    assert_eq!(c1["credit_score"], "720");
+    assert_eq!(c1["bureau_score_1"], "680");
+    assert_eq!(c1["score_range"], "Low risk");
+    assert_eq!(customer(&mut cole, "C2")["score_range"], "High risk");
+    assert!(customer(&mut cole, "C4")["score_range"].is_null());
+    let risky = cole
+        .get("/api/v1/customers?filter=score_range%20%3D%3D%20%22High%20risk%22")
+        .json();
+    assert_eq!(risky["total"], 1, "{risky}");
+    assert_eq!(risky["items"][0]["customer_id"], "C2");
+
+    let mut page = signed_in(&server, "cole");
+    for path in [
+        "/customers/US01/C1",
+        "/customers/US01/C1/invoices/I1",
+        "/customers/US01/C1/communicate",
+    ] {
+        let body = page.get(path).body;
+        assert!(
+            body.contains(
+                "<p class=\"score score-green\" id=\"credit-score\" data-colour=\"green\">\
+                 Credit score <strong>720</strong> · Low risk</p>"
+            ),
+            "{path}:\n{body}"
+        );
+    }
+    let account = page.get("/customers/US01/C1").body;
+    assert!(
+        account.contains("<dt>Experian</dt><dd>680</dd>"),
+        "{account}"
+    );
+    assert!(account.contains("<dt>D&#38;B</dt><dd>B</dd>"), "{account}");
+    assert!(!account.contains("<dt>Equifax</dt>"));
+    let c2 = page.get("/customers/US01/C2/invoices/I3").body;
+    assert!(c2.contains("class=\"score score-red\""), "{c2}");
+    let c4 = page.get("/customers/US01/C4").body;
+    assert!(!c4.contains("id=\"credit-score\""));
+    server.stop();
+}

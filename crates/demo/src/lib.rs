@@ -147,6 +147,8 @@ pub fn write_book(dir: &Path, options: &Options) -> io::Result<Counts> {
                 "assigned_user",
                 "days_to_respond",
                 "udf1",
+                "credit_score",
+                "bureau_score_1",
             ],
         )?,
         contacts: writer(
@@ -342,6 +344,9 @@ fn customer(
         } else {
             ""
         },
+        // Scores spread over 450–849 and 300–849 by the customer's number.
+        &(450 + (number * 7919) % 400).to_string(),
+        &(300 + (number * 104_729) % 550).to_string(),
     ])?;
     counts.customers += 1;
     for c in 0..rng.random_range(1..=2) {

@@ -21,7 +21,7 @@ pub use aging::AgingUnits;
 pub use figures::{Context, Figures, History, ItemFigures};
 pub use item::{InvoiceStats, Item, Paid, TranType};
 pub use money::{Money, MoneyError, SCALE};
-pub use settings::{SettingError, Settings, SizeRanges};
+pub use settings::{SCORE_COLOURS, ScoreRange, ScoreRanges, SettingError, Settings, SizeRanges};
 pub use value::Value;
 
 use chrono::NaiveDate;

@@ -22,8 +22,8 @@ pub struct CustomerFacts {
     pub company_id: String,
     pub customer_id: String,
     pub name: String,
-    /// `parent_id` … `udf5`, as [`CUSTOMER_TEXTS`] lists them.
-    pub texts: [Option<String>; 24],
+    /// `parent_id` … `bureau_score_3`, as [`CUSTOMER_TEXTS`] lists them.
+    pub texts: [Option<String>; CUSTOMER_TEXTS.len()],
     pub credit_limit: Option<Money>,
     pub credit_hold: bool,
     pub date_established: Option<NaiveDate>,
@@ -64,6 +64,8 @@ pub struct Work {
     pub dispute_severity: Option<i64>,
     /// Expected payments and promises: open, kept and broken.
     pub promises: PromiseFigures,
+    /// The credit score range its `credit_score` falls in.
+    pub score_range: Option<String>,
 }
 
 /// One open item as an invoice-view rule sees it, with its customer.
@@ -278,6 +280,7 @@ impl CustomerFacts {
             Some("broken_promise_1y") => Cell::Int(w.promises.broken[2]),
             Some("broken_promise_2y") => Cell::Int(w.promises.broken[3]),
             Some("promise_kept_rate") => w.promises.kept_rate().map_or(Cell::Null, Cell::Decimal),
+            Some("score_range") => text_cell(&w.score_range),
             _ => Cell::Null,
         }
     }

@@ -117,7 +117,11 @@ pub(crate) fn customer(sync: &mut Sync, f: &mut Fields<'_>) {
         days_to_respond: f.days("days_to_respond"),
         ..CustomerRow::default()
     };
-    for (slot, column) in row.texts.iter_mut().zip(&CustomerRow::COLUMNS[3..27]) {
+    for (slot, column) in row
+        .texts
+        .iter_mut()
+        .zip(&CustomerRow::COLUMNS[CustomerRow::TEXTS])
+    {
         *slot = if *column == "currency" {
             f.currency(column, false)
         } else {

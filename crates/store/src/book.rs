@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use arrears_domain::filter::CUSTOMER_TEXTS;
 use arrears_domain::{InvoiceStats, Money};
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -118,7 +119,7 @@ impl Store {
             .and_then(|c| usize::try_from(*c).ok())
             .unwrap_or(0);
         self.read_rows_with(&sql, &params, capacity, |r| {
-            let mut texts: [Option<String>; 24] = Default::default();
+            let mut texts: [Option<String>; CUSTOMER_TEXTS.len()] = Default::default();
             for (i, slot) in texts.iter_mut().enumerate() {
                 *slot = r.text(3 + i)?;
             }

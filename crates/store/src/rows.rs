@@ -1,5 +1,6 @@
 //! The rows a sync writes, one struct per table, and how each binds its columns.
 
+use arrears_domain::filter::CUSTOMER_TEXTS;
 use arrears_domain::{Money, TranType};
 use chrono::{Datelike, NaiveDate};
 
@@ -175,8 +176,9 @@ pub struct CustomerRow {
     pub company_id: String,
     pub customer_id: String,
     pub name: String,
-    /// The optional text columns, `parent_id` … `udf5`, as in `COLUMNS[3..27]`.
-    pub texts: [Option<String>; 24],
+    /// The optional text columns, `parent_id` … `bureau_score_3`, as in
+    /// `COLUMNS[CustomerRow::TEXTS]`.
+    pub texts: [Option<String>; CUSTOMER_TEXTS.len()],
     pub credit_limit: Option<Money>,
     pub credit_hold: bool,
     pub date_established: Option<NaiveDate>,
@@ -184,8 +186,11 @@ pub struct CustomerRow {
 }
 
 impl CustomerRow {
+    /// Where the optional text columns are in `COLUMNS`.
+    pub const TEXTS: std::ops::Range<usize> = 3..3 + CUSTOMER_TEXTS.len();
+
     pub fn text(&self, column: &str) -> Option<&str> {
-        Self::COLUMNS[3..27]
+        Self::COLUMNS[Self::TEXTS]
             .iter()
             .position(|c| *c == column)
             .and_then(|i| self.texts[i].as_deref())
@@ -222,6 +227,10 @@ impl Record for CustomerRow {
         "udf3",
         "udf4",
         "udf5",
+        "credit_score",
+        "bureau_score_1",
+        "bureau_score_2",
+        "bureau_score_3",
         "credit_limit",
         "credit_hold",
         "date_established",
@@ -452,7 +461,10 @@ mod tests {
     fn the_filter_catalog_names_the_text_columns_the_rows_keep() {
         use super::{CustomerRow, InvoiceRow, Record};
         use arrears_domain::filter::{CUSTOMER_TEXTS, INVOICE_TEXTS};
-        assert_eq!(&CustomerRow::COLUMNS[3..27], &CUSTOMER_TEXTS[..]);
+        assert_eq!(
+            &CustomerRow::COLUMNS[CustomerRow::TEXTS],
+            &CUSTOMER_TEXTS[..]
+        );
         assert_eq!(&InvoiceRow::COLUMNS[11..21], &INVOICE_TEXTS[..]);
     }
 

@@ -129,7 +129,7 @@ impl Catalog {
 }
 
 /// Text columns of `customers.csv` besides the keys and `name`.
-pub const CUSTOMER_TEXTS: [&str; 24] = [
+pub const CUSTOMER_TEXTS: [&str; 28] = [
     "parent_id",
     "customer_class",
     "credit_class",
@@ -154,6 +154,10 @@ pub const CUSTOMER_TEXTS: [&str; 24] = [
     "udf3",
     "udf4",
     "udf5",
+    "credit_score",
+    "bureau_score_1",
+    "bureau_score_2",
+    "bureau_score_3",
 ];
 
 /// Text columns of `invoices.csv` besides keys, type and currency.
@@ -171,7 +175,7 @@ pub const INVOICE_TEXTS: [&str; 10] = [
 ];
 
 /// The work figures a customer's issues, activities, disputes and promises give.
-pub const CUSTOMER_WORK: [(&str, Type); 21] = [
+pub const CUSTOMER_WORK: [(&str, Type); 22] = [
     ("open_issue_cnt", Type::Int),
     ("oldest_issue_date", Type::Date),
     ("last_activity_date", Type::Date),
@@ -193,6 +197,7 @@ pub const CUSTOMER_WORK: [(&str, Type); 21] = [
     ("broken_promise_1y", Type::Int),
     ("broken_promise_2y", Type::Int),
     ("promise_kept_rate", Type::Decimal),
+    ("score_range", Type::Text),
 ];
 
 /// The fields of an issue in the work queue, in the order lists give them.

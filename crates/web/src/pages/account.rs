@@ -59,6 +59,7 @@ pub struct AccountPage {
     pub events: Vec<EventLine>,
     /// May log work (not inquiry users).
     pub works: bool,
+    pub scores: super::Scores,
 }
 
 impl AccountPage {
@@ -160,6 +161,7 @@ impl AccountPage {
             expected: Vec::new(),
             events: Vec::new(),
             works: false,
+            scores: super::Scores::default(),
         }
     }
 

@@ -67,6 +67,7 @@ pub struct CommunicatePage {
     pub form: CommunicationForm,
     pub problem: Option<String>,
     pub as_of: NaiveDate,
+    pub scores: super::Scores,
 }
 
 impl CommunicatePage {
@@ -325,6 +326,7 @@ pub struct InvoicePage {
     pub balance: String,
     /// Rows of the plan form.
     pub plan_rows: Vec<usize>,
+    pub scores: super::Scores,
     pub problem: Option<String>,
     pub as_of: NaiveDate,
 }

@@ -19,8 +19,8 @@ pub use communication::{
 pub use dashboard::{CompanyCard, DashboardPage};
 pub use lists::{AccountsPage, ActionsPage, CountsPage, IssueLine, UserActionTypesPage};
 
-use arrears_domain::Value;
 use arrears_domain::filter::Type;
+use arrears_domain::{Settings, Value};
 use askama::Template;
 use axum::response::Html;
 
@@ -70,6 +70,53 @@ pub fn url_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// A customer's credit scores as every page about it shows them: the score with its range's
+/// name and colour at the top, and each score (the customer's, the bureaus') by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scores {
+    pub score: Option<String>,
+    pub range: Option<String>,
+    /// The range's colour; `none` outside every range.
+    pub colour: &'static str,
+    pub all: Vec<Pair>,
+}
+
+impl Scores {
+    /// From the customer's `credit_score` and `bureau_score_1` … `_3` (`text`), the bureaus'
+    /// names and the ranges of the settings.
+    pub fn new<'a>(text: impl Fn(&str) -> Option<&'a str>, settings: &Settings) -> Scores {
+        let score = text("credit_score").map(str::to_owned);
+        let range = score
+            .as_deref()
+            .and_then(|s| settings.score_ranges.range_of(s));
+        let mut all: Vec<Pair> = Vec::new();
+        if let Some(s) = &score {
+            all.push(Pair {
+                name: "credit_score".to_owned(),
+                value: s.clone(),
+            });
+        }
+        for n in 1..=3 {
+            if let Some(v) = text(&format!("bureau_score_{n}")) {
+                all.push(Pair {
+                    name: settings
+                        .credit_bureaus
+                        .get(n - 1)
+                        .cloned()
+                        .unwrap_or_else(|| format!("bureau_score_{n}")),
+                    value: v.to_owned(),
+                });
+            }
+        }
+        Scores {
+            range: range.map(|r| r.name.clone()),
+            colour: range.map_or("none", |r| r.colour),
+            score,
+            all,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -137,6 +184,7 @@ pub struct GridRow {
 }
 
 /// A label and a value as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pair {
     pub name: String,
     pub value: String,

@@ -17,7 +17,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::{Bearer, Caller, Signed, stored_text};
-use crate::pages::{AccountPage, EventLine, ExpectedLine, HistoryLine, Nav, render, url_encode};
+use crate::pages::{
+    AccountPage, EventLine, ExpectedLine, HistoryLine, Nav, Scores, render, url_encode,
+};
 use crate::{AppState, PageError, WebError};
 
 pub fn router() -> Router<AppState> {
@@ -96,6 +98,8 @@ async fn detail(
         .map(EventLine::new)
         .collect();
     page.works = caller.role.works_accounts();
+    let settings = store.settings().await?;
+    page.scores = Scores::new(|n| facts.text(n), &settings);
     page.notes = store.account_notes(company, customer).await?;
     page.transactions = store.items_of(company, customer).await?;
     page.transactions

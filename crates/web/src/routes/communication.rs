@@ -19,7 +19,8 @@ use serde::Deserialize;
 
 use crate::auth::{Bearer, Caller, Signed, stored_text};
 use crate::pages::{
-    CommunicatePage, CommunicationForm, Nav, TagOption, TypeOption, account_link, display, render,
+    CommunicatePage, CommunicationForm, Nav, Scores, TagOption, TypeOption, account_link, display,
+    render,
 };
 use crate::{AppState, PageError, WebError};
 
@@ -68,6 +69,19 @@ pub fn must_work(caller: &Caller) -> Result<(), WebError> {
                 .to_owned(),
         ))
     }
+}
+
+/// A customer's credit scores, with the range and colour the settings give them.
+pub async fn scores(app: &AppState, company: &str, customer: &str) -> Result<Scores, WebError> {
+    let settings = app.store.settings().await?;
+    let rows = app
+        .store
+        .customer_rows(arrears_store::Scope::customer(company, customer), None)
+        .await?;
+    Ok(rows
+        .first()
+        .map(|c| Scores::new(|n| c.text(n), &settings))
+        .unwrap_or_default())
 }
 
 /// A customer the caller sees; not found otherwise.
@@ -311,6 +325,7 @@ async fn screen(
         form,
         problem,
         as_of: app.as_of(),
+        scores: scores(app, company, customer).await?,
     })
 }
 

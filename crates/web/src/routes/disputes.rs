@@ -178,6 +178,7 @@ async fn invoice(
         administers: caller.role.administers(),
         balance: format!("{} {currency}", display(&Value::Money(item.balance))),
         plan_rows: (1..=6).collect(),
+        scores: super::communication::scores(app, company, customer).await?,
         problem,
         as_of,
     })
