@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use arrears_domain::plans::{Instalment, split};
-use arrears_domain::{Money, TranType};
+use arrears_domain::plans::{Instalment, Plan, split};
+use arrears_domain::{Item, Money, TranType};
 use arrears_store::{Actor, NewPlan, PlanRecord, Scope, Store};
 use chrono::NaiveDate;
 
@@ -169,21 +169,38 @@ pub async fn schedule(
     plan: &PlanRecord,
     as_of: NaiveDate,
 ) -> Result<Vec<InstalmentState>, ActionsError> {
-    let (company, customer) = (&plan.company_id, &plan.customer_id);
+    Ok(schedules(store, &plan.company_id, &plan.customer_id, as_of)
+        .await?
+        .remove(&plan.plan_id)
+        .unwrap_or_default())
+}
+
+/// The schedule of each of a customer's plans in force on `as_of`, by plan id: one read of
+/// the plans and one of the items.
+pub async fn schedules(
+    store: &Store,
+    company: &str,
+    customer: &str,
+    as_of: NaiveDate,
+) -> Result<HashMap<i64, Vec<InstalmentState>>, ActionsError> {
     let in_force = store
         .plans_in_force(Scope::customer(company, customer), as_of)
         .await?;
-    let Some((_, _, found)) = in_force
-        .into_iter()
-        .find(|(_, _, p)| p.plan_id == plan.plan_id)
-    else {
-        return Ok(Vec::new());
-    };
+    if in_force.is_empty() {
+        return Ok(HashMap::new());
+    }
     let items = store.items_of(company, customer).await?;
-    let Some((item, _, _)) = items.iter().find(|(_, t, _)| *t == plan.tran_id) else {
-        return Ok(Vec::new());
-    };
-    Ok(split(item, &found)
+    Ok(in_force
+        .into_iter()
+        .filter_map(|(_, _, plan)| {
+            let (item, _, _) = items.iter().find(|(_, t, _)| *t == plan.tran_id)?;
+            Some((plan.plan_id, states(item, &plan, as_of)))
+        })
+        .collect())
+}
+
+fn states(item: &Item, plan: &Plan, as_of: NaiveDate) -> Vec<InstalmentState> {
+    split(item, plan)
         .iter()
         .map(|part| InstalmentState {
             instalment: part.plan.as_deref().map_or(1, |p| p.no),
@@ -195,5 +212,5 @@ pub async fn schedule(
             days_paid_late: part.paid_by(as_of).map(|p| p.days_paid_late),
             late: part.is_open() && part.due_basis() < as_of,
         })
-        .collect())
+        .collect()
 }

@@ -160,6 +160,8 @@ fn an_invoice_split_into_instalments_ages_by_them_until_the_plan_is_cancelled() 
     assert_eq!(amount(&schedule[1]["paid"]), "250.00");
     assert_eq!(amount(&schedule[1]["balance"]), "1000.00");
     assert!(schedule[1]["closing_date"].is_null());
+    let listed = plans(&mut ada);
+    assert_eq!(listed[0]["schedule"], plan["schedule"]);
     let c1 = ada.get("/api/v1/customers/US01/C1").json();
     assert_eq!(amount(&c1["total_past_due"]), "0.00");
     assert_eq!(amount(&c1["avg_days_late"]), "47.00");

@@ -164,10 +164,17 @@ async fn api_plans(
     Path((company, customer)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     seen(&app, &caller, &company, &customer).await?;
-    let mut items = Vec::new();
-    for record in app.store.plans_of(&company, &customer, None).await? {
-        items.push(with_schedule(&app, record).await?);
-    }
+    let mut schedules = plans::schedules(&app.store, &company, &customer, app.as_of()).await?;
+    let items: Vec<PlanBody> = app
+        .store
+        .plans_of(&company, &customer, None)
+        .await?
+        .into_iter()
+        .map(|record| PlanBody {
+            schedule: schedules.remove(&record.plan_id).unwrap_or_default(),
+            record,
+        })
+        .collect();
     Ok(Json(
         serde_json::json!({ "total": items.len(), "items": items }),
     ))
