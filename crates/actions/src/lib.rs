@@ -726,6 +726,8 @@ impl Run<'_> {
             });
             self.closes.push(IssueClosing {
                 issue_id: issue.issue_id,
+                company_id: issue.company_id.clone(),
+                customer_id: issue.customer_id.clone(),
                 date: self.ctx.as_of,
                 by: self.options.run_by.clone(),
                 reason: why,

@@ -132,7 +132,14 @@ async fn demo_passwords(store: &Store) -> anyhow::Result<Vec<String>> {
     for account in store.accounts().await? {
         if account.password_hash.is_none() {
             let hash = arrears_web::hash_password(DEMO_PASSWORD)?;
-            store.set_password_hash(&account.user_id, &hash).await?;
+            let actor = arrears_store::Actor {
+                user_id: "demo",
+                at: chrono::Utc::now(),
+                business_date: chrono::Local::now().date_naive(),
+            };
+            store
+                .set_password_hash(&account.user_id, &hash, actor)
+                .await?;
             signed.push(account.user_id);
         }
     }

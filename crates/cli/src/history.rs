@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use arrears_domain::Value;
-use arrears_store::Store;
+use arrears_store::{EventQuery, Store};
+use chrono::NaiveDate;
 
 use crate::output::{Format, Printer};
 
@@ -16,6 +17,17 @@ pub struct Args {
     /// The customer's company; needed only when the id is used in several.
     #[arg(long)]
     company: Option<String>,
+    /// Only changes to one kind of record: issue, activity, expected_payment, dispute,
+    /// payment_plan, user_action, invoice_note, setting, user, company, credit_class,
+    /// activity_type, action_code, reason_code, rule, calendar_day, user_action_type.
+    #[arg(long)]
+    entity: Option<String>,
+    /// Only changes made on or after this business date.
+    #[arg(long)]
+    from: Option<NaiveDate>,
+    /// Only changes made on or before this business date.
+    #[arg(long)]
+    to: Option<NaiveDate>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -41,9 +53,15 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
         }
         (_, company) => company.clone(),
     };
-    let events = store
-        .events(company.as_deref(), args.customer.as_deref())
-        .await?;
+    let query = EventQuery {
+        company: company.as_deref(),
+        customer: args.customer.as_deref(),
+        entity: args.entity.as_deref(),
+        from: args.from,
+        to: args.to,
+        after: None,
+    };
+    let events = store.events(&query).await?;
     let columns = [
         "event_id",
         "at",

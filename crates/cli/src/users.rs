@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use arrears_domain::Role;
-use arrears_store::{Store, UserRow};
+use arrears_store::{Actor, Store, UserRow};
+
+use crate::import::current_user;
 use arrears_web::{TOKEN_PREFIX, digest, hash_password, new_secret, password_problem};
 use chrono::Utc;
 
@@ -74,7 +76,17 @@ enum TokenCommand {
     },
 }
 
+/// Who runs the command, now, on the calendar's date: as the event log records them.
+fn actor(user_id: &str) -> Actor<'_> {
+    Actor {
+        user_id,
+        at: chrono::Utc::now(),
+        business_date: chrono::Local::now().date_naive(),
+    }
+}
+
 pub async fn user(store: &Store, args: UserArgs) -> anyhow::Result<ExitCode> {
+    let operator = current_user();
     match args.command {
         UserCommand::Add {
             id,
@@ -94,20 +106,20 @@ pub async fn user(store: &Store, args: UserArgs) -> anyhow::Result<ExitCode> {
                 bail!("{problem}");
             }
             store
-                .set_password_hash(&id, &hash_password(&password)?)
+                .set_password_hash(&id, &hash_password(&password)?, actor(&operator))
                 .await?;
             println!("password set for {id}");
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::Disable { id } => {
             must_exist(store, &id).await?;
-            store.set_disabled(&id, true).await?;
+            store.set_disabled(&id, true, actor(&operator)).await?;
             println!("{id} is disabled and signed out everywhere");
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::Enable { id } => {
             must_exist(store, &id).await?;
-            store.set_disabled(&id, false).await?;
+            store.set_disabled(&id, false, actor(&operator)).await?;
             println!("{id} may sign in again");
             Ok(ExitCode::SUCCESS)
         }
@@ -173,7 +185,7 @@ async fn add(
         manager,
         active: true,
     };
-    if !store.add_user(&row).await? {
+    if !store.add_user(&row, actor(&current_user())).await? {
         bail!("there is already a user {id:?}");
     }
     println!("added {id} ({role}); set a password with: arrears user set-password {id}");

@@ -1198,7 +1198,7 @@ fn my_accounts_keeps_named_views_with_a_default_and_exports_xlsx() {
 fn every_route_answers_each_role_as_its_scope_allows() {
     let db = book();
     let server = Server::start(&db, AS_OF);
-    const PAGES: [&str; 15] = [
+    const PAGES: [&str; 17] = [
         "/",
         "/accounts",
         "/accounts.csv",
@@ -1214,8 +1214,10 @@ fn every_route_answers_each_role_as_its_scope_allows() {
         "/admin/rules/US01/STANDARD/10",
         "/admin/setup",
         "/admin/users",
+        "/admin/history",
+        "/admin/history.csv",
     ];
-    const APIS: [&str; 10] = [
+    const APIS: [&str; 11] = [
         "/api/v1/customers",
         "/api/v1/actions",
         "/api/v1/actions/counts",
@@ -1226,6 +1228,7 @@ fn every_route_answers_each_role_as_its_scope_allows() {
         "/api/v1/generate-runs",
         "/api/v1/users",
         "/api/v1/settings",
+        "/api/v1/events",
     ];
     const ADMIN_POSTS: [&str; 9] = [
         "/admin/user-actions/broken_promise",
@@ -1257,6 +1260,7 @@ fn every_route_answers_each_role_as_its_scope_allows() {
                 "/api/v1/generate-runs",
                 "/api/v1/users",
                 "/api/v1/settings",
+                "/api/v1/events",
             ]
             .contains(&path);
             let want = if admin_only && !admin { 403 } else { 200 };

@@ -195,6 +195,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     };
     sync.progress.enabled = sync.options.progress;
     sync.warnings.extend(others);
+    let (run_by, sync_date) = (sync.options.run_by.clone(), sync.options.sync_date);
     let (out, batches) = tokio::sync::mpsc::channel(4);
     sync.out = Some(out);
     let (folder, names) = (dir.to_owned(), present.clone());
@@ -205,7 +206,12 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         (sync, read)
     });
     let mut tx = store.begin().await?;
-    let (reader, written) = tokio::join!(reader, writer::write_all(&mut tx, batches));
+    let actor = Actor {
+        user_id: &run_by,
+        at: started_at,
+        business_date: sync_date,
+    };
+    let (reader, written) = tokio::join!(reader, writer::write_all(&mut tx, actor, batches));
     let (sync, read) = reader.map_err(|e| Failure::Folder(format!("the sync stopped: {e}")))?;
     written?;
     read?;

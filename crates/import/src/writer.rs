@@ -2,9 +2,9 @@
 //! store in the sync's transaction, while the next batch is being read and checked.
 
 use arrears_store::{
-    ActionCodeRow, ActivityTypeRow, ApplicationRow, CalendarRow, Change, CompanyRow, ContactRow,
-    CreditClassRow, CustomerRow, InvoiceRow, PaymentRow, ReasonCodeRow, RuleRow, StoreError, Tx,
-    UserRow,
+    ActionCodeRow, ActivityTypeRow, Actor, ApplicationRow, CalendarRow, Change, CompanyRow,
+    ContactRow, CreditClassRow, CustomerRow, InvoiceRow, PaymentRow, ReasonCodeRow, RuleRow,
+    StoreError, Tx, UserRow,
 };
 use chrono::NaiveDate;
 use tokio::sync::mpsc::Receiver;
@@ -35,17 +35,23 @@ pub enum Batch {
 }
 
 /// Writes every batch until the reader is done.
-pub async fn write_all(tx: &mut Tx, mut batches: Receiver<Batch>) -> Result<(), StoreError> {
+/// Every change to the setup (companies, users, credit classes, activity types, action and
+/// reason codes, rules, the calendar) is logged as `actor`'s, with the row before and after.
+pub async fn write_all(
+    tx: &mut Tx,
+    actor: Actor<'_>,
+    mut batches: Receiver<Batch>,
+) -> Result<(), StoreError> {
     while let Some(batch) = batches.recv().await {
         match batch {
-            Batch::Companies(rows) => tx.upsert(&rows).await?,
-            Batch::Users(rows) => tx.upsert(&rows).await?,
-            Batch::ActivityTypes(rows) => tx.upsert(&rows).await?,
-            Batch::CreditClasses(rows) => tx.upsert(&rows).await?,
-            Batch::ActionCodes(rows) => tx.upsert(&rows).await?,
-            Batch::ReasonCodes(rows) => tx.upsert(&rows).await?,
-            Batch::Rules(rows) => tx.upsert(&rows).await?,
-            Batch::Calendar(rows) => tx.upsert(&rows).await?,
+            Batch::Companies(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::Users(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::ActivityTypes(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::CreditClasses(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::ActionCodes(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::ReasonCodes(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::Rules(rows) => tx.upsert_logged(actor, &rows).await?,
+            Batch::Calendar(rows) => tx.upsert_logged(actor, &rows).await?,
             Batch::Customers(rows) => tx.upsert(&rows).await?,
             Batch::Contacts(rows) => tx.upsert(&rows).await?,
             Batch::Payments(rows) => tx.upsert(&rows).await?,

@@ -3,7 +3,22 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
+use crate::tx::on_tx;
+use crate::workflow::{Actor, NewEvent};
 use crate::{Store, StoreError, UserRow, on_pool};
+
+/// A change to a user's sign-in, for the event log.
+fn user_event(user_id: &str, action: &'static str, after: serde_json::Value) -> NewEvent<'static> {
+    NewEvent {
+        company_id: None,
+        customer_id: None,
+        entity: "user",
+        entity_id: user_id.to_owned(),
+        action,
+        before: None,
+        after: Some(after.to_string()),
+    }
+}
 
 /// A user with what signing in needs.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -76,10 +91,11 @@ impl Store {
     }
 
     /// Adds a user who is not in the store yet; false when the id is taken.
-    pub async fn add_user(&self, user: &UserRow) -> Result<bool, StoreError> {
+    pub async fn add_user(&self, user: &UserRow, actor: Actor<'_>) -> Result<bool, StoreError> {
         const SQL: &str = "INSERT INTO users (user_id, name, email, role, manager, active, row_hash) \
              VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT (user_id) DO NOTHING";
-        let added = on_pool!(self, pool => {
+        let mut tx = self.begin().await?;
+        let added = on_tx!(&mut tx, tx => {
             sqlx::query(SQL)
                 .bind(&user.user_id)
                 .bind(&user.name)
@@ -87,37 +103,74 @@ impl Store {
                 .bind(&user.role)
                 .bind(&user.manager)
                 .bind(user.active)
-                .execute(pool)
+                .execute(&mut **tx)
                 .await?
                 .rows_affected()
         });
-        Ok(added == 1)
+        if added != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let after = serde_json::json!({
+            "user_id": user.user_id,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "manager": user.manager,
+            "active": user.active,
+        });
+        tx.log_event(actor, &user_event(&user.user_id, "create", after))
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Sets a user's password hash and clears their failed sign-ins and lock.
-    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StoreError> {
+    /// Sets a user's password hash and clears their failed sign-ins and lock; the event log
+    /// records that it was set, never the hash.
+    pub async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        actor: Actor<'_>,
+    ) -> Result<(), StoreError> {
         const SQL: &str = "UPDATE logins SET password_hash = $2, failed = 0, locked_until = NULL WHERE user_id = $1";
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut *tx).await?;
-            sqlx::query(SQL).bind(user_id).bind(hash).execute(&mut *tx).await?;
-            tx.commit().await?;
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, tx => {
+            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut **tx).await?;
+            sqlx::query(SQL).bind(user_id).bind(hash).execute(&mut **tx).await?;
         });
-        Ok(())
+        let after = serde_json::json!({ "password": "set" });
+        tx.log_event(actor, &user_event(user_id, "set_password", after))
+            .await?;
+        tx.commit().await
     }
 
     /// Disables (signing the user out everywhere) or enables a user.
-    pub async fn set_disabled(&self, user_id: &str, disabled: bool) -> Result<(), StoreError> {
+    pub async fn set_disabled(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        actor: Actor<'_>,
+    ) -> Result<(), StoreError> {
+        const WAS: &str = "SELECT disabled FROM logins WHERE user_id = $1";
         const SQL: &str = "UPDATE logins SET disabled = $2 WHERE user_id = $1";
         const END_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1 AND $2";
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut *tx).await?;
-            sqlx::query(SQL).bind(user_id).bind(disabled).execute(&mut *tx).await?;
-            sqlx::query(END_SESSIONS).bind(user_id).bind(disabled).execute(&mut *tx).await?;
-            tx.commit().await?;
+        let mut tx = self.begin().await?;
+        let was: Option<bool> = on_tx!(&mut tx, tx => {
+            let was = sqlx::query_scalar(WAS).bind(user_id).fetch_optional(&mut **tx).await?;
+            sqlx::query(ENSURE_LOGIN).bind(user_id).execute(&mut **tx).await?;
+            sqlx::query(SQL).bind(user_id).bind(disabled).execute(&mut **tx).await?;
+            sqlx::query(END_SESSIONS).bind(user_id).bind(disabled).execute(&mut **tx).await?;
+            was
         });
-        Ok(())
+        let mut event = user_event(
+            user_id,
+            if disabled { "disable" } else { "enable" },
+            serde_json::json!({ "disabled": disabled }),
+        );
+        event.before = Some(serde_json::json!({ "disabled": was.unwrap_or(false) }).to_string());
+        tx.log_event(actor, &event).await?;
+        tx.commit().await
     }
 
     /// Records a user's failed sign-ins in a row and the lock they earned, if any.

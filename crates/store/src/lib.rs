@@ -44,7 +44,7 @@ pub use rows::{
 };
 pub use setup::{
     ActionCodeRow, ActivityTypeRow, CalendarRow, CreditClassRow, ReasonCodeRow, RuleRow,
-    SetupRecord,
+    SetupEntity, SetupRecord,
 };
 pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
@@ -54,7 +54,7 @@ pub use work::{
     Queue, QueueItem,
 };
 pub use workflow::{
-    Activity, ActivityRecord, Actor, Event, FollowUp, InvoiceNote, IssueHead, Logged,
+    Activity, ActivityRecord, Actor, Event, EventQuery, FollowUp, InvoiceNote, IssueHead, Logged,
     NewCommunication, NewEvent, Refused, Said, Tag, json,
 };
 

@@ -6,8 +6,10 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use crate::keys::{Key, KeyState, Keys, key};
-use crate::rows::{Param, Record};
-use crate::{Store, StoreError, on_pool};
+use crate::rows::{Change, CompanyRow, Param, Record, UserRow};
+use crate::tx::on_tx;
+use crate::workflow::{Actor, NewEvent};
+use crate::{Store, StoreError, Tx, on_pool};
 
 fn text(s: &Option<String>) -> Param<'_> {
     Param::Text(s.as_deref())
@@ -287,5 +289,150 @@ impl Store {
             }
         });
         Ok(keys)
+    }
+}
+
+/// A setup row whose every change a sync logs, before and after, in the event log.
+pub trait SetupEntity: Record {
+    /// The kind of record, as the event log names it.
+    const ENTITY: &'static str;
+}
+
+impl SetupEntity for CompanyRow {
+    const ENTITY: &'static str = "company";
+}
+impl SetupEntity for UserRow {
+    const ENTITY: &'static str = "user";
+}
+impl SetupEntity for CreditClassRow {
+    const ENTITY: &'static str = "credit_class";
+}
+impl SetupEntity for ActivityTypeRow {
+    const ENTITY: &'static str = "activity_type";
+}
+impl SetupEntity for ActionCodeRow {
+    const ENTITY: &'static str = "action_code";
+}
+impl SetupEntity for ReasonCodeRow {
+    const ENTITY: &'static str = "reason_code";
+}
+impl SetupEntity for RuleRow {
+    const ENTITY: &'static str = "rule";
+}
+impl SetupEntity for CalendarRow {
+    const ENTITY: &'static str = "calendar_day";
+}
+
+type Fields = serde_json::Map<String, serde_json::Value>;
+
+/// One value as the event log writes it: dates as `YYYY-MM-DD`.
+fn param_json(p: Param<'_>) -> serde_json::Value {
+    use serde_json::Value;
+    match p {
+        Param::Text(t) => t.map_or(Value::Null, |t| Value::String(t.to_owned())),
+        Param::Int(i) => i.map_or(Value::Null, Value::from),
+        Param::Bool(b) => Value::Bool(b),
+        Param::Date(d) => d.map_or(Value::Null, |d| Value::String(d.to_string())),
+    }
+}
+
+/// A row as the event log keeps it: its columns by name.
+fn row_fields<R: Record>(params: &[Param<'_>]) -> Fields {
+    R::COLUMNS
+        .iter()
+        .zip(params)
+        .map(|(c, p)| ((*c).to_owned(), param_json(*p)))
+        .collect()
+}
+
+impl Tx {
+    /// Writes setup rows as [`Tx::upsert`] does, and logs each one's change: the row as
+    /// stored before (none when new) and as written.
+    pub async fn upsert_logged<R: SetupEntity>(
+        &mut self,
+        actor: Actor<'_>,
+        rows: &[Change<R>],
+    ) -> Result<(), StoreError> {
+        let mut befores = Vec::with_capacity(rows.len());
+        for change in rows {
+            befores.push(match change.new {
+                true => None,
+                false => self.stored_fields(&change.row).await?,
+            });
+        }
+        self.upsert(rows).await?;
+        let company_keyed = R::COLUMNS[0] == "company_id";
+        for (change, before) in rows.iter().zip(befores) {
+            let params = change.row.params();
+            let key: Vec<String> = params[..R::KEY_LEN]
+                .iter()
+                .map(|p| match param_json(*p) {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect();
+            let (company, id) = match (company_keyed, key.split_first()) {
+                (true, Some((company, rest))) if !rest.is_empty() => {
+                    (Some(company.as_str()), rest.join("/"))
+                }
+                (true, Some((company, _))) => (Some(company.as_str()), company.clone()),
+                _ => (None, key.join("/")),
+            };
+            let after = row_fields::<R>(&params);
+            let event = NewEvent {
+                company_id: company,
+                customer_id: None,
+                entity: R::ENTITY,
+                entity_id: id,
+                action: if before.is_some() { "update" } else { "create" },
+                before: before.and_then(|b| serde_json::to_string(&b).ok()),
+                after: serde_json::to_string(&after).ok(),
+            };
+            self.log_event(actor, &event).await?;
+        }
+        Ok(())
+    }
+
+    /// The stored row with `row`'s key, each column read as `row` has it.
+    async fn stored_fields<R: Record>(&mut self, row: &R) -> Result<Option<Fields>, StoreError> {
+        let params = row.params();
+        let wheres: Vec<String> = R::COLUMNS[..R::KEY_LEN]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {}",
+            R::COLUMNS.join(", "),
+            R::TABLE,
+            wheres.join(" AND ")
+        );
+        Ok(on_tx!(self, tx => {
+            let mut query = sqlx::query(&sql);
+            for p in &params[..R::KEY_LEN] {
+                query = match *p {
+                    Param::Text(t) => query.bind(t),
+                    Param::Int(i) => query.bind(i),
+                    Param::Bool(b) => query.bind(b),
+                    Param::Date(d) => query.bind(d),
+                };
+            }
+            match query.fetch_optional(&mut **tx).await? {
+                None => None,
+                Some(found) => {
+                    let mut fields = Fields::new();
+                    for (i, (column, p)) in R::COLUMNS.iter().zip(&params).enumerate() {
+                        let value = match p {
+                            Param::Text(_) => param_json(Param::Text(found.try_get::<Option<&str>, _>(i)?)),
+                            Param::Int(_) => param_json(Param::Int(found.try_get(i)?)),
+                            Param::Bool(_) => param_json(Param::Bool(found.try_get(i)?)),
+                            Param::Date(_) => param_json(Param::Date(found.try_get(i)?)),
+                        };
+                        fields.insert((*column).to_owned(), value);
+                    }
+                    Some(fields)
+                }
+            }
+        }))
     }
 }

@@ -75,6 +75,8 @@ pub struct NewIssue {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssueClosing {
     pub issue_id: i64,
+    pub company_id: String,
+    pub customer_id: String,
     pub date: NaiveDate,
     pub by: String,
     pub reason: String,
@@ -355,14 +357,16 @@ impl Store {
         match &mut tx {
             Tx::Sqlite(tx) => {
                 crate::sqlite::with_handle(tx, |c| {
-                    close_issues_sqlite(c, closes)?;
-                    insert_issues_sqlite(c, &numbered, run)
+                    let closed = close_issues_sqlite(c, closes)?;
+                    insert_issues_sqlite(c, &numbered, run)?;
+                    insert_events_sqlite(c, &generate_events(&numbered, &closed), run)
                 })
                 .await?
             }
             Tx::Postgres(tx) => {
-                close_issues_postgres(tx, closes).await?;
-                insert_issues_postgres(tx, &numbered, run).await?
+                let closed = close_issues_postgres(tx, closes).await?;
+                insert_issues_postgres(tx, &numbered, run).await?;
+                insert_events_postgres(tx, &generate_events(&numbered, &closed), run).await?
             }
         }
         if let Tx::Postgres(tx) = &mut tx {
@@ -636,8 +640,12 @@ async fn insert_issues_postgres(
     crate::postgres::copy_params(tx, &target(INSERT_TAG), tags).await
 }
 
-/// Closes open issues and their open activities, statement by statement on SQLite's handle.
-fn close_issues_sqlite(c: &rusqlite::Connection, closes: &[IssueClosing]) -> rusqlite::Result<()> {
+/// Closes open issues and their open activities, statement by statement on SQLite's handle;
+/// gives those it closed (not those someone closed meanwhile).
+fn close_issues_sqlite<'a>(
+    c: &rusqlite::Connection,
+    closes: &'a [IssueClosing],
+) -> rusqlite::Result<Vec<&'a IssueClosing>> {
     let mut issue = c.prepare(
         "UPDATE issues SET is_open = 0, closed_date = ?1, closed_by = ?2, close_reason = ?3 \
          WHERE issue_id = ?4 AND is_open = 1",
@@ -646,44 +654,51 @@ fn close_issues_sqlite(c: &rusqlite::Connection, closes: &[IssueClosing]) -> rus
         "UPDATE activities SET is_open = 0, completed_date = ?1, completed_by = ?2 \
          WHERE issue_id = ?3 AND is_open = 1",
     )?;
+    let mut closed = Vec::with_capacity(closes.len());
     for close in closes {
         let day = close.date.to_string();
-        issue.execute(rusqlite::params![
+        let changed = issue.execute(rusqlite::params![
             day,
             close.by,
             close.reason,
             close.issue_id
         ])?;
-        activities.execute(rusqlite::params![day, close.by, close.issue_id])?;
+        if changed == 1 {
+            activities.execute(rusqlite::params![day, close.by, close.issue_id])?;
+            closed.push(close);
+        }
     }
-    Ok(())
+    Ok(closed)
 }
 
-/// Closes open issues and their open activities on PostgreSQL, a few thousand per statement.
-async fn close_issues_postgres(
+/// Closes open issues and their open activities on PostgreSQL, a few thousand per statement;
+/// gives those it closed (not those someone closed meanwhile).
+async fn close_issues_postgres<'a>(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-    closes: &[IssueClosing],
-) -> Result<(), StoreError> {
+    closes: &'a [IssueClosing],
+) -> Result<Vec<&'a IssueClosing>, StoreError> {
     const ISSUES: &str = "UPDATE issues SET is_open = FALSE, closed_date = c.day, \
          closed_by = c.who, close_reason = c.reason \
          FROM UNNEST($1::BIGINT[], $2::DATE[], $3::TEXT[], $4::TEXT[]) AS c(id, day, who, reason) \
-         WHERE issues.issue_id = c.id AND issues.is_open";
+         WHERE issues.issue_id = c.id AND issues.is_open RETURNING issues.issue_id";
     const ACTIVITIES: &str = "UPDATE activities SET is_open = FALSE, completed_date = c.day, \
          completed_by = c.who \
          FROM UNNEST($1::BIGINT[], $2::DATE[], $3::TEXT[]) AS c(id, day, who) \
          WHERE activities.issue_id = c.id AND activities.is_open";
+    let mut closed = std::collections::HashSet::new();
     for chunk in closes.chunks(5_000) {
         let ids: Vec<i64> = chunk.iter().map(|c| c.issue_id).collect();
         let days: Vec<NaiveDate> = chunk.iter().map(|c| c.date).collect();
         let who: Vec<&str> = chunk.iter().map(|c| c.by.as_str()).collect();
         let reasons: Vec<&str> = chunk.iter().map(|c| c.reason.as_str()).collect();
-        sqlx::query(ISSUES)
+        let done: Vec<i64> = sqlx::query_scalar(ISSUES)
             .bind(&ids)
             .bind(&days)
             .bind(&who)
             .bind(&reasons)
-            .execute(&mut **tx)
+            .fetch_all(&mut **tx)
             .await?;
+        closed.extend(done);
         sqlx::query(ACTIVITIES)
             .bind(&ids)
             .bind(&days)
@@ -691,5 +706,181 @@ async fn close_issues_postgres(
             .execute(&mut **tx)
             .await?;
     }
+    Ok(closes
+        .iter()
+        .filter(|c| closed.contains(&c.issue_id))
+        .collect())
+}
+
+/// One event of a generate run, owned, on its way to the log.
+struct GeneratedEvent {
+    business_date: NaiveDate,
+    user_id: String,
+    company_id: String,
+    customer_id: String,
+    entity: &'static str,
+    entity_id: i64,
+    action: &'static str,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// The events of a generate run: each issue it opened with its first activity, and each
+/// issue it closed, as the log keeps changes made by hand.
+fn generate_events(numbered: &Numbered<'_>, closed: &[&IssueClosing]) -> Vec<GeneratedEvent> {
+    use crate::workflow::{ActivityRecord, Tag};
+    let mut events = Vec::with_capacity(numbered.len() * 2 + closed.len());
+    for (issue_id, activity_id, i) in numbered {
+        let issue = IssueRecord {
+            issue_id: *issue_id,
+            company_id: i.company_id.clone(),
+            customer_id: i.customer_id.clone(),
+            subject: i.subject.clone(),
+            action_code: i.action_code.clone(),
+            priority: i.priority,
+            credit_class: i.credit_class.clone(),
+            seq_no: i.seq_no,
+            assigned_user: i.assigned_user.clone(),
+            is_open: true,
+            created_date: i.created_date,
+            created_by: i.created_by.clone(),
+            reason: i.reason.clone(),
+            closed_date: None,
+            closed_by: None,
+            close_reason: None,
+            version: 1,
+        };
+        let a = &i.activity;
+        let activity = crate::workflow::Activity {
+            record: ActivityRecord {
+                activity_id: *activity_id,
+                issue_id: *issue_id,
+                company_id: i.company_id.clone(),
+                customer_id: i.customer_id.clone(),
+                activity_type: a.activity_type.clone(),
+                action_code: a.action_code.clone(),
+                description: a.description.clone(),
+                assigned_user: a.assigned_user.clone(),
+                is_open: true,
+                customer_contact: a.customer_contact,
+                start_date: a.start_date,
+                respond_by: a.respond_by,
+                followup_date: a.followup_date,
+                followup_user: a.followup_user.clone(),
+                followup_desc: None,
+                followup_respond_by: None,
+                followup_of: None,
+                created_date: i.created_date,
+                created_by: i.created_by.clone(),
+                completed_date: None,
+                completed_by: None,
+                note: None,
+                call_result: None,
+                version: 1,
+            },
+            tagged: a
+                .tagged
+                .iter()
+                .map(|(tran_id, amount)| Tag {
+                    tran_id: tran_id.clone(),
+                    amount: *amount,
+                })
+                .collect(),
+        };
+        let event = |entity, entity_id, after| GeneratedEvent {
+            business_date: i.created_date,
+            user_id: i.created_by.clone(),
+            company_id: i.company_id.clone(),
+            customer_id: i.customer_id.clone(),
+            entity,
+            entity_id,
+            action: "create",
+            before: None,
+            after,
+        };
+        events.push(event("issue", *issue_id, crate::workflow::json(&issue)));
+        events.push(event(
+            "activity",
+            *activity_id,
+            crate::workflow::json(&activity),
+        ));
+    }
+    for c in closed {
+        let before = serde_json::json!({ "is_open": true });
+        let after = serde_json::json!({
+            "is_open": false,
+            "closed_date": c.date.to_string(),
+            "closed_by": c.by,
+            "close_reason": c.reason,
+        });
+        events.push(GeneratedEvent {
+            business_date: c.date,
+            user_id: c.by.clone(),
+            company_id: c.company_id.clone(),
+            customer_id: c.customer_id.clone(),
+            entity: "issue",
+            entity_id: c.issue_id,
+            action: "close",
+            before: Some(before.to_string()),
+            after: Some(after.to_string()),
+        });
+    }
+    events
+}
+
+const INSERT_EVENT: &str = "INSERT INTO events (at, business_date, user_id, company_id, \
+     customer_id, entity, entity_id, action, before, after) ";
+
+/// Appends a run's events row by row on SQLite's own handle.
+fn insert_events_sqlite(
+    c: &rusqlite::Connection,
+    events: &[GeneratedEvent],
+    run: &GenerateRun,
+) -> rusqlite::Result<()> {
+    let mut insert = c.prepare(&format!(
+        "{INSERT_EVENT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    ))?;
+    let at = run.finished_at.to_rfc3339();
+    for e in events {
+        insert.execute(rusqlite::params![
+            at,
+            e.business_date.to_string(),
+            e.user_id,
+            e.company_id,
+            e.customer_id,
+            e.entity,
+            e.entity_id.to_string(),
+            e.action,
+            e.before,
+            e.after,
+        ])?;
+    }
     Ok(())
+}
+
+/// Appends a run's events with `COPY` on PostgreSQL.
+async fn insert_events_postgres(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    events: &[GeneratedEvent],
+    run: &GenerateRun,
+) -> Result<(), StoreError> {
+    use crate::Param::{Date, Text};
+    let at = run.finished_at.to_rfc3339();
+    let ids: Vec<String> = events.iter().map(|e| e.entity_id.to_string()).collect();
+    let rows = events.iter().zip(&ids).map(|(e, id)| {
+        vec![
+            Text(Some(&at)),
+            Date(Some(e.business_date)),
+            Text(Some(&e.user_id)),
+            Text(Some(&e.company_id)),
+            Text(Some(&e.customer_id)),
+            Text(Some(e.entity)),
+            Text(Some(id)),
+            Text(Some(e.action)),
+            Text(e.before.as_deref()),
+            Text(e.after.as_deref()),
+        ]
+    });
+    let target = INSERT_EVENT.trim_start_matches("INSERT INTO ").trim();
+    crate::postgres::copy_params(tx, target, rows).await
 }

@@ -158,6 +158,35 @@ pub struct Event {
 const EVENT_COLUMNS: &str = "event_id, at, business_date, user_id, company_id, customer_id, \
      entity, entity_id, action, before, after";
 
+/// Which events to read: each part that is set narrows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventQuery<'a> {
+    pub company: Option<&'a str>,
+    pub customer: Option<&'a str>,
+    /// The kind of record: `issue`, `rule`, `setting`…
+    pub entity: Option<&'a str>,
+    /// Business dates, both included.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Only events logged after this one.
+    pub after: Option<i64>,
+}
+
+impl<'a> EventQuery<'a> {
+    /// One customer's events.
+    pub fn customer(company: &'a str, customer: &'a str) -> EventQuery<'a> {
+        EventQuery {
+            company: Some(company),
+            customer: Some(customer),
+            ..EventQuery::default()
+        }
+    }
+}
+
+const EVENT_WHERE: &str = "($1 IS NULL OR company_id = $1) AND ($2 IS NULL OR customer_id = $2) \
+     AND ($3 IS NULL OR entity = $3) AND ($4 IS NULL OR business_date >= $4) \
+     AND ($5 IS NULL OR business_date <= $5) AND ($6 IS NULL OR event_id > $6)";
+
 /// A change to append to the log: what, and the record before and after as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEvent<'a> {
@@ -802,18 +831,53 @@ impl Store {
         Ok(Ok(()))
     }
 
-    /// A customer's events, oldest first; every customer's when `customer` is none.
-    pub async fn events(
+    /// Every event `q` selects, oldest first.
+    pub async fn events(&self, q: &EventQuery<'_>) -> Result<Vec<Event>, StoreError> {
+        self.events_page(q, 0, i64::MAX, false).await
+    }
+
+    /// A page of the events `q` selects: `limit` of them after the first `offset`, oldest or
+    /// newest first.
+    pub async fn events_page(
         &self,
-        company: Option<&str>,
-        customer: Option<&str>,
+        q: &EventQuery<'_>,
+        offset: i64,
+        limit: i64,
+        newest_first: bool,
     ) -> Result<Vec<Event>, StoreError> {
+        let order = if newest_first { "DESC" } else { "ASC" };
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE ($1 IS NULL OR company_id = $1) \
-             AND ($2 IS NULL OR customer_id = $2) ORDER BY event_id"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE {EVENT_WHERE} \
+             ORDER BY event_id {order} LIMIT $7 OFFSET $8"
         );
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(company).bind(customer).fetch_all(pool).await?
+            sqlx::query_as(&sql)
+                .bind(q.company)
+                .bind(q.customer)
+                .bind(q.entity)
+                .bind(q.from)
+                .bind(q.to)
+                .bind(q.after)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// How many events `q` selects.
+    pub async fn event_count(&self, q: &EventQuery<'_>) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM events WHERE {EVENT_WHERE}");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(&sql)
+                .bind(q.company)
+                .bind(q.customer)
+                .bind(q.entity)
+                .bind(q.from)
+                .bind(q.to)
+                .bind(q.after)
+                .fetch_one(pool)
+                .await?
         }))
     }
 

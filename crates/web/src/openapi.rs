@@ -28,7 +28,7 @@ pub struct Write {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 31] = [
+pub const ROUTES: [ApiRoute; 32] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
@@ -160,6 +160,12 @@ pub const ROUTES: [ApiRoute; 31] = [
             body: r#"{"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}"#,
             status: "200",
         }),
+    },
+    ApiRoute {
+        path: "/api/v1/events",
+        summary: "The event log, oldest first: every change to issues, activities, promises, disputes, payment plans, user actions, setup and settings, with who, when and the record before and after; `company_id`, `customer_id`, `entity`, `from` and `to` (business dates) narrow it, `page` and `per_page` page it (admins)",
+        list: false,
+        post: None,
     },
     ApiRoute {
         path: "/api/v1/generate-runs",
@@ -360,6 +366,39 @@ fn operation(route: &ApiRoute) -> Value {
                 "A field name, `-` in front for descending",
                 json!({"type": "string"}),
             ),
+            parameter(
+                "page",
+                "query",
+                "The page, from 1",
+                json!({"type": "integer", "minimum": 1}),
+            ),
+            parameter(
+                "per_page",
+                "query",
+                "Rows per page, at most 500",
+                json!({"type": "integer", "minimum": 1, "maximum": 500}),
+            ),
+        ]);
+    }
+    if route.path == "/api/v1/events" {
+        let text = json!({"type": "string"});
+        let day = json!({"type": "string", "format": "date"});
+        parameters.extend([
+            parameter("company_id", "query", "One company's events", text.clone()),
+            parameter(
+                "customer_id",
+                "query",
+                "One customer's events",
+                text.clone(),
+            ),
+            parameter(
+                "entity",
+                "query",
+                "One kind of record: issue, rule, setting…",
+                text,
+            ),
+            parameter("from", "query", "From this business date", day.clone()),
+            parameter("to", "query", "To this business date", day),
             parameter(
                 "page",
                 "query",

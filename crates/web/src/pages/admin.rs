@@ -9,7 +9,7 @@ use arrears_store::{
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::{Nav, display, url_encode};
+use super::{EventLine, Nav, display, url_encode};
 use crate::routes::RuleForm;
 
 #[derive(Template)]
@@ -21,6 +21,29 @@ pub struct AdminPage {
     pub rules: Vec<RuleRow>,
     pub syncs: Vec<SyncRecord>,
     pub runs: Vec<GenerateRun>,
+}
+
+/// One event of the whole log as the history page shows it.
+pub struct LogLine {
+    pub event_id: i64,
+    pub business_date: NaiveDate,
+    pub company_id: String,
+    pub customer_id: String,
+    pub line: EventLine,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct EventLogPage {
+    pub nav: Nav,
+    pub query: crate::routes::HistoryQuery,
+    /// The query string of the export of the same events.
+    pub export: String,
+    /// The newest matching events.
+    pub lines: Vec<LogLine>,
+    /// How many match in all.
+    pub total: i64,
+    pub problem: Option<String>,
 }
 
 #[derive(Template)]

@@ -9,8 +9,8 @@ mod lists;
 
 pub use account::{AccountPage, STATEMENT_COLUMNS};
 pub use admin::{
-    AdminPage, ChangeLine, GeneratePage, MatchLine, MePage, PreviewPart, RulePage, SettingLine,
-    SetupPage, SyncPage, UserLine, UsersPage,
+    AdminPage, ChangeLine, EventLogPage, GeneratePage, LogLine, MatchLine, MePage, PreviewPart,
+    RulePage, SettingLine, SetupPage, SyncPage, UserLine, UsersPage,
 };
 pub use communication::{
     CommunicatePage, CommunicationForm, DisputeLine, EventLine, ExpectedLine, HistoryLine,

@@ -6,7 +6,7 @@ use arrears_actions::open_items_of;
 use arrears_domain::Value;
 use arrears_domain::filter::{Row, View};
 use arrears_domain::rules::CustomerRow;
-use arrears_store::{AccountNote, Queue};
+use arrears_store::{AccountNote, EventQuery, Queue};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -91,7 +91,7 @@ async fn detail(
         .map(super::disputes::dispute_line)
         .collect();
     page.events = store
-        .events(Some(company), Some(customer))
+        .events(&EventQuery::customer(company, customer))
         .await?
         .iter()
         .rev()

@@ -320,7 +320,7 @@ async fn accounts_xlsx(
 
 /// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is neutralised so that a
 /// spreadsheet never runs a customer's name as a formula.
-fn csv_field(text: &str) -> String {
+pub(super) fn csv_field(text: &str) -> String {
     let risky = text.starts_with(['=', '+', '@'])
         || (text.starts_with('-') && text.parse::<rust_decimal::Decimal>().is_err());
     let text = if risky {

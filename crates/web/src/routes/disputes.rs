@@ -5,7 +5,7 @@ use arrears_actions::desk::{self, DisputeInput};
 use arrears_actions::{ActionsError, open_items_of, plans};
 use arrears_domain::filter::View;
 use arrears_domain::{Value, parse_date};
-use arrears_store::{DisputeRecord, ReasonCodeRow, Scope};
+use arrears_store::{DisputeRecord, EventQuery, ReasonCodeRow, Scope};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -520,7 +520,10 @@ async fn api_history(
     Path((company, customer)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     seen(&app, &caller, &company, &customer).await?;
-    let events = app.store.events(Some(&company), Some(&customer)).await?;
+    let events = app
+        .store
+        .events(&EventQuery::customer(&company, &customer))
+        .await?;
     Ok(Json(
         serde_json::json!({ "total": events.len(), "items": events }),
     ))

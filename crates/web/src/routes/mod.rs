@@ -11,6 +11,7 @@ mod dashboard;
 mod disputes;
 mod generate;
 mod health;
+mod history;
 mod me;
 mod plans;
 mod promises;
@@ -28,6 +29,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
 pub use actions::state;
+pub use history::HistoryQuery;
 pub use rules::RuleForm;
 
 use crate::AppState;
@@ -47,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(actions::router())
         .merge(admin::router())
+        .merge(history::router())
         .merge(syncs::router())
         .merge(generate::router())
         .merge(rules::router())

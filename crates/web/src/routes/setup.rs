@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::communication::actor;
 use super::syncs::{csv_row, sync_one};
 use crate::auth::{
     Admin, Bearer, BearerAdmin, Caller, hash_password, password_problem, stored_text,
@@ -219,7 +220,9 @@ async fn disable_user(
             "you cannot disable yourself".to_owned(),
         )));
     }
-    app.store.set_disabled(&f.user_id, disabled).await?;
+    app.store
+        .set_disabled(&f.user_id, disabled, actor(&app, &caller))
+        .await?;
     tracing::info!(user = %caller.user_id, target = %f.user_id, disabled, "user access changed");
     Ok(Redirect::to("/admin/users").into_response())
 }
@@ -250,7 +253,11 @@ async fn user_password(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     app.store
-        .set_password_hash(&f.user_id, &hash_password(&f.password)?)
+        .set_password_hash(
+            &f.user_id,
+            &hash_password(&f.password)?,
+            actor(&app, &caller),
+        )
         .await?;
     tracing::info!(user = %caller.user_id, target = %f.user_id, "password set");
     Ok(Redirect::to("/admin/users").into_response())
