@@ -7,6 +7,7 @@ use arrears_domain::disputes::Disputes;
 use arrears_domain::filter::{Filter, View};
 use arrears_domain::plans::{self, Plans};
 use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow, needs_invoice_details};
+use arrears_domain::then::Then;
 use arrears_domain::{Context, Figures, Item, Money, Value};
 use arrears_store::{CustomerRow, RuleRow, Scope, Store, Viewer};
 use chrono::NaiveDate;
@@ -283,6 +284,7 @@ pub async fn totals_by_user(
     let mut overlays = Vec::with_capacity(days.len());
     for day in days {
         overlays.push((
+            Then::new(store.invoices_then(Scope::company(None), *day).await?),
             Plans::new(store.plans_in_force(Scope::company(None), *day).await?),
             Disputes::new(store.open_disputes(Scope::company(None), *day).await?),
         ));
@@ -292,8 +294,11 @@ pub async fn totals_by_user(
     store
         .customer_items(None, |company, customer, items, ids| {
             let user = users.get(&(company, customer)).copied().flatten();
-            for ((day, ctx), (plans, disputes)) in totals.iter_mut().zip(&contexts).zip(&overlays) {
-                let (items, _) = plans::adjust(plans, disputes, company, customer, items, ids);
+            for ((day, ctx), (then, plans, disputes)) in
+                totals.iter_mut().zip(&contexts).zip(&overlays)
+            {
+                let (items, _) =
+                    plans::adjust(then, plans, disputes, company, customer, items, ids);
                 day.entry((company.to_owned(), user.map(str::to_owned)))
                     .or_default()
                     .merge(&Figures::of(&items, ctx));

@@ -19,6 +19,7 @@ use arrears_domain::promises::Promises;
 use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
 };
+use arrears_domain::then::Then;
 use arrears_domain::value::{figure_values, item_values};
 use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money, Value};
 use arrears_store::{
@@ -171,6 +172,8 @@ struct Known {
     promises: Promises,
     /// Payment plans in force on the business date.
     plans: Plans,
+    /// The invoices the business date knew otherwise than today.
+    then: Then,
 }
 
 /// An open issue, with its first activity's dates and its tagged invoices.
@@ -227,6 +230,9 @@ impl Known {
         let plans = owned.spawn(store, move |s, o| async move {
             s.plans_in_force(o.scope(), as_of).await
         });
+        let then = owned.spawn(store, move |s, o| async move {
+            s.invoices_then(o.scope(), as_of).await
+        });
         let created_today = store
             .rule_issues_created_on(as_of, scope)
             .await?
@@ -251,11 +257,12 @@ impl Known {
             dispute_counts: joined(dispute_counts).await?,
             promises: Promises::new(joined(promises).await?),
             plans: Plans::new(joined(plans).await?),
+            then: Then::new(joined(then).await?),
         })
     }
 
-    /// A customer's items as the aging sees them: planned invoices split into their
-    /// instalments, less what disputes exclude.
+    /// A customer's items as the aging sees them: as the business date knew them, planned
+    /// invoices split into their instalments, less what disputes exclude.
     fn adjust<'a, 'b>(
         &self,
         company: &str,
@@ -263,7 +270,15 @@ impl Known {
         items: &'a [Item],
         ids: &'a [(&'b str, &'b str)],
     ) -> Adjusted<'a, 'b> {
-        adjust(&self.plans, &self.disputes, company, customer, items, ids)
+        adjust(
+            &self.then,
+            &self.plans,
+            &self.disputes,
+            company,
+            customer,
+            items,
+            ids,
+        )
     }
 }
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use arrears_domain::disputes::Disputes;
 use arrears_domain::plans::{self, Plans};
 use arrears_domain::promises::Promises;
+use arrears_domain::then::Then;
 use arrears_domain::value::{
     figure_names, figure_values, item_names, item_values, promise_names, promise_values,
 };
@@ -158,8 +159,9 @@ pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every customer's items as the aging sees them on `as_of`: invoices under a payment plan
-/// split into their instalments, less what the disputes open that day exclude.
+/// Every customer's items as the aging sees them on `as_of`: as the syncs up to that day left
+/// them, invoices under a payment plan split into their instalments, less what the disputes
+/// open that day exclude.
 async fn scan(
     store: &Store,
     company: Option<&str>,
@@ -168,10 +170,18 @@ async fn scan(
 ) -> anyhow::Result<()> {
     let disputes = Disputes::new(store.open_disputes(Scope::company(company), as_of).await?);
     let plans = Plans::new(store.plans_in_force(Scope::company(company), as_of).await?);
+    let then = Then::new(store.invoices_then(Scope::company(company), as_of).await?);
     Ok(store
         .customer_items(company, |company_id, customer_id, items, ids| {
-            let (items, ids) =
-                plans::adjust(&plans, &disputes, company_id, customer_id, items, ids);
+            let (items, ids) = plans::adjust(
+                &then,
+                &plans,
+                &disputes,
+                company_id,
+                customer_id,
+                items,
+                ids,
+            );
             each(company_id, customer_id, &items, &ids)
         })
         .await?)
@@ -201,7 +211,7 @@ async fn scan_customers(
     as_of: NaiveDate,
     mut each: impl FnMut(usize, &str, &str, &[Item], &[(&str, &str)]),
 ) -> anyhow::Result<Vec<CustomerRecord>> {
-    let customers = store.customers(company).await?;
+    let customers = store.customers_as_of(company, as_of).await?;
     let index = positions(&customers);
     scan(
         store,
@@ -310,7 +320,7 @@ async fn by_company(
     ctx: &Context,
     out: &mut Printer,
 ) -> anyhow::Result<()> {
-    let counts = store.customer_counts().await?;
+    let counts = store.customer_counts_as_of(ctx.as_of).await?;
     let mut totals: HashMap<String, Figures> = HashMap::new();
     scan(store, company, ctx.as_of, |company_id, _, items, _| {
         totals

@@ -1,6 +1,7 @@
 //! The event log beyond a customer's own records: every change to the setup (by a sync, the
 //! admin pages or the API), the issues each generate run opens and closes, the admins' history
-//! page, its CSV export and `/api/v1/events`.
+//! page, its CSV export and `/api/v1/events`; and the aging of a past date, which later syncs and
+//! later work never change.
 
 mod common;
 
@@ -321,4 +322,81 @@ fn admins_read_filter_and_export_the_whole_log() {
         signed_in(&server, "mia").get("/admin/history.csv").status,
         403
     );
+}
+
+#[test]
+fn the_aging_of_a_past_date_is_what_it_was_that_day() {
+    let db = book();
+    let that_day = |db: &TestDb| {
+        (
+            db.aging_json(&["--as-of", AS_OF]),
+            db.aging_json(&["--as-of", AS_OF, "--by", "invoice"]),
+            db.aging_json(&["--as-of", AS_OF, "--by", "company"]),
+        )
+    };
+    let before = that_day(&db);
+    assert_eq!(field(&before.2[0], "customers"), "5");
+    // Later work: a raised credit limit, a new customer, payments applied after the day, a
+    // new invoice, a dispute kept out of the aging and a payment plan, all made on later
+    // business dates.
+    db.import(
+        "later",
+        &[
+            (
+                "customers.csv",
+                "company_id,customer_id,name,credit_limit,assigned_user\n\
+                 US01,C1,Acme Tools,25000,cole\n\
+                 US01,C6,Fresh Start,,cole\n",
+            ),
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\n\
+                 US01,C1,P1,2015-03-20,1000\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,applied_date,amount\n\
+                 US01,P1,I1,2015-03-20,1000\n",
+            ),
+            (
+                "invoices.csv",
+                "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+                 US01,C1,I1,IN,2015-01-02,2015-02-01,2500,1500\n\
+                 US01,C3,I9,IN,2015-03-18,2015-04-17,900,900\n\
+                 US01,C6,I10,IN,2015-03-18,2015-04-17,400,400\n",
+            ),
+            (
+                "reason_codes.csv",
+                "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
+            ),
+        ],
+        "2015-03-20",
+    );
+    let server = Server::start(&db, "2015-03-20");
+    let mut api = Client::with_token(&server, &token(&db, "ada"));
+    let dispute = api.post_json(
+        "/api/v1/customers/US01/C2/disputes",
+        r#"{"tran_id": "I3", "amount": "250.50", "reason_code": "PRICE", "exclude_from_aging": true}"#,
+    );
+    assert_eq!(dispute.status, 201, "{}", dispute.body);
+    let plan = api.post_json(
+        "/api/v1/customers/US01/C3/payment-plans",
+        r#"{"tran_id": "I4", "instalments": [{"due_date": "2015-04-30", "amount": "2500"},
+                                             {"due_date": "2015-05-31", "amount": "2500"}]}"#,
+    );
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    server.stop();
+    let after = that_day(&db);
+    assert_eq!(after, before);
+    // While today's aging shows all of it.
+    let today = db.aging_json(&["--as-of", "2015-03-20"]);
+    let c1 = today
+        .iter()
+        .find(|r| field(r, "customer_id") == "C1")
+        .unwrap();
+    assert_eq!(field(c1, "total_age"), "9000.00");
+    assert_eq!(field(c1, "available_credit"), "16000.00");
+    assert!(today.iter().any(|r| field(r, "customer_id") == "C6"));
+    let company = db.aging_json(&["--as-of", "2015-03-20", "--by", "company"]);
+    assert_eq!(field(&company[0], "customers"), "6");
 }

@@ -13,6 +13,7 @@ pub mod plans;
 pub mod promises;
 pub mod rules;
 mod settings;
+pub mod then;
 pub mod value;
 pub mod work;
 

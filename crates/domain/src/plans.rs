@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::disputes::Disputes;
+use crate::then::Then;
 use crate::{Item, Money};
 
 /// An amount due on a date, in the invoice's currency.
@@ -175,10 +176,31 @@ impl Plans {
 /// Items with the `(tran_id, currency)` of each.
 pub type Adjusted<'a, 'b> = (Cow<'a, [Item]>, Cow<'a, [(&'b str, &'b str)]>);
 
-/// A customer's items as the aging sees them on a business date: each invoice under a plan
-/// replaced by its instalments, then the amounts disputes keep out; the items themselves when
-/// neither applies.
+/// A customer's items as the aging sees them on a business date: each invoice as that day
+/// knew it, then each one under a plan replaced by its instalments, then the amounts disputes
+/// keep out; the items themselves when none of these applies.
 pub fn adjust<'a, 'b>(
+    then: &Then,
+    plans: &Plans,
+    disputes: &Disputes,
+    company: &str,
+    customer: &str,
+    items: &'a [Item],
+    ids: &'a [(&'b str, &'b str)],
+) -> Adjusted<'a, 'b> {
+    match then.restore(company, customer, items, ids) {
+        (Cow::Borrowed(items), Cow::Borrowed(ids)) => {
+            adjust_now(plans, disputes, company, customer, items, ids)
+        }
+        (items, ids) => {
+            let (items, ids) = adjust_now(plans, disputes, company, customer, &items, &ids);
+            (Cow::Owned(items.into_owned()), Cow::Owned(ids.into_owned()))
+        }
+    }
+}
+
+/// The plans and disputes of the day over the items it knew.
+fn adjust_now<'a, 'b>(
     plans: &Plans,
     disputes: &Disputes,
     company: &str,
@@ -365,12 +387,20 @@ mod tests {
                 excluded: true,
             },
         )]);
-        let (out, out_ids) = adjust(&plans, &disputes, "A", "C1", &items, &ids);
+        let (out, out_ids) = adjust(&Then::default(), &plans, &disputes, "A", "C1", &items, &ids);
         assert_eq!(out.len(), 3);
         assert_eq!(out_ids[..], [("I1", "USD"), ("I1", "USD"), ("I2", "USD")]);
         assert_eq!(out[1].aged_hc(), Money::ZERO);
         assert_eq!(out[0].aged_hc(), Money::units(300));
-        let (same, _) = adjust(&plans, &Disputes::default(), "A", "C2", &items, &ids);
+        let (same, _) = adjust(
+            &Then::default(),
+            &plans,
+            &Disputes::default(),
+            "A",
+            "C2",
+            &items,
+            &ids,
+        );
         assert!(matches!(same, Cow::Borrowed(_)));
     }
 }

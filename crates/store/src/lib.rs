@@ -18,6 +18,7 @@ mod sqlite;
 mod syncs;
 mod tx;
 mod user_actions;
+mod versions;
 mod work;
 mod workflow;
 
