@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use arrears_domain::disputes::Disputes;
 use arrears_domain::filter::{Filter, View};
 use arrears_domain::plans::{self, Plans};
-use arrears_domain::rules::{CustomerFacts, ItemFacts, ItemRow, needs_invoice_details};
+use arrears_domain::rules::{
+    CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, needs_invoice_details,
+};
 use arrears_domain::then::Then;
 use arrears_domain::{Context, Figures, Item, Money, Value};
 use arrears_store::{CustomerRow, RuleRow, Scope, Store, Viewer};
@@ -76,6 +78,39 @@ pub async fn customer_facts(
         .map(|(c, f)| f.unwrap_or_else(|| facts(c, &Figures::default(), &[], &work, &ctx)))
         .collect();
     Ok(Seen { customers, totals })
+}
+
+/// The customers a customer-view filter matched, by company and id, and those it failed on
+/// (a division by zero), with why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Matched {
+    pub customers: Vec<(String, String)>,
+    pub errors: Vec<String>,
+}
+
+/// Runs a customer-view `filter` over the customers of one company, or of all, as of `as_of`:
+/// the same facts My Accounts filters.
+pub async fn matching_customers(
+    store: &Store,
+    company: Option<&str>,
+    filter: &Filter,
+    as_of: NaiveDate,
+) -> Result<Matched, ActionsError> {
+    let seen = customer_facts(store, Scope::company(company), None, as_of).await?;
+    let mut out = Matched::default();
+    for facts in &seen.customers {
+        let row = FactsRow { facts, as_of };
+        match filter.matches(&row) {
+            Ok(true) => out
+                .customers
+                .push((facts.company_id.clone(), facts.customer_id.clone())),
+            Ok(false) => {}
+            Err(e) => out
+                .errors
+                .push(format!("{} {}: {e}", facts.company_id, facts.customer_id)),
+        }
+    }
+    Ok(out)
 }
 
 /// One customer (when `viewer` sees it) and its open items, each as the values of the

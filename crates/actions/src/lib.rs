@@ -29,7 +29,10 @@ use arrears_store::{
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
-pub use book::{Match, Preview, Seen, customer_facts, open_items_of, preview, totals_by_user};
+pub use book::{
+    Match, Matched, Preview, Seen, customer_facts, matching_customers, open_items_of, preview,
+    totals_by_user,
+};
 pub use schedules::{ScheduledRun, run_schedules};
 pub use setup::{Rule, Setup};
 

@@ -2,6 +2,7 @@
 
 mod actions;
 mod aging;
+mod assign;
 mod demo;
 mod history;
 mod import;
@@ -67,6 +68,8 @@ enum Command {
     User(users::UserArgs),
     /// Create, list and revoke API tokens.
     Token(users::TokenArgs),
+    /// Assign customers to a user, to the unassigned pool, or back to customers.csv's word.
+    Assign(assign::Args),
     /// The event log: every change to issues, activities and disputes, who made it and when.
     History(history::Args),
 }
@@ -112,12 +115,21 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
+            // The first paragraph of clap's message (a heading and the arguments it names)
+            // on one line.
             let text = e.render().to_string();
-            let first = text
+            let first: Vec<&str> = text
                 .lines()
-                .next()
-                .unwrap_or("bad arguments")
-                .trim_start_matches("error: ");
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = first.join(" ");
+            let first = first.trim_start_matches("error: ");
+            let first = if first.is_empty() {
+                "bad arguments"
+            } else {
+                first
+            };
             eprintln!("arrears: {first} (see arrears --help)");
             return ExitCode::from(2);
         }
@@ -165,6 +177,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(args) => users::user(&store, args).await?,
         Command::Token(args) => users::token(&store, args).await?,
         Command::History(args) => history::run(&store, args).await?,
+        Command::Assign(args) => assign::run(&store, args).await?,
     };
     store.close().await;
     Ok(code)

@@ -1217,8 +1217,9 @@ fn every_route_answers_each_role_as_its_scope_allows() {
         "/admin/history",
         "/admin/history.csv",
     ];
-    const APIS: [&str; 11] = [
+    const APIS: [&str; 12] = [
         "/api/v1/customers",
+        "/api/v1/assignments",
         "/api/v1/actions",
         "/api/v1/actions/counts",
         "/api/v1/user-actions",
@@ -1230,8 +1231,10 @@ fn every_route_answers_each_role_as_its_scope_allows() {
         "/api/v1/settings",
         "/api/v1/events",
     ];
-    const ADMIN_POSTS: [&str; 9] = [
+    const ADMIN_POSTS: [&str; 11] = [
         "/admin/user-actions/broken_promise",
+        "/accounts/assign",
+        "/customers/US01/C5/assignment",
         "/admin/sync",
         "/admin/generate",
         "/admin/rules",
@@ -1261,6 +1264,7 @@ fn every_route_answers_each_role_as_its_scope_allows() {
                 "/api/v1/users",
                 "/api/v1/settings",
                 "/api/v1/events",
+                "/api/v1/assignments",
             ]
             .contains(&path);
             let want = if admin_only && !admin { 403 } else { 200 };
@@ -1276,6 +1280,7 @@ fn every_route_answers_each_role_as_its_scope_allows() {
                 format!("/api/v1/customers/US01/{customer}/notes"),
                 format!("/api/v1/customers/US01/{customer}/expected-payments"),
                 format!("/api/v1/customers/US01/{customer}/payment-plans"),
+                format!("/api/v1/customers/US01/{customer}/assignment"),
             ] {
                 assert_eq!(api.get(&path).status, want, "{user} GET {path}");
             }

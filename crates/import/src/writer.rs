@@ -40,6 +40,7 @@ pub enum Batch {
 /// kept as it stood, valid until the sync's business date, and each new one of a company
 /// already loaded is marked absent before it: the aging of a past date reads the book as that
 /// day left it.
+/// A customer an admin assigned in Arrears keeps that assignment.
 /// Every change to the setup (companies, users, credit classes, activity types, action and
 /// reason codes, rules, the calendar) is logged as `actor`'s, with the row before and after.
 pub async fn write_all(
@@ -52,6 +53,8 @@ pub async fn write_all(
     // invoice (customer) is written.
     let mut with_invoices: Option<HashSet<String>> = None;
     let mut with_customers: Option<HashSet<String>> = None;
+    // The customers an admin assigned in Arrears, whose assignment the sync keeps.
+    let mut assigned: Option<HashSet<(String, String)>> = None;
     while let Some(batch) = batches.recv().await {
         match batch {
             Batch::Companies(rows) => tx.upsert_logged(actor, &rows).await?,
@@ -69,6 +72,11 @@ pub async fn write_all(
                 let loaded = with_customers.get_or_insert_default();
                 tx.keep_customer_versions(day, &rows, loaded).await?;
                 tx.upsert(&rows).await?;
+                if assigned.is_none() {
+                    assigned = Some(tx.assigned_in_arrears().await?);
+                }
+                tx.keep_assignments(&rows, assigned.get_or_insert_default())
+                    .await?;
             }
             Batch::Contacts(rows) => tx.upsert(&rows).await?,
             Batch::Payments(rows) => tx.upsert(&rows).await?,

@@ -2,6 +2,7 @@
 #![deny(clippy::float_arithmetic)]
 
 mod access;
+mod assignments;
 mod book;
 mod bulk;
 mod desk;
@@ -32,6 +33,7 @@ use sqlx::sqlite::{
 };
 
 pub use access::{Account, SeenUsers, Session, SignIn, Token};
+pub use assignments::{AssignRefused, AssignTo, Assignment};
 pub use book::{CompanyRecord, CustomerRecord};
 pub use bulk::{Scope, Viewer};
 pub use desk::{AccountNote, Contact, SavedView};

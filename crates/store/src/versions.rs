@@ -194,6 +194,17 @@ impl Tx {
             .await
     }
 
+    /// Keeps one stored customer as it stands, valid until `day`: before an admin changes it.
+    pub(crate) async fn keep_customer(
+        &mut self,
+        day: NaiveDate,
+        company: &str,
+        customer: &str,
+    ) -> Result<(), StoreError> {
+        self.write_versions(&CUSTOMERS, Version::Kept, day, &[(company, customer, "")])
+            .await
+    }
+
     /// Before a sync of business date `day` writes customer `rows`: keeps each changed
     /// customer as it stands, and marks each new one of a company in `loaded` as absent
     /// before `day`.

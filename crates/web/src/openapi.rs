@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 /// An API route: path, summary, whether it is a list taking filter, sort and paging, and
-/// what a write to it does, if it takes one.
+/// what each write to it does.
 pub struct ApiRoute {
     pub path: &'static str,
     pub summary: &'static str,
     pub list: bool,
-    pub post: Option<Write>,
+    pub writes: &'static [Write],
 }
 
 /// A write route: its method, what it does, and its body's media type and schema (JSON text).
@@ -28,306 +28,339 @@ pub struct Write {
 }
 
 /// Every `GET` route under `/api/v1`.
-pub const ROUTES: [ApiRoute; 32] = [
+pub const ROUTES: [ApiRoute; 34] = [
     ApiRoute {
         path: "/api/v1/customers",
         summary: "The customers in the caller's scope, each with the figures of sections 3 and 5",
         list: true,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}",
         summary: "One customer with its figures",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/invoices",
         summary: "A customer's open items with their figures",
         list: true,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/notes",
         summary: "A customer's account notes, newest first",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Adds an account note (every role that sees the customer)",
             content: "application/json",
             body: r#"{"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}"#,
             status: "201",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/activities",
         summary: "A customer's Communication History: every activity, newest first, with its tagged invoices",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Logs a communication on an open issue (`issue_id`) or a new one: type or action code, description, note, call result, tagged invoices, follow-up, complete, resolve, and an expected payment or promise to pay (amount in the tagged invoices' currency, date not before the business date)",
             content: "application/json",
             body: r#"{"type": "object", "properties": {"issue_id": {"type": "integer"}, "activity_type": {"type": "string"}, "action_code": {"type": "string"}, "description": {"type": "string"}, "note": {"type": "string"}, "call_result": {"enum": ["spoke", "no_contact"]}, "tagged": {"type": "array", "items": {"type": "string"}}, "followup_date": {"type": "string", "format": "date"}, "followup_user": {"type": "string"}, "followup_desc": {"type": "string"}, "followup_days": {"type": "integer"}, "assigned_user": {"type": "string"}, "complete": {"type": "boolean"}, "resolve": {"type": "string"}, "expected_amount": {"type": "string"}, "expected_date": {"type": "string", "format": "date"}, "promise": {"type": "boolean"}}}"#,
             status: "201",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/activities/{activity_id}",
         summary: "One activity with its tagged invoices and version",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "patch",
             summary: "Works an activity read at `version`: the Communication fields; 409 when someone changed it meanwhile or its issue is resolved",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}, "description": {"type": "string"}, "note": {"type": "string"}, "call_result": {"enum": ["spoke", "no_contact"]}, "tagged": {"type": "array", "items": {"type": "string"}}, "followup_date": {"type": "string", "format": "date"}, "followup_user": {"type": "string"}, "followup_desc": {"type": "string"}, "followup_days": {"type": "integer"}, "assigned_user": {"type": "string"}, "complete": {"type": "boolean"}, "resolve": {"type": "string"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/issues/{issue_id}",
         summary: "One issue with its activities",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "patch",
             summary: "Resolves (`resolve`) or reassigns (`assigned_user`, null for the unassigned pool) an issue read at `version`",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}, "resolve": {"type": "string"}, "assigned_user": {"type": ["string", "null"]}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/invoices/{tran_id}/notes",
         summary: "The notes on one invoice, newest first",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Adds a note to the invoice",
             content: "application/json",
             body: r#"{"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}"#,
             status: "201",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/disputes",
         summary: "A customer's disputes, open and closed, newest first",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Opens a dispute on an open invoice: amount (invoice currency), dispute date, reason code, exclude from aging; with a Dispute issue of its own unless `activity_id` names the activity it comes from",
             content: "application/json",
             body: r#"{"type": "object", "required": ["tran_id", "amount", "reason_code"], "properties": {"tran_id": {"type": "string"}, "amount": {"type": "string"}, "dispute_date": {"type": "string", "format": "date"}, "reason_code": {"type": "string"}, "exclude_from_aging": {"type": "boolean"}, "note": {"type": "string"}, "activity_id": {"type": "integer"}, "assigned_user": {"type": "string"}}}"#,
             status: "201",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/disputes/{dispute_id}",
         summary: "One dispute",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "patch",
             summary: "Closes a dispute read at `version` with a resolution and its date; what it excluded returns to the aging",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version", "resolution"], "properties": {"version": {"type": "integer"}, "resolution": {"type": "string"}, "closed_date": {"type": "string", "format": "date"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/history",
         summary: "A customer's event log, oldest first: who changed what, when, before and after",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/actions",
         summary: "The caller's open issues and activities, by priority then respond-by date; `user=ID` for a team member's, `user=unassigned` for the unassigned pool's",
         list: true,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/dashboard",
         summary: "The dashboard figures of the caller (or, for managers and admins, of `user`)",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/syncs",
         summary: "The latest syncs with their counts and problems (admins)",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Imports one sync: its CSV files as parts named `files`; 422 lists every problem and nothing is written (admins)",
             content: "multipart/form-data",
             body: r#"{"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/events",
         summary: "The event log, oldest first: every change to issues, activities, promises, disputes, payment plans, user actions, setup and settings, with who, when and the record before and after; `company_id`, `customer_id`, `entity`, `from` and `to` (business dates) narrow it, `page` and `per_page` page it (admins)",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/generate-runs",
         summary: "The latest generate runs (admins)",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/users",
         summary: "Every user with role, manager, sign-in state and assigned customers (admins)",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Adds or changes a user, checked as an imported one (admins)",
             content: "application/json",
             body: r#"{"type": "object", "required": ["user_id", "name", "role"], "properties": {"user_id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "manager", "collector", "inquiry"]}, "manager": {"type": "string"}, "active": {"type": "boolean"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/settings",
         summary: "The site settings (admins)",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/settings/{key}",
         summary: "One site setting (admins)",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "put",
             summary: "Sets one site setting; an empty value restores the default (admins)",
             content: "application/json",
             body: r#"{"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/rules",
         summary: "Every credit class rule with its filter and options (admins)",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Adds or changes a rule, checked as an imported one; 422 lists every problem by column (admins)",
             content: "application/json",
             body: r#"{"type": "object", "required": ["company_id", "credit_class", "seq_no", "action_code", "view", "filter"], "properties": {"company_id": {"type": "string"}, "credit_class": {"type": "string"}, "seq_no": {"type": "integer"}, "action_code": {"type": "string"}, "view": {"type": "string", "enum": ["customer", "invoice"]}, "filter": {"type": "string"}, "standalone": {"type": "boolean"}, "create_if_exists": {"type": "boolean"}, "auto_close": {"type": "boolean"}, "days_to_respond": {"type": "integer"}, "override_user": {"type": "string"}, "followup_days": {"type": "integer"}, "followup_user": {"type": "string"}, "active": {"type": "boolean"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/generate",
         summary: "The latest generate runs (admins); POST runs or previews one",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Generates actions, or previews them with `preview` (admins)",
             content: "application/json",
             body: r#"{"type": "object", "properties": {"as_of": {"type": "string", "format": "date"}, "company": {"type": "string"}, "credit_class": {"type": "string"}, "preview": {"type": "boolean"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/views",
         summary: "The caller's saved views of My Accounts",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Saves a view of My Accounts under its name (its query is checked)",
             content: "application/json",
             body: r#"{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "filter": {"type": "string"}, "sort": {"type": "string"}, "columns": {"type": "string"}, "per_page": {"type": "string"}, "is_default": {"type": "boolean"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/openapi.json",
         summary: "This document",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/expected-payments",
         summary: "A customer's expected payments and promises to pay, latest date first: amount, date, tagged invoices, status (open, kept, broken, missed, cancelled), actual amount and date",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/expected-payments/{expected_id}",
         summary: "One expected payment with its version",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "patch",
             summary: "Cancels an open expected payment read at `version` (`status`: `cancelled`); 409 when it changed meanwhile or is settled",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version", "status"], "properties": {"version": {"type": "integer"}, "status": {"enum": ["cancelled"]}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/customers/{company_id}/{customer_id}/payment-plans",
         summary: "A customer's payment plans, newest first: the invoice, its original due date and amounts, the instalments, who made and cancelled the plan and when, and for the plan in force its `schedule` (each instalment's paid amount, balance, closing date and days paid late)",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "post",
             summary: "Admins only: makes a payment plan on an open invoice (`tran_id`); its instalments (`due_date`, `amount` in the invoice's currency) must add up to the invoice's balance; 409 when a plan is already in force",
             content: "application/json",
             body: r#"{"type": "object", "required": ["tran_id", "instalments"], "properties": {"tran_id": {"type": "string"}, "instalments": {"type": "array", "items": {"type": "object", "required": ["due_date", "amount"], "properties": {"due_date": {"type": "string", "format": "date"}, "amount": {"type": "string"}}}}, "note": {"type": "string"}}}"#,
             status: "201",
-        }),
+        }],
+    },
+    ApiRoute {
+        path: "/api/v1/customers/{company_id}/{customer_id}/assignment",
+        summary: "Who the customer is assigned to (`assigned_user`, none for the unassigned pool), whether an admin set it here (`source`: `arrears`) or customers.csv did (`sync`), what customers.csv says (`sync_user`), and who assigned it when",
+        list: false,
+        writes: &[
+            Write {
+                method: "put",
+                summary: "Admins only: assigns the customer to `user_id` (null: the unassigned pool); later syncs keep it",
+                content: "application/json",
+                body: r#"{"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": ["string", "null"]}}}"#,
+                status: "200",
+            },
+            Write {
+                method: "delete",
+                summary: "Admins only: hands the customer back to the assignment customers.csv gives it",
+                content: "application/json",
+                body: "",
+                status: "200",
+            },
+        ],
+    },
+    ApiRoute {
+        path: "/api/v1/assignments",
+        summary: "Admins only: the customers an admin assigned here, which syncs keep, with what customers.csv says of each",
+        list: false,
+        writes: &[Write {
+            method: "post",
+            summary: "Admins only: assigns every customer a customer-view `filter` matches (all when empty) to `user_id` (null or absent: the unassigned pool), or with `sync` back to customers.csv's assignment; `preview` counts without changing anything. Answers `matched` and `moved`",
+            content: "application/json",
+            body: r#"{"type": "object", "properties": {"filter": {"type": "string"}, "user_id": {"type": ["string", "null"]}, "sync": {"type": "boolean"}, "preview": {"type": "boolean"}}}"#,
+            status: "200",
+        }],
     },
     ApiRoute {
         path: "/api/v1/payment-plans/{plan_id}",
         summary: "One payment plan with its version and, while in force, its schedule",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "patch",
             summary: "Admins only: cancels the plan in force read at `version` (`status`: `cancelled`); the invoice ages by its original terms again",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version", "status"], "properties": {"version": {"type": "integer"}, "status": {"enum": ["cancelled"]}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/user-actions",
         summary: "The caller's open user actions (broken promises, follow-ups past due), by priority",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/user-actions/{user_action_id}",
         summary: "One user action",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "patch",
             summary: "Sets a user action's own description or priority (0 or empty: its kind's), or closes it (`close`), read at `version`",
             content: "application/json",
             body: r#"{"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}, "description": {"type": "string"}, "priority": {"type": "integer"}, "close": {"type": "boolean"}}}"#,
             status: "200",
-        }),
+        }],
     },
     ApiRoute {
         path: "/api/v1/actions/counts",
         summary: "Each user's open work as the caller may see it: open issues and activities, due today, past due, user actions by kind",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/user-action-types",
         summary: "The kinds of user action with the description and priority they show",
         list: false,
-        post: None,
+        writes: &[],
     },
     ApiRoute {
         path: "/api/v1/user-action-types/{kind}",
         summary: "One kind of user action",
         list: false,
-        post: Some(Write {
+        writes: &[Write {
             method: "put",
             summary: "Sets the description and priority a kind of user action shows (admins)",
             content: "application/json",
             body: r#"{"type": "object", "required": ["description", "priority"], "properties": {"description": {"type": "string"}, "priority": {"type": "integer"}}}"#,
             status: "200",
-        }),
+        }],
     },
 ];
 
@@ -453,11 +486,13 @@ fn operation(route: &ApiRoute) -> Value {
 fn write_operation(route: &ApiRoute, write: &Write) -> Value {
     let mut op = operation(route);
     op["summary"] = write.summary.into();
-    let schema: Value = serde_json::from_str(write.body).unwrap_or_else(|_| json!({}));
-    op["requestBody"] = json!({
-        "required": true,
-        "content": {write.content: {"schema": schema}},
-    });
+    if !write.body.is_empty() {
+        let schema: Value = serde_json::from_str(write.body).unwrap_or_else(|_| json!({}));
+        op["requestBody"] = json!({
+            "required": true,
+            "content": {write.content: {"schema": schema}},
+        });
+    }
     if let Some(r) = op["responses"].as_object_mut() {
         r.remove("200");
         r.insert(
@@ -473,7 +508,7 @@ pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for route in &ROUTES {
         let mut item = json!({ "get": operation(route) });
-        if let Some(write) = &route.post {
+        for write in route.writes {
             item[write.method] = write_operation(route, write);
         }
         paths.insert(route.path.to_owned(), item);
@@ -533,7 +568,7 @@ mod tests {
         let doc = super::document();
         assert_eq!(doc["paths"].as_object().unwrap().len(), super::ROUTES.len());
         for route in &super::ROUTES {
-            if let Some(w) = &route.post {
+            for w in route.writes.iter().filter(|w| !w.body.is_empty()) {
                 let body: serde_json::Value = serde_json::from_str(w.body).expect(route.path);
                 assert_eq!(body["type"], "object", "{}", route.path);
             }

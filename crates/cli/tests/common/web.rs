@@ -211,6 +211,16 @@ impl Client {
         self.answer(response)
     }
 
+    /// Deletes with the client's token.
+    pub fn delete(&mut self, path: &str) -> Answer {
+        let mut request = self.agent.delete(format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        let response = request.call();
+        self.answer(response)
+    }
+
     /// Patches with a JSON body and the client's token.
     pub fn patch_json(&mut self, path: &str, body: &str) -> Answer {
         let mut request = self

@@ -4,7 +4,7 @@ use arrears_domain::filter::{CUSTOMER_TEXTS, CUSTOMER_WORK, Row, View};
 use arrears_domain::rules::CustomerFacts;
 use arrears_domain::value::figure_names;
 use arrears_domain::{Item, Money, Value};
-use arrears_store::{AccountNote, Contact, QueueItem};
+use arrears_store::{AccountNote, Assignment, Contact, QueueItem};
 use askama::Template;
 use chrono::NaiveDate;
 
@@ -60,6 +60,10 @@ pub struct AccountPage {
     /// May log work (not inquiry users).
     pub works: bool,
     pub scores: super::Scores,
+    /// Who the customer is assigned to and where that comes from.
+    pub assignment: Option<Assignment>,
+    /// For an admin, the users the customer may be assigned to: (id, name).
+    pub assignable: Vec<(String, String)>,
 }
 
 impl AccountPage {
@@ -162,6 +166,8 @@ impl AccountPage {
             events: Vec::new(),
             works: false,
             scores: super::Scores::default(),
+            assignment: None,
+            assignable: Vec::new(),
         }
     }
 

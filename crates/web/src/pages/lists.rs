@@ -35,6 +35,10 @@ pub struct AccountsPage {
     pub views: Vec<SavedView>,
     /// Why the view in the form was not saved.
     pub view_problem: Option<String>,
+    /// For an admin, the users the listed customers may be assigned to: (id, name).
+    pub assignable: Vec<(String, String)>,
+    /// How many customers the last assignment moved, when the page follows one.
+    pub moved: Option<usize>,
 }
 
 impl AccountsPage {
@@ -62,6 +66,8 @@ impl AccountsPage {
             view: String::new(),
             views: Vec::new(),
             view_problem: None,
+            assignable: Vec::new(),
+            moved: None,
         }
     }
 

@@ -101,6 +101,8 @@ async fn detail(
     let settings = store.settings().await?;
     page.scores = Scores::new(|n| facts.text(n), &settings);
     page.notes = store.account_notes(company, customer).await?;
+    page.assignment = store.assignment(company, customer).await?;
+    page.assignable = super::assignments::assignable(app, caller).await?;
     page.transactions = store.items_of(company, customer).await?;
     page.transactions
         .sort_by(|a, b| (b.0.tran_date, &b.1).cmp(&(a.0.tran_date, &a.1)));

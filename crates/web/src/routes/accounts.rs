@@ -46,6 +46,8 @@ pub struct AccountsQuery {
     pub columns: Option<String>,
     /// A saved view to open.
     pub view: Option<String>,
+    /// How many customers an assignment just moved (shown once, after it).
+    pub moved: Option<String>,
 }
 
 impl AccountsQuery {
@@ -134,6 +136,7 @@ impl AccountsQuery {
             },
             columns: given(&v.columns),
             view: Some(v.name.clone()),
+            moved: None,
         }
     }
 }
@@ -200,6 +203,8 @@ pub(super) async fn show(
     page.problems = checked.problems;
     page.view = q.view.clone().unwrap_or_default();
     page.views = views;
+    page.moved = q.moved.as_deref().and_then(|m| m.parse().ok());
+    page.assignable = super::assignments::assignable(app, caller).await?;
     let mut status = StatusCode::OK;
     if let Some(problem) = view_problem {
         page.problems.push(("view", problem));

@@ -5,6 +5,7 @@ mod accounts;
 mod actions;
 mod admin;
 mod assets;
+mod assignments;
 mod communication;
 mod customers;
 mod dashboard;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(communication::router())
         .merge(disputes::router())
         .merge(plans::router())
+        .merge(assignments::router())
         .merge(promises::router())
         .merge(customers::router())
         .merge(actions::router())

@@ -97,6 +97,7 @@ async fn save_view(
                 },
                 columns: given(&f.columns),
                 view: None,
+                moved: None,
             };
             return show(&app, &caller, typed, Some((f.name.clone(), problem))).await;
         }
