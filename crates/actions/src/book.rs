@@ -14,7 +14,9 @@ use arrears_domain::{Context, Figures, Item, Money, Value};
 use arrears_store::{CustomerRow, RuleRow, Scope, Store, Viewer};
 use chrono::NaiveDate;
 
-use crate::{ActionsError, Detail, Known, Rule, Setup, Verdict, facts, judge, open_items};
+use crate::{
+    ActionsError, Detail, Known, Rule, Setup, Verdict, facts, item_facts, judge, open_items,
+};
 
 /// Customers with their facts, and the figures of all of them together.
 #[derive(Debug, Default)]
@@ -258,7 +260,13 @@ pub async fn preview(
         let (items, ids) = work.adjust(company, &c.customer_id, items, ids);
         let open = open_items(company, &c.customer_id, &items, &ids, &work, &ctx);
         let facts = facts(c, &Figures::of(&items, &ctx), &open, &work, &ctx);
-        judge(&rule, &facts, &open, as_of, Detail::Reason)
+        judge(
+            &rule,
+            &facts,
+            &item_facts(&open, &facts),
+            as_of,
+            Detail::Reason,
+        )
     };
     store
         .customer_items(Some(company), |_, customer, items, ids| {

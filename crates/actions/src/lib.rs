@@ -397,7 +397,7 @@ enum Detail {
 fn judge(
     rule: &Rule,
     facts: &CustomerFacts,
-    items: &[OpenItem<'_>],
+    items: &[ItemFacts<'_>],
     as_of: NaiveDate,
     detail: Detail,
 ) -> Verdict {
@@ -429,22 +429,7 @@ fn judge(
         View::Invoice | View::Action => {
             let mut reasons = Vec::new();
             for open in items {
-                let item = ItemFacts {
-                    tran_id: open.tran_id,
-                    currency: open.currency,
-                    item: open.item,
-                    texts: open.texts,
-                    figures: &open.figures,
-                    tag_count: open.tag_count,
-                    dispute: open.dispute,
-                    has_promise: open.has_promise,
-                    stats: open.stats,
-                    customer: facts,
-                };
-                let row = ItemRow {
-                    facts: &item,
-                    as_of,
-                };
+                let row = ItemRow { facts: open, as_of };
                 match rule.filter.matches(&row) {
                     Ok(matched) => {
                         if matched {
@@ -491,10 +476,64 @@ fn judge(
     verdict
 }
 
-/// Of a class's rules and their verdicts on a customer, the positions of those that apply:
+/// Whether a rule matches a customer, the positions of the open items it tags (invoice
+/// view), or why it failed: what generate asks of every rule, without the written reason.
+#[derive(Clone, Debug, Default)]
+struct Hit {
+    matched: bool,
+    tagged: Vec<usize>,
+    error: Option<String>,
+}
+
+/// Runs one rule over a customer (and, invoice view, each of its open items) for generate.
+fn hit(rule: &Rule, facts: &CustomerFacts, items: &[ItemFacts<'_>], as_of: NaiveDate) -> Hit {
+    let mut hit = Hit::default();
+    match rule.filter.view() {
+        View::Customer => match rule.filter.matches(&FactsRow { facts, as_of }) {
+            Ok(matched) => hit.matched = matched,
+            Err(e) => hit.error = Some(format!("filter {e}")),
+        },
+        View::Invoice | View::Action => {
+            for (position, item) in items.iter().enumerate() {
+                match rule.filter.matches(&ItemRow { facts: item, as_of }) {
+                    Ok(true) => hit.tagged.push(position),
+                    Ok(false) => {}
+                    Err(e) => {
+                        hit.error = Some(format!("invoice {}: filter {e}", item.tran_id));
+                        hit.tagged.clear();
+                        break;
+                    }
+                }
+            }
+            hit.matched = !hit.tagged.is_empty();
+        }
+    }
+    hit
+}
+
+/// The open items as invoice-view rules read them, each with its customer.
+fn item_facts<'a>(items: &'a [OpenItem<'a>], facts: &'a CustomerFacts) -> Vec<ItemFacts<'a>> {
+    items
+        .iter()
+        .map(|open| ItemFacts {
+            tran_id: open.tran_id,
+            currency: open.currency,
+            item: open.item,
+            texts: open.texts,
+            figures: &open.figures,
+            tag_count: open.tag_count,
+            dispute: open.dispute,
+            has_promise: open.has_promise,
+            stats: open.stats,
+            customer: facts,
+        })
+        .collect()
+}
+
+/// Of a class's rules and whether each matched a customer, the positions of those that apply:
 /// the matching standalone ones and the highest matching rung of the ladder.
-fn applying(rules: &[Rule], verdicts: &[Verdict]) -> Vec<usize> {
-    let matched: Vec<usize> = (0..rules.len()).filter(|i| verdicts[*i].matched).collect();
+fn applying(rules: &[Rule], matched: impl Fn(usize) -> bool) -> Vec<usize> {
+    let matched: Vec<usize> = (0..rules.len()).filter(|i| matched(*i)).collect();
     let rungs: Vec<Rung> = matched
         .iter()
         .map(|i| Rung {
@@ -608,11 +647,12 @@ impl Run<'_> {
         let figures = Figures::of(&items, self.ctx);
         let open_items = open_items(company, id, &items, &ids, self.work, self.ctx);
         let facts = facts(customer, &figures, &open_items, self.work, self.ctx);
+        let item_facts = item_facts(&open_items, &facts);
         let as_of = self.ctx.as_of;
         let started = Instant::now();
-        let verdicts: Vec<Verdict> = rules
+        let hits: Vec<Hit> = rules
             .iter()
-            .map(|r| judge(r, &facts, &open_items, as_of, Detail::Match))
+            .map(|r| hit(r, &facts, &item_facts, as_of))
             .collect();
         self.timings.filters += started.elapsed();
         self.timings.customers += 1;
@@ -623,35 +663,33 @@ impl Run<'_> {
                 View::Invoice | View::Action => open_items.len() as u64,
             })
             .sum::<u64>();
-        for (rule, verdict) in rules.iter().zip(&verdicts) {
-            if let Some(e) = &verdict.error {
+        for (rule, hit) in rules.iter().zip(&hits) {
+            if let Some(e) = &hit.error {
                 self.errors.push(format!(
                     "customer {company} {id}: rule {class} {}: {e}",
                     rule.row.seq_no
                 ));
             }
         }
-        let applying = applying(rules, &verdicts);
+        let applying = applying(rules, |i| hits[i].matched);
         self.close(
             customer,
             &class,
             open,
             rules,
-            &verdicts,
+            &hits,
             &applying,
             &figures,
-            &open_items,
+            &item_facts,
             &facts,
         );
         let mut last_contact = self.work.summaries.get(&key).and_then(|s| s.last_contact);
         for i in applying {
-            // The reason is written only for the rules that apply.
-            let verdict = judge(&rules[i], &facts, &open_items, as_of, Detail::Reason);
             self.create(
                 customer,
                 &class,
                 &rules[i],
-                &verdict,
+                (&facts, &item_facts),
                 open,
                 &mut last_contact,
             );
@@ -667,10 +705,10 @@ impl Run<'_> {
         class: &str,
         open: &[Open],
         rules: &[Rule],
-        verdicts: &[Verdict],
+        hits: &[Hit],
         applying: &[usize],
         figures: &Figures,
-        items: &[OpenItem<'_>],
+        items: &[ItemFacts<'_>],
         facts: &CustomerFacts,
     ) {
         for o in open {
@@ -690,17 +728,11 @@ impl Run<'_> {
                 rules
                     .iter()
                     .position(|r| r.row.seq_no == seq_no)
-                    .map(|p| (&rules[p], verdicts[p].clone(), applying.contains(&p)))
+                    .map(|p| (&rules[p], hits[p].clone(), applying.contains(&p)))
             } else {
                 self.setup
                     .rule(&customer.company_id, issue_class, seq_no)
-                    .map(|r| {
-                        (
-                            r,
-                            judge(r, facts, items, self.ctx.as_of, Detail::Match),
-                            false,
-                        )
-                    })
+                    .map(|r| (r, hit(r, facts, items, self.ctx.as_of), false))
             };
             let why = match &verdict {
                 Some((rule, v, _)) if rule.row.auto_close && v.error.is_none() => {
@@ -712,7 +744,7 @@ impl Run<'_> {
                             if !o
                                 .tagged
                                 .iter()
-                                .any(|t| v.tagged.iter().any(|(m, _)| m == t)) =>
+                                .any(|t| v.tagged.iter().any(|p| items[*p].tran_id == t)) =>
                         {
                             Some(format!(
                                 "auto close: no tagged invoice still matches rule {issue_class} {seq_no}"
@@ -759,7 +791,7 @@ impl Run<'_> {
         customer: &CustomerRow,
         class: &str,
         rule: &Rule,
-        verdict: &Verdict,
+        (facts, items): (&CustomerFacts, &[ItemFacts<'_>]),
         open: &[Open],
         last_contact: &mut Option<NaiveDate>,
     ) {
@@ -793,6 +825,8 @@ impl Run<'_> {
         };
         let credit_class = self.setup.classes.get(&(company.clone(), class.to_owned()));
         let as_of = self.ctx.as_of;
+        // The reason is written only for the issues made.
+        let verdict = judge(rule, facts, items, as_of, Detail::Reason);
         let calendar = self.setup.calendar(company);
         let start = if code.customer_contact {
             let moved = rules::contact_start(
@@ -1106,11 +1140,12 @@ pub async fn explain(
     let figures = Figures::of(&items, &ctx);
     let open_items = open_items(company, customer_id, &items, &ids, &work, &ctx);
     let facts = facts(customer, &figures, &open_items, &work, &ctx);
+    let item_facts = item_facts(&open_items, &facts);
     let verdicts: Vec<Verdict> = rules
         .iter()
-        .map(|r| judge(r, &facts, &open_items, as_of, Detail::All))
+        .map(|r| judge(r, &facts, &item_facts, as_of, Detail::All))
         .collect();
-    let applying = applying(rules, &verdicts);
+    let applying = applying(rules, |i| verdicts[i].matched);
     let top = applying
         .iter()
         .filter(|i| !rules[**i].row.standalone)

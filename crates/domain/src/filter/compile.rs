@@ -2,6 +2,7 @@
 //! checked and literals read once, so evaluating a row never looks at the text again.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -13,10 +14,10 @@ use crate::{Money, SCALE};
 
 /// What evaluating part of a filter gives: a value, `None` for null, or an error.
 pub(crate) type Out<T> = Result<Option<T>, EvalError>;
-pub(crate) type Fun<T> = Box<dyn Fn(&dyn Row) -> Out<T> + Send + Sync>;
-pub(crate) type TextFun = Box<dyn for<'r> Fn(&'r dyn Row) -> Out<Cow<'r, str>> + Send + Sync>;
+pub(crate) type Fun<T> = Arc<dyn Fn(&dyn Row) -> Out<T> + Send + Sync>;
+pub(crate) type TextFun = Arc<dyn for<'r> Fn(&'r dyn Row) -> Out<Cow<'r, str>> + Send + Sync>;
 /// A test that never gives null.
-type Test = Box<dyn Fn(&dyn Row) -> Result<bool, EvalError> + Send + Sync>;
+type Test = Arc<dyn Fn(&dyn Row) -> Result<bool, EvalError> + Send + Sync>;
 
 enum Code {
     Null,
@@ -39,12 +40,15 @@ impl Code {
     }
 }
 
-/// A compiled part of a filter, with the literal it is (if it is one) and the field it
-/// reads (if it is a bare field).
+/// A compiled part of a filter, with the literal it is (if it is one), the field it reads
+/// (if it is a bare field), and, for a test, its plain form: a chain of `&&` or `||` runs its
+/// tests in one loop instead of through nested closures.
 struct Compiled {
     code: Code,
     constant: Option<Literal>,
     field: Option<(usize, Type)>,
+    test: Option<Part>,
+    chain: Option<(BinaryOp, Vec<Part>)>,
 }
 
 impl Compiled {
@@ -53,7 +57,118 @@ impl Compiled {
             code,
             constant: None,
             field: None,
+            test: None,
+            chain: None,
         }
+    }
+
+    /// A test in its plain form, with the closure that runs it alone.
+    fn test(part: Part) -> Compiled {
+        let run = part.clone();
+        Compiled {
+            test: Some(part),
+            ..Compiled::code(Code::Bool(Arc::new(move |row| run.run(row))))
+        }
+    }
+}
+
+/// One test of a chain: a field against a constant read without a closure of its own, or
+/// any other test's closure.
+#[derive(Clone)]
+enum Part {
+    /// A money field (or a number) against a constant; `raw` its ten-thousandths.
+    Money {
+        slot: usize,
+        op: BinaryOp,
+        raw: i64,
+        exact: Decimal,
+    },
+    Int {
+        slot: usize,
+        op: BinaryOp,
+        value: i64,
+    },
+    Decimal {
+        slot: usize,
+        op: BinaryOp,
+        value: Decimal,
+    },
+    Date {
+        slot: usize,
+        op: BinaryOp,
+        day: NaiveDate,
+    },
+    Text {
+        slot: usize,
+        op: BinaryOp,
+        text: Arc<str>,
+    },
+    TextIn {
+        slot: usize,
+        set: Arc<[String]>,
+        has_null: bool,
+    },
+    /// A true/false field: null when it is null.
+    Bool {
+        slot: usize,
+    },
+    Code(Fun<bool>),
+}
+
+impl Part {
+    /// The test's answer on a row. A comparison is never null (a null equals only null).
+    #[inline]
+    fn run(&self, row: &dyn Row) -> Out<bool> {
+        Ok(Some(match self {
+            Part::Money {
+                slot,
+                op,
+                raw,
+                exact,
+            } => match row.cell(*slot) {
+                Cell::Money(m) => decide(*op, Some(m.raw()), Some(*raw)),
+                other => decide(*op, other.decimal(), Some(*exact)),
+            },
+            Part::Int { slot, op, value } => {
+                let cell = match row.cell(*slot) {
+                    Cell::Int(i) => Some(i),
+                    _ => None,
+                };
+                decide(*op, cell, Some(*value))
+            }
+            Part::Decimal { slot, op, value } => {
+                decide(*op, row.cell(*slot).decimal(), Some(*value))
+            }
+            Part::Date { slot, op, day } => {
+                let cell = match row.cell(*slot) {
+                    Cell::Date(d) => Some(d),
+                    _ => None,
+                };
+                decide(*op, cell, Some(*day))
+            }
+            Part::Text { slot, op, text } => {
+                let cell = match row.cell(*slot) {
+                    Cell::Text(t) => Some(t),
+                    _ => None,
+                };
+                decide(*op, cell, Some(&**text))
+            }
+            Part::TextIn {
+                slot,
+                set,
+                has_null,
+            } => match row.cell(*slot) {
+                Cell::Text(t) => set.iter().any(|s| s == t),
+                _ => *has_null,
+            },
+            Part::Bool { slot } => {
+                return Ok(match row.cell(*slot) {
+                    Cell::Bool(b) => Some(b),
+                    _ => None,
+                });
+            }
+            Part::Code(f) => return f(row),
+        }))
     }
 }
 
@@ -112,7 +227,7 @@ fn compile(expr: &Expr, catalog: &Catalog) -> Result<Compiled, FilterError> {
                 Function::EndsWith => |s, p| s.ends_with(p),
                 Function::Contains => |s, p| s.contains(p),
             };
-            Ok(Compiled::code(Code::Bool(Box::new(move |row| {
+            Ok(Compiled::code(Code::Bool(Arc::new(move |row| {
                 let Some(s) = recv(row)? else { return Ok(None) };
                 let Some(p) = arg(row)? else { return Ok(None) };
                 Ok(Some(test(&s, &p)))
@@ -124,15 +239,17 @@ fn compile(expr: &Expr, catalog: &Catalog) -> Result<Compiled, FilterError> {
 fn constant(literal: Literal) -> Compiled {
     let code = match literal.clone() {
         Literal::Null => Code::Null,
-        Literal::Bool(b) => Code::Bool(Box::new(move |_| Ok(Some(b)))),
-        Literal::Int(i) => Code::Int(Box::new(move |_| Ok(Some(i)))),
-        Literal::Decimal(d) => Code::Decimal(Box::new(move |_| Ok(Some(d)))),
-        Literal::Text(t) => Code::Text(Box::new(move |_| Ok(Some(Cow::Owned(t.clone()))))),
+        Literal::Bool(b) => Code::Bool(Arc::new(move |_| Ok(Some(b)))),
+        Literal::Int(i) => Code::Int(Arc::new(move |_| Ok(Some(i)))),
+        Literal::Decimal(d) => Code::Decimal(Arc::new(move |_| Ok(Some(d)))),
+        Literal::Text(t) => Code::Text(Arc::new(move |_| Ok(Some(Cow::Owned(t.clone()))))),
     };
     Compiled {
         code,
         constant: Some(literal),
         field: None,
+        test: None,
+        chain: None,
     }
 }
 
@@ -149,26 +266,26 @@ fn field(name: &str, column: Column, catalog: &Catalog) -> Result<Compiled, Filt
     };
     let ty = catalog.field_type(slot);
     let code = match ty {
-        Type::Bool => Code::Bool(Box::new(move |row| {
+        Type::Bool => Code::Bool(Arc::new(move |row| {
             Ok(match row.cell(slot) {
                 Cell::Bool(b) => Some(b),
                 _ => None,
             })
         })),
-        Type::Int => Code::Int(Box::new(move |row| {
+        Type::Int => Code::Int(Arc::new(move |row| {
             Ok(match row.cell(slot) {
                 Cell::Int(i) => Some(i),
                 _ => None,
             })
         })),
-        Type::Decimal => Code::Decimal(Box::new(move |row| Ok(row.cell(slot).decimal()))),
-        Type::Date => Code::Date(Box::new(move |row| {
+        Type::Decimal => Code::Decimal(Arc::new(move |row| Ok(row.cell(slot).decimal()))),
+        Type::Date => Code::Date(Arc::new(move |row| {
             Ok(match row.cell(slot) {
                 Cell::Date(d) => Some(d),
                 _ => None,
             })
         })),
-        Type::Text => Code::Text(Box::new(move |row| {
+        Type::Text => Code::Text(Arc::new(move |row| {
             Ok(match row.cell(slot) {
                 Cell::Text(t) => Some(Cow::Borrowed(t)),
                 _ => None,
@@ -179,12 +296,14 @@ fn field(name: &str, column: Column, catalog: &Catalog) -> Result<Compiled, Filt
         code,
         constant: None,
         field: Some((slot, ty)),
+        test: (ty == Type::Bool).then_some(Part::Bool { slot }),
+        chain: None,
     })
 }
 
 fn unary(op: UnaryOp, operand: Compiled, column: Column) -> Result<Compiled, FilterError> {
     match (op, operand.code) {
-        (UnaryOp::Not, Code::Bool(f)) => Ok(Compiled::code(Code::Bool(Box::new(move |row| {
+        (UnaryOp::Not, Code::Bool(f)) => Ok(Compiled::code(Code::Bool(Arc::new(move |row| {
             Ok(f(row)?.map(|b| !b))
         })))),
         (UnaryOp::Neg, Code::Int(f)) => {
@@ -194,7 +313,7 @@ fn unary(op: UnaryOp, operand: Compiled, column: Column) -> Result<Compiled, Fil
                         .ok_or_else(|| FilterError::new(column, "number too large"))?,
                 )));
             }
-            Ok(Compiled::code(Code::Int(Box::new(move |row| {
+            Ok(Compiled::code(Code::Int(Arc::new(move |row| {
                 f(row)?
                     .map(|i| i.checked_neg().ok_or_else(|| overflow(column)))
                     .transpose()
@@ -204,7 +323,7 @@ fn unary(op: UnaryOp, operand: Compiled, column: Column) -> Result<Compiled, Fil
             if let Some(Literal::Decimal(d)) = operand.constant {
                 return Ok(constant(Literal::Decimal(-d)));
             }
-            Ok(Compiled::code(Code::Decimal(Box::new(move |row| {
+            Ok(Compiled::code(Code::Decimal(Arc::new(move |row| {
                 Ok(f(row)?.map(|d| -d))
             }))))
         }
@@ -227,43 +346,50 @@ fn logic(
     right_column: Column,
 ) -> Result<Compiled, FilterError> {
     let symbol = op.symbol();
-    let a = match l.code {
-        Code::Bool(f) => f,
-        other => {
-            return Err(FilterError::new(
-                left_column,
-                format!(
-                    "{symbol:?} joins true/false values, not a {}",
-                    other.type_name()
-                ),
-            ));
+    let mut parts = Vec::new();
+    for (side, column) in [(l, left_column), (r, right_column)] {
+        match side {
+            Compiled {
+                chain: Some((o, chain)),
+                ..
+            } if o == op => parts.extend(chain),
+            Compiled {
+                test: Some(part), ..
+            } => parts.push(part),
+            Compiled {
+                code: Code::Bool(f),
+                ..
+            } => parts.push(Part::Code(f)),
+            other => {
+                return Err(FilterError::new(
+                    column,
+                    format!(
+                        "{symbol:?} joins true/false values, not a {}",
+                        other.code.type_name()
+                    ),
+                ));
+            }
         }
-    };
-    let b = match r.code {
-        Code::Bool(f) => f,
-        other => {
-            return Err(FilterError::new(
-                right_column,
-                format!(
-                    "{symbol:?} joins true/false values, not a {}",
-                    other.type_name()
-                ),
-            ));
-        }
-    };
+    }
+    // Three-valued: one deciding value decides; else a null makes null. The tests run in
+    // order and stop at the first deciding one, as nested `&&` and `||` would.
     let decides = op == BinaryOp::Or;
-    Ok(Compiled::code(Code::Bool(Box::new(move |row| {
-        let x = a(row)?;
-        if x == Some(decides) {
-            return Ok(x);
+    let run = parts.clone();
+    let code = Code::Bool(Arc::new(move |row| {
+        let mut null = false;
+        for part in run.iter() {
+            match part.run(row)? {
+                Some(v) if v == decides => return Ok(Some(decides)),
+                Some(_) => {}
+                None => null = true,
+            }
         }
-        let y = b(row)?;
-        Ok(match (x, y) {
-            (_, Some(v)) if v == decides => Some(decides),
-            (Some(_), Some(_)) => Some(!decides),
-            _ => None,
-        })
-    }))))
+        Ok(if null { None } else { Some(!decides) })
+    }));
+    Ok(Compiled {
+        chain: Some((op, parts)),
+        ..Compiled::code(code)
+    })
 }
 
 pub(crate) fn overflow(column: Column) -> EvalError {
@@ -275,7 +401,7 @@ pub(crate) fn overflow(column: Column) -> EvalError {
 
 fn as_decimal(code: Code) -> Option<Fun<Decimal>> {
     match code {
-        Code::Int(f) => Some(Box::new(move |row| Ok(f(row)?.map(Decimal::from)))),
+        Code::Int(f) => Some(Arc::new(move |row| Ok(f(row)?.map(Decimal::from)))),
         Code::Decimal(f) => Some(f),
         _ => None,
     }
@@ -310,7 +436,7 @@ fn arithmetic(
                 BinaryOp::Sub => i64::checked_sub,
                 _ => i64::checked_mul,
             };
-            Code::Int(Box::new(move |row| {
+            Code::Int(Arc::new(move |row| {
                 let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
                     return Ok(None);
                 };
@@ -321,14 +447,14 @@ fn arithmetic(
             let (Some(a), Some(b)) = (as_decimal(lc), as_decimal(rc)) else {
                 return Err(FilterError::new(column, "numbers expected"));
             };
-            Code::Decimal(Box::new(move |row| {
+            Code::Decimal(Arc::new(move |row| {
                 let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
                     return Ok(None);
                 };
                 decimal_op(op, x, y, column).map(Some)
             }))
         }
-        (Code::Date(a), Code::Date(b)) if op == BinaryOp::Sub => Code::Int(Box::new(move |row| {
+        (Code::Date(a), Code::Date(b)) if op == BinaryOp::Sub => Code::Int(Arc::new(move |row| {
             let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
                 return Ok(None);
             };
@@ -336,20 +462,20 @@ fn arithmetic(
         })),
         (Code::Date(a), Code::Int(b)) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
             let sign = if op == BinaryOp::Add { 1 } else { -1 };
-            Code::Date(Box::new(move |row| {
+            Code::Date(Arc::new(move |row| {
                 let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
                     return Ok(None);
                 };
                 shift(x, y, sign, column).map(Some)
             }))
         }
-        (Code::Int(a), Code::Date(b)) if op == BinaryOp::Add => Code::Date(Box::new(move |row| {
+        (Code::Int(a), Code::Date(b)) if op == BinaryOp::Add => Code::Date(Arc::new(move |row| {
             let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
                 return Ok(None);
             };
             shift(y, x, 1, column).map(Some)
         })),
-        (Code::Text(a), Code::Text(b)) if op == BinaryOp::Add => Code::Text(Box::new(move |row| {
+        (Code::Text(a), Code::Text(b)) if op == BinaryOp::Add => Code::Text(Arc::new(move |row| {
             let (Some(x), Some(y)) = (a(row)?, b(row)?) else {
                 return Ok(None);
             };
@@ -440,12 +566,12 @@ fn date_literal(literal: &Option<Literal>, column: Column) -> Result<NaiveDate, 
 /// Whether a value is null, for `== null` and `!= null`.
 fn nullness(code: Code) -> Test {
     match code {
-        Code::Null => Box::new(|_| Ok(true)),
-        Code::Bool(f) => Box::new(move |row| Ok(f(row)?.is_none())),
-        Code::Int(f) => Box::new(move |row| Ok(f(row)?.is_none())),
-        Code::Decimal(f) => Box::new(move |row| Ok(f(row)?.is_none())),
-        Code::Date(f) => Box::new(move |row| Ok(f(row)?.is_none())),
-        Code::Text(f) => Box::new(move |row| Ok(f(row)?.is_none())),
+        Code::Null => Arc::new(|_| Ok(true)),
+        Code::Bool(f) => Arc::new(move |row| Ok(f(row)?.is_none())),
+        Code::Int(f) => Arc::new(move |row| Ok(f(row)?.is_none())),
+        Code::Decimal(f) => Arc::new(move |row| Ok(f(row)?.is_none())),
+        Code::Date(f) => Arc::new(move |row| Ok(f(row)?.is_none())),
+        Code::Text(f) => Arc::new(move |row| Ok(f(row)?.is_none())),
     }
 }
 
@@ -455,11 +581,12 @@ fn compare(
     r: Compiled,
     column: Column,
 ) -> Result<Compiled, FilterError> {
-    if let Some(fast) = money_threshold(op, &l, &r).or_else(|| money_threshold(flipped(op), &r, &l))
+    if let Some(part) = field_test(op, &l, &r, column)?
+        .or_else(|| field_test(flipped(op), &r, &l, column).ok().flatten())
     {
-        return Ok(Compiled::code(Code::Bool(fast)));
+        return Ok(Compiled::test(part));
     }
-    let bool_of = |f: Test| Compiled::code(Code::Bool(Box::new(move |row| Ok(Some(f(row)?)))));
+    let bool_of = |f: Test| Compiled::code(Code::Bool(Arc::new(move |row| Ok(Some(f(row)?)))));
     let (l_constant, r_constant) = (l.constant.clone(), r.constant.clone());
     Ok(match (l.code, r.code) {
         (Code::Null, other) | (other, Code::Null) => {
@@ -471,30 +598,30 @@ fn compare(
             }
             let is_null = nullness(other);
             let wanted = op == BinaryOp::Eq;
-            bool_of(Box::new(move |row| Ok(is_null(row)? == wanted)))
+            bool_of(Arc::new(move |row| Ok(is_null(row)? == wanted)))
         }
         (Code::Int(a), Code::Int(b)) => {
-            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+            bool_of(Arc::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
         }
         (lc @ (Code::Int(_) | Code::Decimal(_)), rc @ (Code::Int(_) | Code::Decimal(_))) => {
             let (Some(a), Some(b)) = (as_decimal(lc), as_decimal(rc)) else {
                 return Err(FilterError::new(column, "numbers expected"));
             };
-            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+            bool_of(Arc::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
         }
         (Code::Text(a), Code::Text(b)) => {
-            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+            bool_of(Arc::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
         }
         (Code::Date(a), Code::Date(b)) => {
-            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+            bool_of(Arc::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
         }
         (Code::Date(a), Code::Text(_)) => {
             let day = date_literal(&r_constant, column)?;
-            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, Some(day)))))
+            bool_of(Arc::new(move |row| Ok(decide(op, a(row)?, Some(day)))))
         }
         (Code::Text(_), Code::Date(b)) => {
             let day = date_literal(&l_constant, column)?;
-            bool_of(Box::new(move |row| Ok(decide(op, Some(day), b(row)?))))
+            bool_of(Arc::new(move |row| Ok(decide(op, Some(day), b(row)?))))
         }
         (Code::Bool(a), Code::Bool(b)) => {
             if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
@@ -506,7 +633,7 @@ fn compare(
                     ),
                 ));
             }
-            bool_of(Box::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
+            bool_of(Arc::new(move |row| Ok(decide(op, a(row)?, b(row)?))))
         }
         (a, b) => {
             return Err(FilterError::new(
@@ -521,28 +648,64 @@ fn compare(
     })
 }
 
-/// `money_field op constant` as one comparison of whole ten-thousandths, when the constant
-/// is a whole number of them: the common rule (`total_past_due > 500`) reads no decimal.
-fn money_threshold(op: BinaryOp, field: &Compiled, value: &Compiled) -> Option<Fun<bool>> {
-    let (slot, Type::Decimal) = field.field? else {
-        return None;
+/// `field op constant` as a plain test, when the two are of kinds that compare: a money field
+/// with a whole number of ten-thousandths reads no decimal (`total_past_due > 500`).
+fn field_test(
+    op: BinaryOp,
+    field: &Compiled,
+    value: &Compiled,
+    column: Column,
+) -> Result<Option<Part>, FilterError> {
+    let (Some((slot, ty)), Some(constant)) = (field.field, value.constant.as_ref()) else {
+        return Ok(None);
     };
-    let exact = match value.constant.as_ref()? {
-        Literal::Int(i) => Decimal::from(*i),
-        Literal::Decimal(d) => *d,
-        _ => return None,
-    };
-    let scaled = exact.checked_mul(Decimal::from(SCALE))?;
-    if !scaled.fract().is_zero() {
-        return None;
-    }
-    let raw = i64::try_from(scaled).ok()?;
-    Some(Box::new(move |row| {
-        Ok(Some(match row.cell(slot) {
-            Cell::Money(m) => decide(op, Some(m.raw()), Some(raw)),
-            other => decide(op, other.decimal(), Some(exact)),
-        }))
-    }))
+    Ok(match (ty, constant) {
+        (Type::Decimal, Literal::Int(_) | Literal::Decimal(_)) => {
+            let exact = match constant {
+                Literal::Int(i) => Decimal::from(*i),
+                Literal::Decimal(d) => *d,
+                _ => return Ok(None),
+            };
+            let whole = exact
+                .checked_mul(Decimal::from(SCALE))
+                .filter(|scaled| scaled.fract().is_zero())
+                .and_then(|scaled| i64::try_from(scaled).ok());
+            Some(match whole {
+                Some(raw) => Part::Money {
+                    slot,
+                    op,
+                    raw,
+                    exact,
+                },
+                None => Part::Decimal {
+                    slot,
+                    op,
+                    value: exact,
+                },
+            })
+        }
+        (Type::Int, Literal::Int(i)) => Some(Part::Int {
+            slot,
+            op,
+            value: *i,
+        }),
+        (Type::Int, Literal::Decimal(d)) => Some(Part::Decimal {
+            slot,
+            op,
+            value: *d,
+        }),
+        (Type::Date, Literal::Text(_)) => Some(Part::Date {
+            slot,
+            op,
+            day: date_literal(&Some(constant.clone()), column)?,
+        }),
+        (Type::Text, Literal::Text(t)) => Some(Part::Text {
+            slot,
+            op,
+            text: Arc::from(t.as_str()),
+        }),
+        _ => None,
+    })
 }
 
 /// `x in [a, b, …]`: the list holds literals of `x`'s type (or null).
@@ -592,7 +755,14 @@ fn membership(left: Compiled, items: &[Expr], catalog: &Catalog) -> Result<Compi
                     _ => return Err(wrong(column, "text")),
                 }
             }
-            Code::Bool(Box::new(move |row| {
+            if let Some((slot, Type::Text)) = left.field {
+                return Ok(Compiled::test(Part::TextIn {
+                    slot,
+                    set: set.into(),
+                    has_null,
+                }));
+            }
+            Code::Bool(Arc::new(move |row| {
                 Ok(Some(match f(row)? {
                     Some(v) => set.iter().any(|s| *s == *v),
                     None => has_null,
@@ -620,13 +790,13 @@ fn membership(left: Compiled, items: &[Expr], catalog: &Catalog) -> Result<Compi
             }
             member(f, set, has_null)
         }
-        Code::Null => Code::Bool(Box::new(move |_| Ok(Some(has_null)))),
+        Code::Null => Code::Bool(Arc::new(move |_| Ok(Some(has_null)))),
     };
     Ok(Compiled::code(code))
 }
 
 fn member<T: PartialEq + Send + Sync + 'static>(f: Fun<T>, set: Vec<T>, has_null: bool) -> Code {
-    Code::Bool(Box::new(move |row| {
+    Code::Bool(Arc::new(move |row| {
         Ok(Some(match f(row)? {
             Some(v) => set.contains(&v),
             None => has_null,
