@@ -395,10 +395,10 @@ impl Store {
         })
     }
 
-    /// A text that changes whenever anything the figures depend on does: a sync, a generate
-    /// run, new work on issues, the settings. Views cached by it stay exact. Index lookups
-    /// only, so that every page can ask.
-    pub async fn book_version(&self) -> Result<String, StoreError> {
+    /// What the figures and the work depend on: a sync, a generate run, new work on issues,
+    /// the settings. Views cached by it stay exact. Index lookups only, so that every page can
+    /// ask.
+    pub async fn book_version(&self) -> Result<BookVersion, StoreError> {
         const SQL: &str = "SELECT \
              (SELECT COALESCE(MAX(sync_id), 0) FROM syncs), \
              (SELECT COALESCE(MAX(run_id), 0) FROM generate_runs), \
@@ -418,9 +418,50 @@ impl Store {
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        Ok(format!(
-            "{syncs}/{runs}/{issues}/{activities}/{events}/{}",
-            settings.join(";")
-        ))
+        Ok(BookVersion {
+            syncs,
+            runs,
+            issues,
+            activities,
+            events,
+            settings: settings.join(";"),
+        })
+    }
+
+    /// The records the event log shows changed after event `after`, in order, at most
+    /// `limit` of them: (company, customer, kind of record).
+    pub async fn changed_since(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(Option<String>, Option<String>, String)>, StoreError> {
+        const SQL: &str = "SELECT company_id, customer_id, entity FROM events \
+             WHERE event_id > $1 ORDER BY event_id LIMIT $2";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(SQL).bind(after).bind(limit).fetch_all(pool).await?
+        }))
+    }
+}
+
+/// Where the book stands: the last sync, generate run, issue, activity and logged change,
+/// and the settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BookVersion {
+    pub syncs: i64,
+    pub runs: i64,
+    pub issues: i64,
+    pub activities: i64,
+    pub events: i64,
+    /// Every setting as `key=value`, `;` between.
+    pub settings: String,
+}
+
+impl BookVersion {
+    /// Whether only work was logged since `self`: no sync, run or setting came between.
+    pub fn only_work_since(&self, later: &BookVersion) -> bool {
+        self.syncs == later.syncs
+            && self.runs == later.runs
+            && self.settings == later.settings
+            && self.events <= later.events
     }
 }

@@ -32,7 +32,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use access::{Account, SeenUsers, Session, SignIn, Token};
+pub use access::{Account, BookVersion, SeenUsers, Session, SignIn, Token};
 pub use assignments::{AssignRefused, AssignTo, Assignment};
 pub use book::{CompanyRecord, CustomerRecord};
 pub use bulk::{Scope, Viewer};
@@ -62,6 +62,9 @@ pub use workflow::{
 };
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// SQLite's page cache per connection.
+const CACHE_KIB: i64 = 65_536;
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Why the store could not do what was asked.
@@ -132,7 +135,7 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", format!("-{CACHE_KIB}"))
                 .pragma("temp_store", "memory")
                 .page_size(16384);
             let pool = SqlitePoolOptions::new()

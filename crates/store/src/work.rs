@@ -349,8 +349,13 @@ impl Store {
             (run_id, first_issue, first_activity)
         });
         let (run_id, first_issue, first_activity) = run_id;
-        let numbered: Vec<(i64, i64, &NewIssue)> = creates
-            .iter()
+        // By customer: the indexes by customer then grow in order, page after page, instead
+        // of at a million random places.
+        let mut ordered: Vec<&NewIssue> = creates.iter().collect();
+        ordered
+            .sort_by(|a, b| (&a.company_id, &a.customer_id).cmp(&(&b.company_id, &b.customer_id)));
+        let numbered: Vec<(i64, i64, &NewIssue)> = ordered
+            .into_iter()
             .enumerate()
             .map(|(n, issue)| (first_issue + n as i64, first_activity + n as i64, issue))
             .collect();
@@ -359,14 +364,15 @@ impl Store {
                 crate::sqlite::with_handle(tx, |c| {
                     let closed = close_issues_sqlite(c, closes)?;
                     insert_issues_sqlite(c, &numbered, run)?;
-                    insert_events_sqlite(c, &generate_events(&numbered, &closed), run)
+                    insert_events_sqlite(c, generate_events(&numbered, &closed), run)
                 })
                 .await?
             }
             Tx::Postgres(tx) => {
                 let closed = close_issues_postgres(tx, closes).await?;
                 insert_issues_postgres(tx, &numbered, run).await?;
-                insert_events_postgres(tx, &generate_events(&numbered, &closed), run).await?
+                let events: Vec<GeneratedEvent> = generate_events(&numbered, &closed).collect();
+                insert_events_postgres(tx, &events, run).await?
             }
         }
         if let Tx::Postgres(tx) = &mut tx {
@@ -725,107 +731,142 @@ struct GeneratedEvent {
     after: Option<String>,
 }
 
-/// The events of a generate run: each issue it opened with its first activity, and each
-/// issue it closed, as the log keeps changes made by hand.
-fn generate_events(numbered: &Numbered<'_>, closed: &[&IssueClosing]) -> Vec<GeneratedEvent> {
-    use crate::workflow::{ActivityRecord, Tag};
-    let mut events = Vec::with_capacity(numbered.len() * 2 + closed.len());
-    for (issue_id, activity_id, i) in numbered {
-        let issue = IssueRecord {
-            issue_id: *issue_id,
-            company_id: i.company_id.clone(),
-            customer_id: i.customer_id.clone(),
-            subject: i.subject.clone(),
-            action_code: i.action_code.clone(),
-            priority: i.priority,
-            credit_class: i.credit_class.clone(),
-            seq_no: i.seq_no,
-            assigned_user: i.assigned_user.clone(),
+/// The events of a generate run, one by one: each issue it opened, its first activity inside
+/// (`"activity"`), and each issue it closed, as the log keeps changes made by hand.
+fn generate_events<'a>(
+    numbered: &'a Numbered<'a>,
+    closed: &'a [&'a IssueClosing],
+) -> impl Iterator<Item = GeneratedEvent> + 'a {
+    numbered
+        .iter()
+        .map(|(issue_id, activity_id, i)| opened_event(*issue_id, *activity_id, i))
+        .chain(closed.iter().map(|c| closed_event(c)))
+}
+
+/// An issue a run opened, as the log keeps it: its record without empty fields, and its first
+/// activity inside, without what it shares with its issue.
+#[derive(serde::Serialize)]
+struct Opened<'a> {
+    issue_id: i64,
+    company_id: &'a str,
+    customer_id: &'a str,
+    subject: &'a str,
+    action_code: &'a str,
+    priority: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credit_class: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq_no: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_user: Option<&'a str>,
+    is_open: bool,
+    created_date: NaiveDate,
+    created_by: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    version: i64,
+    activity: FirstActivity<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct FirstActivity<'a> {
+    activity_id: i64,
+    activity_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_user: Option<&'a str>,
+    is_open: bool,
+    customer_contact: bool,
+    start_date: NaiveDate,
+    respond_by: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    followup_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    followup_user: Option<&'a str>,
+    version: i64,
+    tagged: Vec<TagOf<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct TagOf<'a> {
+    tran_id: &'a str,
+    amount: Money,
+}
+
+/// An issue a run opened, with its first activity.
+fn opened_event(issue_id: i64, activity_id: i64, i: &NewIssue) -> GeneratedEvent {
+    let a = &i.activity;
+    let opened = Opened {
+        issue_id,
+        company_id: &i.company_id,
+        customer_id: &i.customer_id,
+        subject: &i.subject,
+        action_code: &i.action_code,
+        priority: i.priority,
+        credit_class: i.credit_class.as_deref(),
+        seq_no: i.seq_no,
+        assigned_user: i.assigned_user.as_deref(),
+        is_open: true,
+        created_date: i.created_date,
+        created_by: &i.created_by,
+        reason: i.reason.as_deref(),
+        version: 1,
+        activity: FirstActivity {
+            activity_id,
+            activity_type: &a.activity_type,
+            description: a.description.as_deref(),
+            assigned_user: a.assigned_user.as_deref(),
             is_open: true,
-            created_date: i.created_date,
-            created_by: i.created_by.clone(),
-            reason: i.reason.clone(),
-            closed_date: None,
-            closed_by: None,
-            close_reason: None,
+            customer_contact: a.customer_contact,
+            start_date: a.start_date,
+            respond_by: a.respond_by,
+            followup_date: a.followup_date,
+            followup_user: a.followup_user.as_deref(),
             version: 1,
-        };
-        let a = &i.activity;
-        let activity = crate::workflow::Activity {
-            record: ActivityRecord {
-                activity_id: *activity_id,
-                issue_id: *issue_id,
-                company_id: i.company_id.clone(),
-                customer_id: i.customer_id.clone(),
-                activity_type: a.activity_type.clone(),
-                action_code: a.action_code.clone(),
-                description: a.description.clone(),
-                assigned_user: a.assigned_user.clone(),
-                is_open: true,
-                customer_contact: a.customer_contact,
-                start_date: a.start_date,
-                respond_by: a.respond_by,
-                followup_date: a.followup_date,
-                followup_user: a.followup_user.clone(),
-                followup_desc: None,
-                followup_respond_by: None,
-                followup_of: None,
-                created_date: i.created_date,
-                created_by: i.created_by.clone(),
-                completed_date: None,
-                completed_by: None,
-                note: None,
-                call_result: None,
-                version: 1,
-            },
             tagged: a
                 .tagged
                 .iter()
-                .map(|(tran_id, amount)| Tag {
-                    tran_id: tran_id.clone(),
+                .map(|(tran_id, amount)| TagOf {
+                    tran_id,
                     amount: *amount,
                 })
                 .collect(),
-        };
-        let event = |entity, entity_id, after| GeneratedEvent {
-            business_date: i.created_date,
-            user_id: i.created_by.clone(),
-            company_id: i.company_id.clone(),
-            customer_id: i.customer_id.clone(),
-            entity,
-            entity_id,
-            action: "create",
-            before: None,
-            after,
-        };
-        events.push(event("issue", *issue_id, crate::workflow::json(&issue)));
-        events.push(event(
-            "activity",
-            *activity_id,
-            crate::workflow::json(&activity),
-        ));
+        },
+    };
+    GeneratedEvent {
+        business_date: i.created_date,
+        user_id: i.created_by.clone(),
+        company_id: i.company_id.clone(),
+        customer_id: i.customer_id.clone(),
+        entity: "issue",
+        entity_id: issue_id,
+        action: "create",
+        before: None,
+        after: crate::workflow::json(&opened),
     }
-    for c in closed {
-        let before = serde_json::json!({ "is_open": true });
-        let after = serde_json::json!({
-            "is_open": false,
-            "closed_date": c.date.to_string(),
-            "closed_by": c.by,
-            "close_reason": c.reason,
-        });
-        events.push(GeneratedEvent {
-            business_date: c.date,
-            user_id: c.by.clone(),
-            company_id: c.company_id.clone(),
-            customer_id: c.customer_id.clone(),
-            entity: "issue",
-            entity_id: c.issue_id,
-            action: "close",
-            before: Some(before.to_string()),
-            after: Some(after.to_string()),
-        });
+}
+
+/// An issue a run closed.
+fn closed_event(c: &IssueClosing) -> GeneratedEvent {
+    let before = serde_json::json!({ "is_open": true });
+    let after = serde_json::json!({
+        "is_open": false,
+        "closed_date": c.date.to_string(),
+        "closed_by": c.by,
+        "close_reason": c.reason,
+    });
+    GeneratedEvent {
+        business_date: c.date,
+        user_id: c.by.clone(),
+        company_id: c.company_id.clone(),
+        customer_id: c.customer_id.clone(),
+        entity: "issue",
+        entity_id: c.issue_id,
+        action: "close",
+        before: Some(before.to_string()),
+        after: Some(after.to_string()),
     }
-    events
 }
 
 const INSERT_EVENT: &str = "INSERT INTO events (at, business_date, user_id, company_id, \
@@ -834,7 +875,7 @@ const INSERT_EVENT: &str = "INSERT INTO events (at, business_date, user_id, comp
 /// Appends a run's events row by row on SQLite's own handle.
 fn insert_events_sqlite(
     c: &rusqlite::Connection,
-    events: &[GeneratedEvent],
+    events: impl Iterator<Item = GeneratedEvent>,
     run: &GenerateRun,
 ) -> rusqlite::Result<()> {
     let mut insert = c.prepare(&format!(
