@@ -101,6 +101,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub struct Served {
     /// How long the first My Accounts took: the book's snapshot being built.
     pub cold: Duration,
+    /// How long My Accounts took after a call was logged on one customer: the snapshot
+    /// patched.
+    pub after_work: Duration,
     pub pages: Vec<Latency>,
     /// The server's peak resident memory, MiB.
     pub peak_mib: i64,
@@ -151,7 +154,7 @@ pub fn measure(arrears: &Path, db: &str, as_of: &str, load: &Load) -> anyhow::Re
     };
     let first = sign_in(&base, USERS[0])?;
     let started = Instant::now();
-    let warm = agent()
+    let mut warm = agent()
         .get(format!("{base}{}", PAGES[0].1))
         .header("Cookie", format!("arrears_session={first}"))
         .call()?;
@@ -160,6 +163,7 @@ pub fn measure(arrears: &Path, db: &str, as_of: &str, load: &Load) -> anyhow::Re
         "My Accounts answered {}",
         warm.status()
     );
+    let listed = warm.body_mut().read_to_string()?;
     let cold = started.elapsed();
     let times: Arc<Mutex<Vec<Vec<f64>>>> = Arc::new(Mutex::new(vec![Vec::new(); PAGES.len()]));
     let mut threads = Vec::new();
@@ -198,6 +202,7 @@ pub fn measure(arrears: &Path, db: &str, as_of: &str, load: &Load) -> anyhow::Re
         t.join()
             .map_err(|_| anyhow::anyhow!("a user thread failed"))??;
     }
+    let after_work = after_work(arrears, db, &base, &first, &listed)?;
     let peak = peak_mib(server.0.id());
     drop(server);
     let times = times.lock().map_err(|_| anyhow::anyhow!("lock"))?;
@@ -218,7 +223,57 @@ pub fn measure(arrears: &Path, db: &str, as_of: &str, load: &Load) -> anyhow::Re
         .collect();
     Ok(Served {
         cold,
+        after_work,
         pages: latencies,
         peak_mib: peak,
     })
+}
+
+/// Logs a call on the first customer of `listed` (a My Accounts page) through the API, then
+/// times the next My Accounts.
+fn after_work(
+    arrears: &Path,
+    db: &str,
+    base: &str,
+    session: &str,
+    listed: &str,
+) -> anyhow::Result<Duration> {
+    let link = listed
+        .split("href=\"/customers/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no customer on My Accounts")?;
+    let made = Command::new(arrears)
+        .args(["token", "create", USERS[0], "--name", "bench"])
+        .env("ARREARS_DB", db)
+        .output()?;
+    ensure!(made.status.success(), "cannot make a token");
+    let printed = String::from_utf8_lossy(&made.stdout);
+    let token = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("arr_"))
+        .context("no token printed")?;
+    let answer = agent()
+        .post(format!("{base}/api/v1/customers/{link}/activities"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(
+            r#"{"activity_type": "Phone", "call_result": "spoke", "complete": true}"#.as_bytes(),
+        )?;
+    ensure!(
+        answer.status().as_u16() == 201,
+        "logging a call answered {}",
+        answer.status()
+    );
+    let started = Instant::now();
+    let answer = agent()
+        .get(format!("{base}{}", PAGES[0].1))
+        .header("Cookie", format!("arrears_session={session}"))
+        .call()?;
+    ensure!(
+        answer.status().as_u16() == 200,
+        "My Accounts answered {}",
+        answer.status()
+    );
+    Ok(started.elapsed())
 }
