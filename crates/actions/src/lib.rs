@@ -20,7 +20,7 @@ use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
 };
 use arrears_domain::then::Then;
-use arrears_domain::value::{figure_values, item_values};
+use arrears_domain::value::{item_values, packed_figures};
 use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money, Value};
 use arrears_store::{
     ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
@@ -356,10 +356,7 @@ fn facts(
         credit_hold: customer.credit_hold,
         date_established: customer.date_established,
         days_to_respond: customer.days_to_respond,
-        figures: figure_values(figures, customer.credit_limit, &ctx.settings)
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect(),
+        figures: packed_figures(figures, customer.credit_limit, &ctx.settings),
         work: Work {
             open_issue_cnt: open.len() as i64,
             oldest_issue_date: open.iter().map(|o| o.issue.created_date).min(),

@@ -13,7 +13,7 @@ use crate::filter::{
     View,
 };
 use crate::promises::PromiseFigures;
-use crate::value::{figure_names, item_names};
+use crate::value::{Num, figure_names, item_names};
 use crate::{InvoiceStats, Item, Money, Value};
 
 /// A customer as a customer-view rule sees it.
@@ -29,7 +29,7 @@ pub struct CustomerFacts {
     pub date_established: Option<NaiveDate>,
     pub days_to_respond: Option<i64>,
     /// Every customer figure, as [`figure_names`] lists them.
-    pub figures: Vec<Value>,
+    pub figures: Box<[Num]>,
     pub work: Work,
 }
 
@@ -248,7 +248,7 @@ impl CustomerFacts {
                 .date_established
                 .map_or(Cell::Null, |d| Cell::Int((as_of - d).num_days())),
             Source::DaysToRespond => self.days_to_respond.map_or(Cell::Null, Cell::Int),
-            Source::Figure(i) => value_cell(self.figures.get(i)),
+            Source::Figure(i) => self.figures.get(i).map_or(Cell::Null, Num::cell),
             Source::Work(i) => self.work_cell(i, as_of),
             _ => Cell::Null,
         }
@@ -582,11 +582,11 @@ mod tests {
     fn reasons_name_the_figures_that_matched() {
         let facts = CustomerFacts {
             figures: {
-                let mut v = vec![Value::None; figure_names().len()];
+                let mut v = vec![Num::None; figure_names().len()];
                 let at = |n: &str| figure_names().iter().position(|f| *f == n).unwrap();
-                v[at("total_past_due")] = Value::Money(Money::units(1250));
-                v[at("over_60")] = Value::Money(Money::units(310));
-                v
+                v[at("total_past_due")] = Num::Money(Money::units(1250));
+                v[at("over_60")] = Num::Money(Money::units(310));
+                v.into()
             },
             ..CustomerFacts::default()
         };

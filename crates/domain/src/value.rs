@@ -45,6 +45,52 @@ impl fmt::Display for Value {
     }
 }
 
+/// A figure as a customer's facts keep it, in sixteen bytes: rates (which carry two
+/// decimals) as hundredths.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Num {
+    #[default]
+    None,
+    Int(i64),
+    Money(Money),
+    /// Hundredths.
+    Rate(i64),
+    /// A rate with more than two decimals, or too large for hundredths.
+    Exact(Box<Decimal>),
+}
+
+impl Num {
+    /// The figure as a filter reads it.
+    pub fn cell(&self) -> crate::filter::Cell<'static> {
+        use crate::filter::Cell;
+        match self {
+            Num::None => Cell::Null,
+            Num::Int(i) => Cell::Int(*i),
+            Num::Money(m) => Cell::Money(*m),
+            Num::Rate(h) => Cell::Decimal(Decimal::new(*h, 2)),
+            Num::Exact(d) => Cell::Decimal(**d),
+        }
+    }
+}
+
+impl From<Value> for Num {
+    /// Figures are numbers; anything else is kept as nothing.
+    fn from(v: Value) -> Num {
+        match v {
+            Value::Int(i) => Num::Int(i),
+            Value::Money(m) => Num::Money(m),
+            Value::Rate(r) => {
+                let hundredths = (r.scale() <= 2)
+                    .then(|| r.checked_mul(Decimal::ONE_HUNDRED))
+                    .flatten()
+                    .and_then(|h| i64::try_from(h).ok());
+                hundredths.map_or_else(|| Num::Exact(Box::new(r)), Num::Rate)
+            }
+            Value::None | Value::Text(_) | Value::Bool(_) | Value::Date(_) => Num::None,
+        }
+    }
+}
+
 impl From<Option<Money>> for Value {
     fn from(m: Option<Money>) -> Value {
         m.map_or(Value::None, Value::Money)
@@ -112,6 +158,14 @@ fn bucket_values(b: &Buckets, out: &mut Vec<(&'static str, Value)>) {
     for (n, name) in OVER_NAMES.iter().enumerate() {
         out.push((name, Value::Money(b.over(n))));
     }
+}
+
+/// Every figure of sections 3 and 5 for a customer, packed as its facts keep them.
+pub fn packed_figures(f: &Figures, credit_limit: Option<Money>, settings: &Settings) -> Box<[Num]> {
+    figure_values(f, credit_limit, settings)
+        .into_iter()
+        .map(|(_, v)| Num::from(v))
+        .collect()
 }
 
 /// Every figure of sections 3 and 5 for a customer (or a company, without a credit limit).

@@ -370,9 +370,15 @@ impl Store {
             }
             Tx::Postgres(tx) => {
                 let closed = close_issues_postgres(tx, closes).await?;
-                insert_issues_postgres(tx, &numbered, run).await?;
-                let events: Vec<GeneratedEvent> = generate_events(&numbered, &closed).collect();
-                insert_events_postgres(tx, &events, run).await?
+                // A few tens of thousands of issues per `COPY`: the text of a million at once
+                // would cost gigabytes.
+                for chunk in numbered.chunks(COPY_ISSUES) {
+                    insert_issues_postgres(tx, chunk, run).await?;
+                    let events: Vec<GeneratedEvent> = generate_events(chunk, &[]).collect();
+                    insert_events_postgres(tx, &events, run).await?;
+                }
+                let events: Vec<GeneratedEvent> = generate_events(&[], &closed).collect();
+                insert_events_postgres(tx, &events, run).await?;
             }
         }
         if let Tx::Postgres(tx) = &mut tx {
@@ -515,6 +521,9 @@ impl Store {
 
 /// New issues with their ids and their first activity's ids.
 type Numbered<'a> = [(i64, i64, &'a NewIssue)];
+
+/// Issues written per `COPY` on PostgreSQL.
+const COPY_ISSUES: usize = 50_000;
 
 const INSERT_ISSUE: &str = "INSERT INTO issues (issue_id, company_id, customer_id, subject, \
      action_code, priority, credit_class, seq_no, assigned_user, is_open, created_date, \
