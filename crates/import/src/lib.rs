@@ -252,6 +252,20 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     if sync.clean() {
         let sync_id = tx.record_sync(&record).await?;
         tx.commit().await?;
+        let written: i64 = record.files.iter().map(|f| f.inserted + f.updated).sum();
+        if written >= i64::try_from(arrears_store::LARGE_WRITE).unwrap_or(i64::MAX) {
+            store
+                .refresh_statistics(&[
+                    "customers",
+                    "contacts",
+                    "invoices",
+                    "payments",
+                    "payment_applications",
+                    "invoice_versions",
+                    "customer_versions",
+                ])
+                .await?;
+        }
         // Promises are matched against the payments just loaded (section 5 of the contract).
         let actor = Actor {
             user_id: &record.run_by,

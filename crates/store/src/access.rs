@@ -395,6 +395,22 @@ impl Store {
         })
     }
 
+    /// After a large write: fresh planner statistics for `tables` on PostgreSQL, so that the
+    /// next queries are planned for what the tables now hold rather than what they held (the
+    /// server's own analysis comes later, and a table it still thinks empty is read whole).
+    /// SQLite plans without them.
+    pub async fn refresh_statistics(&self, tables: &[&str]) -> Result<(), StoreError> {
+        if let Store::Postgres(pool) = self {
+            for table in tables {
+                // Table names are the store's own constants, never input.
+                sqlx::query(&format!("ANALYZE {table}"))
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// What the figures and the work depend on: a sync, a generate run, new work on issues,
     /// the settings. Views cached by it stay exact. Index lookups only, so that every page can
     /// ask.

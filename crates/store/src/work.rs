@@ -392,6 +392,10 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if creates.len() + closes.len() >= LARGE_WRITE {
+            self.refresh_statistics(&["issues", "activities", "activity_invoices", "events"])
+                .await?;
+        }
         Ok(run_id)
     }
 
@@ -521,6 +525,9 @@ impl Store {
 
 /// New issues with their ids and their first activity's ids.
 type Numbered<'a> = [(i64, i64, &'a NewIssue)];
+
+/// Rows after which a write refreshes the planner's statistics.
+pub const LARGE_WRITE: usize = 10_000;
 
 /// Issues written per `COPY` on PostgreSQL.
 const COPY_ISSUES: usize = 50_000;
