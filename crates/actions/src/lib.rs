@@ -20,8 +20,8 @@ use arrears_domain::rules::{
     self, CustomerFacts, CustomerRow as FactsRow, ItemFacts, ItemRow, Rung, Work,
 };
 use arrears_domain::then::Then;
-use arrears_domain::value::{item_values, packed_figures};
-use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money, Value};
+use arrears_domain::value::{Num, item_values, packed_figures};
+use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money};
 use arrears_store::{
     ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
     Scope, Store, StoreError, pages::customers_of,
@@ -126,7 +126,7 @@ struct OpenItem<'a> {
     tran_id: &'a str,
     currency: &'a str,
     item: &'a Item,
-    figures: Vec<Value>,
+    figures: Box<[Num]>,
     texts: Option<&'a [Option<String>; 10]>,
     tag_count: i64,
     /// The amount in dispute and its most severe dispute.
@@ -569,7 +569,7 @@ fn open_items<'a>(
                 item,
                 figures: item_values(item, &ItemFigures::of(item, &history, ctx))
                     .into_iter()
-                    .map(|(_, v)| v)
+                    .map(|(_, v)| Num::from(v))
                     .collect(),
                 texts: key.as_ref().and_then(|k| work.texts.get(k)),
                 tag_count: key

@@ -14,7 +14,7 @@ use crate::filter::{
 };
 use crate::promises::PromiseFigures;
 use crate::value::{Num, figure_names, item_names};
-use crate::{InvoiceStats, Item, Money, Value};
+use crate::{InvoiceStats, Item, Money};
 
 /// A customer as a customer-view rule sees it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,7 +76,7 @@ pub struct ItemFacts<'a> {
     /// `payment_terms` … `udf5`, as [`INVOICE_TEXTS`] lists them, when a rule needs them.
     pub texts: Option<&'a [Option<String>; 10]>,
     /// The item's figures, as [`item_names`] lists them.
-    pub figures: &'a [Value],
+    pub figures: &'a [Num],
     pub tag_count: i64,
     /// The amount in dispute (invoice currency) and its most severe dispute.
     pub dispute: Option<(Money, &'a OpenDispute)>,
@@ -99,7 +99,7 @@ enum Source {
     EstablishedDays,
     DaysToRespond,
     Figure(usize),
-    Work(usize),
+    Work(WorkField),
     TranId,
     TranType,
     TranDate,
@@ -146,8 +146,8 @@ fn customer_source(name: &str) -> Option<Source> {
         _ => {
             if let Some(i) = CUSTOMER_TEXTS.iter().position(|c| *c == name) {
                 Source::Text(i)
-            } else if let Some(i) = CUSTOMER_WORK.iter().position(|(c, _)| *c == name) {
-                Source::Work(i)
+            } else if CUSTOMER_WORK.iter().any(|(c, _)| *c == name) {
+                Source::Work(WorkField::of(name)?)
             } else {
                 Source::Figure(figure_names().iter().position(|c| *c == name)?)
             }
@@ -218,18 +218,6 @@ fn text_cell(t: &Option<String>) -> Cell<'_> {
     t.as_deref().map_or(Cell::Null, Cell::Text)
 }
 
-fn value_cell(v: Option<&Value>) -> Cell<'_> {
-    match v {
-        None | Some(Value::None) => Cell::Null,
-        Some(Value::Text(t)) => Cell::Text(t),
-        Some(Value::Bool(b)) => Cell::Bool(*b),
-        Some(Value::Int(i)) => Cell::Int(*i),
-        Some(Value::Money(m)) => Cell::Money(*m),
-        Some(Value::Rate(r)) => Cell::Decimal(*r),
-        Some(Value::Date(d)) => Cell::Date(*d),
-    }
-}
-
 fn date_cell(d: Option<NaiveDate>) -> Cell<'static> {
     d.map_or(Cell::Null, Cell::Date)
 }
@@ -254,35 +242,89 @@ impl CustomerFacts {
         }
     }
 
-    fn work_cell(&self, i: usize, as_of: NaiveDate) -> Cell<'_> {
+    fn work_cell(&self, field: WorkField, as_of: NaiveDate) -> Cell<'_> {
         let w = &self.work;
         let since =
             |d: Option<NaiveDate>| d.map_or(Cell::Null, |d| Cell::Int((as_of - d).num_days()));
-        match CUSTOMER_WORK.get(i).map(|(n, _)| *n) {
-            Some("open_issue_cnt") => Cell::Int(w.open_issue_cnt),
-            Some("oldest_issue_date") => date_cell(w.oldest_issue_date),
-            Some("last_activity_date") => date_cell(w.last_activity_date),
-            Some("last_activity_days") => since(w.last_activity_date),
-            Some("last_activity_code") => text_cell(&w.last_activity_code),
-            Some("days_since_open_activity") => since(w.latest_open_activity),
-            Some("days_since_closed_activity") => since(w.last_activity_date),
-            Some("oldest_due_date_days") => since(w.oldest_open_due),
-            Some("tag_count") => Cell::Int(w.tag_count),
-            Some("in_dispute") => Cell::Bool(w.in_dispute),
-            Some("has_promise") => Cell::Bool(w.has_promise),
-            Some("dispute_cnt") => Cell::Int(w.dispute_cnt),
-            Some("dispute_cnt_total") => Cell::Int(w.dispute_cnt_total),
-            Some("dispute_severity") => w.dispute_severity.map_or(Cell::Null, Cell::Int),
-            Some("expected_pay_days") => w.promises.expected_pay_days.map_or(Cell::Null, Cell::Int),
-            Some("actual_pay_days") => w.promises.actual_pay_days.map_or(Cell::Null, Cell::Int),
-            Some("broken_promise_90d") => Cell::Int(w.promises.broken[0]),
-            Some("broken_promise_6m") => Cell::Int(w.promises.broken[1]),
-            Some("broken_promise_1y") => Cell::Int(w.promises.broken[2]),
-            Some("broken_promise_2y") => Cell::Int(w.promises.broken[3]),
-            Some("promise_kept_rate") => w.promises.kept_rate().map_or(Cell::Null, Cell::Decimal),
-            Some("score_range") => text_cell(&w.score_range),
-            _ => Cell::Null,
+        match field {
+            WorkField::OpenIssueCnt => Cell::Int(w.open_issue_cnt),
+            WorkField::OldestIssueDate => date_cell(w.oldest_issue_date),
+            WorkField::LastActivityDate => date_cell(w.last_activity_date),
+            WorkField::LastActivityDays | WorkField::DaysSinceClosedActivity => {
+                since(w.last_activity_date)
+            }
+            WorkField::LastActivityCode => text_cell(&w.last_activity_code),
+            WorkField::DaysSinceOpenActivity => since(w.latest_open_activity),
+            WorkField::OldestDueDateDays => since(w.oldest_open_due),
+            WorkField::TagCount => Cell::Int(w.tag_count),
+            WorkField::InDispute => Cell::Bool(w.in_dispute),
+            WorkField::HasPromise => Cell::Bool(w.has_promise),
+            WorkField::DisputeCnt => Cell::Int(w.dispute_cnt),
+            WorkField::DisputeCntTotal => Cell::Int(w.dispute_cnt_total),
+            WorkField::DisputeSeverity => w.dispute_severity.map_or(Cell::Null, Cell::Int),
+            WorkField::ExpectedPayDays => {
+                w.promises.expected_pay_days.map_or(Cell::Null, Cell::Int)
+            }
+            WorkField::ActualPayDays => w.promises.actual_pay_days.map_or(Cell::Null, Cell::Int),
+            WorkField::Broken(n) => Cell::Int(w.promises.broken[n]),
+            WorkField::PromiseKeptRate => w.promises.kept_rate().map_or(Cell::Null, Cell::Decimal),
+            WorkField::ScoreRange => text_cell(&w.score_range),
         }
+    }
+}
+
+/// A work figure of the customer view, resolved from its name once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WorkField {
+    OpenIssueCnt,
+    OldestIssueDate,
+    LastActivityDate,
+    LastActivityDays,
+    LastActivityCode,
+    DaysSinceOpenActivity,
+    DaysSinceClosedActivity,
+    OldestDueDateDays,
+    TagCount,
+    InDispute,
+    HasPromise,
+    DisputeCnt,
+    DisputeCntTotal,
+    DisputeSeverity,
+    ExpectedPayDays,
+    ActualPayDays,
+    /// `broken_promise_90d`, `_6m`, `_1y`, `_2y`.
+    Broken(usize),
+    PromiseKeptRate,
+    ScoreRange,
+}
+
+impl WorkField {
+    fn of(name: &str) -> Option<WorkField> {
+        Some(match name {
+            "open_issue_cnt" => WorkField::OpenIssueCnt,
+            "oldest_issue_date" => WorkField::OldestIssueDate,
+            "last_activity_date" => WorkField::LastActivityDate,
+            "last_activity_days" => WorkField::LastActivityDays,
+            "last_activity_code" => WorkField::LastActivityCode,
+            "days_since_open_activity" => WorkField::DaysSinceOpenActivity,
+            "days_since_closed_activity" => WorkField::DaysSinceClosedActivity,
+            "oldest_due_date_days" => WorkField::OldestDueDateDays,
+            "tag_count" => WorkField::TagCount,
+            "in_dispute" => WorkField::InDispute,
+            "has_promise" => WorkField::HasPromise,
+            "dispute_cnt" => WorkField::DisputeCnt,
+            "dispute_cnt_total" => WorkField::DisputeCntTotal,
+            "dispute_severity" => WorkField::DisputeSeverity,
+            "expected_pay_days" => WorkField::ExpectedPayDays,
+            "actual_pay_days" => WorkField::ActualPayDays,
+            "broken_promise_90d" => WorkField::Broken(0),
+            "broken_promise_6m" => WorkField::Broken(1),
+            "broken_promise_1y" => WorkField::Broken(2),
+            "broken_promise_2y" => WorkField::Broken(3),
+            "promise_kept_rate" => WorkField::PromiseKeptRate,
+            "score_range" => WorkField::ScoreRange,
+            _ => return None,
+        })
     }
 }
 
@@ -335,7 +377,7 @@ impl Row for ItemRow<'_> {
             Source::BalanceHc => Cell::Money(i.balance_hc),
             Source::ItemText(n) => f.texts.map_or(Cell::Null, |t| text_cell(&t[n])),
             Source::ClosingDate => date_cell(i.closing_date),
-            Source::ItemFigure(n) => value_cell(f.figures.get(n)),
+            Source::ItemFigure(n) => f.figures.get(n).map_or(Cell::Null, Num::cell),
             Source::TagCount => Cell::Int(f.tag_count),
             Source::InDispute => Cell::Bool(f.dispute.is_some()),
             Source::HasPromise => Cell::Bool(f.has_promise),

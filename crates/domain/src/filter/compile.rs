@@ -75,7 +75,7 @@ impl Compiled {
 /// One test of a chain: a field against a constant read without a closure of its own, or
 /// any other test's closure.
 #[derive(Clone)]
-enum Part {
+pub(crate) enum Part {
     /// A money field (or a number) against a constant; `raw` its ten-thousandths.
     Money {
         slot: usize,
@@ -172,15 +172,54 @@ impl Part {
     }
 }
 
+/// A whole filter, compiled: its top chain of tests run in a loop of its own, or the one
+/// test it is.
+pub(crate) enum Top {
+    Chain(BinaryOp, Vec<Part>),
+    Test(Part),
+}
+
+impl Top {
+    /// Whether the row matches; null counts as no.
+    #[inline]
+    pub(crate) fn matches(&self, row: &dyn Row) -> Result<bool, EvalError> {
+        match self {
+            Top::Test(part) => Ok(part.run(row)? == Some(true)),
+            Top::Chain(op, parts) => {
+                let decides = *op == BinaryOp::Or;
+                let mut null = false;
+                for part in parts {
+                    match part.run(row)? {
+                        Some(v) if v == decides => return Ok(decides),
+                        Some(_) => {}
+                        None => null = true,
+                    }
+                }
+                Ok(!decides && !null)
+            }
+        }
+    }
+}
+
 /// Compiles a whole filter, which must be true or false.
-pub(crate) fn compile_filter(expr: &Expr, catalog: &Catalog) -> Result<Fun<bool>, FilterError> {
-    match compile(expr, catalog)?.code {
-        Code::Bool(f) => Ok(f),
+pub(crate) fn compile_filter(expr: &Expr, catalog: &Catalog) -> Result<Top, FilterError> {
+    match compile(expr, catalog)? {
+        Compiled {
+            chain: Some((op, parts)),
+            ..
+        } => Ok(Top::Chain(op, parts)),
+        Compiled {
+            test: Some(part), ..
+        } => Ok(Top::Test(part)),
+        Compiled {
+            code: Code::Bool(f),
+            ..
+        } => Ok(Top::Test(Part::Code(f))),
         other => Err(FilterError::new(
             expr.column,
             format!(
                 "a filter must be true or false; this one gives a {}",
-                other.type_name()
+                other.code.type_name()
             ),
         )),
     }

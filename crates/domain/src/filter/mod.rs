@@ -110,7 +110,7 @@ pub struct EvalError {
 pub struct Filter {
     expr: Expr,
     view: View,
-    code: compile::Fun<bool>,
+    code: compile::Top,
 }
 
 impl Filter {
@@ -123,7 +123,7 @@ impl Filter {
 
     /// Whether the row matches; null counts as no.
     pub fn matches(&self, row: &dyn Row) -> Result<bool, EvalError> {
-        Ok((self.code)(row)? == Some(true))
+        self.code.matches(row)
     }
 
     /// Evaluates the row the slow way, noting every comparison made.
