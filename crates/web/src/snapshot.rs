@@ -235,7 +235,13 @@ impl Books {
             return Ok(s.clone());
         }
         let (books, owned) = (self.clone(), store.clone());
-        let making = tokio::spawn(async move { books.bring_up_to_date(&owned, as_of).await });
+        let making = tokio::spawn(async move {
+            let made = books.bring_up_to_date(&owned, as_of).await;
+            if let Err(e) = &made {
+                tracing::warn!(error = %e, "cannot bring the book's snapshot up to date");
+            }
+            made
+        });
         let made = match before {
             Some(before) => match tokio::time::timeout(PATIENCE, making).await {
                 Ok(made) => made,
