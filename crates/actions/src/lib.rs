@@ -486,13 +486,13 @@ struct Hit {
 fn hit(rule: &Rule, facts: &CustomerFacts, items: &[ItemFacts<'_>], as_of: NaiveDate) -> Hit {
     let mut hit = Hit::default();
     match rule.filter.view() {
-        View::Customer => match rule.filter.matches(&FactsRow { facts, as_of }) {
+        View::Customer => match rule.filter.matches_row(&FactsRow { facts, as_of }) {
             Ok(matched) => hit.matched = matched,
             Err(e) => hit.error = Some(format!("filter {e}")),
         },
         View::Invoice | View::Action => {
             for (position, item) in items.iter().enumerate() {
-                match rule.filter.matches(&ItemRow { facts: item, as_of }) {
+                match rule.filter.matches_row(&ItemRow { facts: item, as_of }) {
                     Ok(true) => hit.tagged.push(position),
                     Ok(false) => {}
                     Err(e) => {
