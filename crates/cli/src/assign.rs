@@ -41,6 +41,15 @@ pub struct Args {
 
 pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     let as_of = args.as_of.date();
+    if let Some(wanted) = &args.company
+        && !store
+            .companies()
+            .await?
+            .iter()
+            .any(|c| c.company_id == *wanted)
+    {
+        bail!("--company: no company {wanted:?} in the store");
+    }
     let to = match (&args.user, args.pool) {
         (Some(user), _) => AssignTo::User(Some(user.as_str())),
         (None, true) => AssignTo::User(None),

@@ -152,6 +152,8 @@ fn a_filter_assigns_every_customer_it_matches_and_bad_requests_change_nothing() 
     assert!(err.contains("--to") || err.contains("required"), "{err}");
     let err = db.fails(&["assign", "--to", "carl", "--customer", "C1"]);
     assert!(err.contains("--company"), "{err}");
+    let err = db.fails(&["assign", "--pool", "--company", "XX01", "--filter", "true"]);
+    assert!(err.contains("no company \"XX01\""), "{err}");
     assert_eq!(
         db.ok(&["history", "--format", "csv"]),
         before,
