@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use arrears_domain::disputes::{Disputes, OpenDispute};
-use arrears_domain::filter::{Comparison, View};
+use arrears_domain::filter::{Answers, Comparison, View};
 use arrears_domain::plans::{Adjusted, Plans, adjust};
 use arrears_domain::promises::Promises;
 use arrears_domain::rules::{
@@ -34,7 +34,7 @@ pub use book::{
     totals_by_user,
 };
 pub use schedules::{ScheduledRun, run_schedules};
-pub use setup::{Rule, Setup};
+pub use setup::{Place, Rule, RuleSets, Setup};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionsError {
@@ -508,6 +508,57 @@ fn hit(rule: &Rule, facts: &CustomerFacts, items: &[ItemFacts<'_>], as_of: Naive
     hit
 }
 
+/// Runs all of a class's rules over a customer and its open items into `out`, giving what
+/// [`hit`] gives for each rule, but item by item: a test that several rules make is made
+/// once per customer or item.
+fn all_hits(
+    rules: &[Rule],
+    sets: &RuleSets,
+    (facts, items): (&CustomerFacts, &[ItemFacts<'_>]),
+    as_of: NaiveDate,
+    answers: &mut Answers,
+    out: &mut Vec<Hit>,
+) {
+    out.clear();
+    out.resize_with(rules.len(), Hit::default);
+    let row = FactsRow { facts, as_of };
+    sets.customer.next_row(answers);
+    for (i, place) in sets.places.iter().enumerate() {
+        match *place {
+            Place::Customer(n) => match sets.customer.matches_row(n, &row, answers) {
+                Ok(matched) => out[i].matched = matched,
+                Err(e) => out[i].error = Some(format!("filter {e}")),
+            },
+            Place::Invoice(_) => {}
+            Place::Alone => out[i] = hit(&rules[i], facts, items, as_of),
+        }
+    }
+    if sets.invoice.is_empty() {
+        return;
+    }
+    for (position, item) in items.iter().enumerate() {
+        let row = ItemRow { facts: item, as_of };
+        sets.invoice.next_row(answers);
+        for (n, &i) in sets.invoice_rules.iter().enumerate() {
+            let hit = &mut out[i];
+            if hit.error.is_some() {
+                continue;
+            }
+            match sets.invoice.matches_row(n, &row, answers) {
+                Ok(true) => hit.tagged.push(position),
+                Ok(false) => {}
+                Err(e) => {
+                    hit.error = Some(format!("invoice {}: filter {e}", item.tran_id));
+                    hit.tagged.clear();
+                }
+            }
+        }
+    }
+    for &i in &sets.invoice_rules {
+        out[i].matched = !out[i].tagged.is_empty();
+    }
+}
+
 /// The open items as invoice-view rules read them, each with its customer.
 fn item_facts<'a>(items: &'a [OpenItem<'a>], facts: &'a CustomerFacts) -> Vec<ItemFacts<'a>> {
     items
@@ -604,6 +655,10 @@ struct Run<'a> {
     timings: Timings,
     /// Customers whose items this worker met.
     seen: Vec<usize>,
+    /// The rules' verdicts on the customer at hand, and their tests' answers on the row at
+    /// hand: kept from customer to customer.
+    hits: Vec<Hit>,
+    answers: Answers,
 }
 
 /// Threads deciding for the customers of item pages: the machine's two cores.
@@ -631,10 +686,11 @@ impl Run<'_> {
             .get(&key)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        let class_key = (company.clone(), class.clone());
         let rules: &[Rule] = self
             .setup
             .rules
-            .get(&(company.clone(), class.clone()))
+            .get(&class_key)
             .map(Vec::as_slice)
             .unwrap_or_default();
         if rules.is_empty() && open.is_empty() {
@@ -647,10 +703,18 @@ impl Run<'_> {
         let item_facts = item_facts(&open_items, &facts);
         let as_of = self.ctx.as_of;
         let started = Instant::now();
-        let hits: Vec<Hit> = rules
-            .iter()
-            .map(|r| hit(r, &facts, &item_facts, as_of))
-            .collect();
+        let mut hits = std::mem::take(&mut self.hits);
+        match self.setup.sets.get(&class_key) {
+            Some(sets) => all_hits(
+                rules,
+                sets,
+                (&facts, &item_facts),
+                as_of,
+                &mut self.answers,
+                &mut hits,
+            ),
+            None => hits.clear(),
+        }
         self.timings.filters += started.elapsed();
         self.timings.customers += 1;
         self.timings.filter_runs += rules
@@ -691,6 +755,7 @@ impl Run<'_> {
                 &mut last_contact,
             );
         }
+        self.hits = hits;
     }
 
     /// Closes the customer's open issues whose auto-close rule no longer matches, and, with
@@ -962,6 +1027,8 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
             errors: Vec::new(),
             timings: Timings::default(),
             seen: Vec::new(),
+            hits: Vec::new(),
+            answers: Answers::default(),
         })
         .collect();
     // The pages in hand, in buffers kept from page to page (fresh ones cost page faults).

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use arrears_domain::Settings;
-use arrears_domain::filter::{Filter, View};
+use arrears_domain::filter::{Filter, FilterSet, View};
 use arrears_domain::rules::needs_invoice_details;
 use arrears_domain::work::Calendar;
 use arrears_store::{ActionCodeRow, CalendarRow, CompanyRecord, CreditClassRow, RuleRow, Store};
@@ -18,6 +18,61 @@ pub struct Rule {
     pub needs_details: bool,
 }
 
+/// A class's rules as generate runs them over each customer: its customer-view filters as
+/// one set and its invoice-view filters as another, so that a test several rules make (the
+/// `balance > 0` of every rung of a ladder) is made once per customer or open item.
+pub struct RuleSets {
+    pub customer: FilterSet,
+    pub invoice: FilterSet,
+    /// Each rule's place, in the class's rule order.
+    pub places: Vec<Place>,
+    /// The positions of the invoice-view rules, in the order of their set.
+    pub invoice_rules: Vec<usize>,
+}
+
+/// Where a rule's filter is run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The n-th filter of the customer-view set.
+    Customer(usize),
+    /// The n-th filter of the invoice-view set.
+    Invoice(usize),
+    /// On its own (an action-view rule).
+    Alone,
+}
+
+impl RuleSets {
+    fn new(rules: &[Rule]) -> RuleSets {
+        let of = |view: View| rules.iter().filter(move |r| r.filter.view() == view);
+        let mut counts = (0, 0);
+        let places = rules
+            .iter()
+            .map(|r| match r.filter.view() {
+                View::Customer => {
+                    counts.0 += 1;
+                    Place::Customer(counts.0 - 1)
+                }
+                View::Invoice => {
+                    counts.1 += 1;
+                    Place::Invoice(counts.1 - 1)
+                }
+                View::Action => Place::Alone,
+            })
+            .collect::<Vec<_>>();
+        RuleSets {
+            customer: FilterSet::new(View::Customer, of(View::Customer).map(|r| &r.filter)),
+            invoice: FilterSet::new(View::Invoice, of(View::Invoice).map(|r| &r.filter)),
+            invoice_rules: places
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| matches!(p, Place::Invoice(_)))
+                .map(|(i, _)| i)
+                .collect(),
+            places,
+        }
+    }
+}
+
 /// Everything a run needs besides the book.
 pub struct Setup {
     pub settings: Settings,
@@ -26,6 +81,8 @@ pub struct Setup {
     pub codes: HashMap<(String, String), ActionCodeRow>,
     /// The active rules of each (company, credit class), by sequence number.
     pub rules: HashMap<(String, String), Vec<Rule>>,
+    /// The same rules' filters compiled together, one set per view.
+    pub sets: HashMap<(String, String), RuleSets>,
     pub calendars: HashMap<String, Calendar>,
     /// The calendar of a company without days off of its own.
     pub weekly: Calendar,
@@ -87,8 +144,13 @@ impl Setup {
             .into_iter()
             .map(|(company, days)| (company, Calendar::new(settings.days_off, days)))
             .collect();
+        let sets = rules
+            .iter()
+            .map(|(class, rules)| (class.clone(), RuleSets::new(rules)))
+            .collect();
         Ok(Setup {
             weekly: Calendar::new(settings.days_off, []),
+            sets,
             settings,
             companies,
             classes,

@@ -120,7 +120,7 @@ impl Part {
     /// Generic, so that a filter run over rows of one known kind reads their cells without
     /// a call through a pointer.
     #[inline]
-    fn run<R: Row>(&self, row: &R) -> Out<bool> {
+    pub(crate) fn run<R: Row>(&self, row: &R) -> Out<bool> {
         Ok(Some(match self {
             Part::Money {
                 slot,
@@ -171,6 +171,76 @@ impl Part {
             }
             Part::Code(f) => return f(row as &dyn Row),
         }))
+    }
+}
+
+impl Part {
+    /// Whether the two make the same test, so that one's answer on a row is the other's.
+    /// Tests compiled to closures are the same only as themselves.
+    pub(crate) fn same_as(&self, other: &Part) -> bool {
+        match (self, other) {
+            (
+                Part::Money {
+                    slot,
+                    op,
+                    raw,
+                    exact,
+                },
+                Part::Money {
+                    slot: s,
+                    op: o,
+                    raw: r,
+                    exact: e,
+                },
+            ) => (slot, op, raw, exact) == (s, o, r, e),
+            (
+                Part::Int { slot, op, value },
+                Part::Int {
+                    slot: s,
+                    op: o,
+                    value: v,
+                },
+            ) => (slot, op, value) == (s, o, v),
+            (
+                Part::Decimal { slot, op, value },
+                Part::Decimal {
+                    slot: s,
+                    op: o,
+                    value: v,
+                },
+            ) => (slot, op, value) == (s, o, v),
+            (
+                Part::Date { slot, op, day },
+                Part::Date {
+                    slot: s,
+                    op: o,
+                    day: d,
+                },
+            ) => (slot, op, day) == (s, o, d),
+            (
+                Part::Text { slot, op, text },
+                Part::Text {
+                    slot: s,
+                    op: o,
+                    text: t,
+                },
+            ) => (slot, op, text) == (s, o, t),
+            (
+                Part::TextIn {
+                    slot,
+                    set,
+                    has_null,
+                },
+                Part::TextIn {
+                    slot: s,
+                    set: t,
+                    has_null: n,
+                },
+            ) => (slot, set, has_null) == (s, t, n),
+            (Part::Bool { slot }, Part::Bool { slot: s }) => slot == s,
+            (Part::Code(f), Part::Code(g)) => Arc::ptr_eq(f, g),
+            _ => false,
+        }
     }
 }
 

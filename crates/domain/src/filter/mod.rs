@@ -8,6 +8,7 @@
 mod catalog;
 mod compile;
 mod eval;
+mod set;
 mod syntax;
 
 use std::fmt;
@@ -20,6 +21,7 @@ pub use catalog::{
     INVOICE_TEXTS, INVOICE_WORK, Type, View,
 };
 pub use eval::{Comparison, Dynamic, evaluate};
+pub use set::{Answers, FilterSet};
 pub use syntax::{
     BinaryOp, Column, Expr, ExprKind, FilterError, Function, Literal, UnaryOp, parse,
 };

@@ -401,8 +401,8 @@ fn comparison_op() -> impl Strategy<Value = BinaryOp> {
     )
 }
 
-fn condition() -> impl Strategy<Value = Expr> {
-    let leaf = prop_oneof![
+fn leaf() -> impl Strategy<Value = Expr> {
+    prop_oneof![
         field(&BOOLS),
         any::<bool>().prop_map(|b| node(ExprKind::Literal(Literal::Bool(b)))),
         (comparison_op(), number(), number()).prop_map(|(op, l, r)| binary(op, l, r)),
@@ -436,8 +436,11 @@ fn condition() -> impl Strategy<Value = Expr> {
             text()
         )
             .prop_map(|(f, s, p)| node(ExprKind::Call(f, Box::new(s), Box::new(p)))),
-    ];
-    leaf.prop_recursive(3, 16, 2, |inner| {
+    ]
+}
+
+fn condition() -> impl Strategy<Value = Expr> {
+    leaf().prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(l, r)| binary(BinaryOp::And, l, r)),
             (inner.clone(), inner.clone()).prop_map(|(l, r)| binary(BinaryOp::Or, l, r)),
@@ -502,5 +505,83 @@ proptest! {
                 .map(|v| v == Dynamic::Bool(true));
             prop_assert_eq!(compiled, direct, "{}", printed);
         }
+    }
+
+    /// Filters run as one set, sharing the tests they have in common, give on every row what
+    /// each gives on its own, in any order they are asked.
+    #[test]
+    fn a_set_of_filters_agrees_with_each_filter_alone(
+        pool in proptest::collection::vec(leaf(), 1..5),
+        shapes in proptest::collection::vec(
+            (any::<bool>(), proptest::collection::vec(0usize..5, 1..5)),
+            1..7,
+        ),
+        rows in proptest::collection::vec(customer_row(), 1..6),
+    ) {
+        let filters: Vec<Filter> = shapes
+            .iter()
+            .map(|(or, picks)| {
+                let text = picks
+                    .iter()
+                    .map(|p| format!("({})", pool[p % pool.len()]))
+                    .collect::<Vec<_>>()
+                    .join(if *or { " || " } else { " && " });
+                Filter::new(&text, View::Customer)
+                    .map_err(|e| TestCaseError::fail(format!("{text}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let set = FilterSet::new(View::Customer, &filters);
+        let mut answers = Answers::default();
+        for row in &rows {
+            set.next_row(&mut answers);
+            for n in (0..filters.len()).rev() {
+                prop_assert_eq!(
+                    set.matches_row(n, row, &mut answers),
+                    filters[n].matches(row),
+                    "{}",
+                    filters[n]
+                );
+            }
+        }
+    }
+}
+
+/// The rungs of a ladder share their first tests: the set makes each once per row.
+#[test]
+fn a_set_makes_each_shared_test_once() {
+    let rungs = [
+        "tran_type != \"CM\" && balance > 0 && due_date_days >= 1",
+        "tran_type != \"CM\" && balance > 0 && due_date_days >= 5 && due_date_days < 30",
+        "balance > 0 && tran_type != \"CM\" && due_date_days >= 30",
+        "balance > 0.00001",
+    ];
+    let filters: Vec<Filter> = rungs
+        .iter()
+        .map(|t| Filter::new(t, View::Invoice).unwrap())
+        .collect();
+    let set = FilterSet::new(View::Invoice, &filters);
+    assert_eq!(set.len(), 4);
+    // tran_type, balance > 0, four day tests and the balance above 0.00001.
+    assert_eq!(set.tests(), 7);
+    let mut answers = Answers::default();
+    for (tran_type, balance, days, expected) in [
+        ("IN", "10.00", 12, [true, true, false, true]),
+        ("CM", "10.00", 12, [false, false, false, true]),
+        ("IN", "0", 40, [false, false, false, false]),
+        ("FC", "0.0001", 40, [true, false, true, true]),
+    ] {
+        let item = row(
+            View::Invoice,
+            &[
+                ("tran_type", Value::Text(tran_type.into())),
+                ("balance", money(balance)),
+                ("due_date_days", Value::Int(days)),
+            ],
+        );
+        set.next_row(&mut answers);
+        let got: Vec<bool> = (0..4)
+            .map(|n| set.matches_row(n, &item, &mut answers).unwrap())
+            .collect();
+        assert_eq!(got, expected, "{tran_type} {balance} {days}");
     }
 }
