@@ -18,7 +18,12 @@ pub struct Printer {
     format: Format,
     names: Vec<&'static str>,
     picks: Vec<usize>,
-    table: Vec<Vec<String>>,
+    /// A table's cells, one after another, and where each ends: two allocations for any
+    /// number of rows.
+    cells: String,
+    ends: Vec<usize>,
+    /// Each column's width so far, in characters.
+    widths: Vec<usize>,
     numeric: Vec<bool>,
     out: BufWriter<Stdout>,
     line: String,
@@ -52,9 +57,11 @@ impl Printer {
         let mut printer = Printer {
             format,
             numeric: vec![false; names.len()],
+            widths: names.iter().map(|n| width(n)).collect(),
             names,
             picks,
-            table: Vec::new(),
+            cells: String::new(),
+            ends: Vec::new(),
             out: BufWriter::new(io::stdout()),
             line: String::new(),
             rows: 0,
@@ -86,11 +93,16 @@ impl Printer {
         line.clear();
         match self.format {
             Format::Table => {
-                let cells = self.picks.iter().map(|&i| row[i].to_string()).collect();
                 for (n, &i) in self.picks.iter().enumerate() {
                     self.numeric[n] |= row[i].is_number();
+                    let start = self.cells.len();
+                    let _ = write!(self.cells, "{}", row[i]);
+                    self.widths[n] = self.widths[n].max(width(&self.cells[start..]));
+                    self.ends.push(self.cells.len());
                 }
-                self.table.push(cells);
+                self.rows += 1;
+                self.line = line;
+                return;
             }
             Format::Csv => {
                 for (n, &i) in self.picks.iter().enumerate() {
@@ -125,10 +137,7 @@ impl Printer {
     /// Ends the output; a reader that stops early (`| head`) is not an error.
     pub fn finish(mut self) -> io::Result<()> {
         match self.format {
-            Format::Table => {
-                let text = self.render_table();
-                self.write(&text);
-            }
+            Format::Table => self.render_table(),
             Format::Json => self.write(if self.rows > 0 { "\n]\n" } else { "]\n" }),
             Format::Csv => {}
         }
@@ -142,38 +151,59 @@ impl Printer {
         }
     }
 
-    fn render_table(&self) -> String {
-        let widths: Vec<usize> = (0..self.names.len())
-            .map(|i| {
-                self.table
-                    .iter()
-                    .map(|r| r[i].chars().count())
-                    .chain([self.names[i].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut text = String::new();
-        let header: Vec<String> = self.names.iter().map(|n| (*n).to_owned()).collect();
-        for row in std::iter::once(&header).chain(&self.table) {
-            let mut line = String::new();
-            for (i, cell) in row.iter().enumerate() {
+    /// Writes the table: each column as wide as its widest cell, numbers to the right.
+    fn render_table(&mut self) {
+        const SPACES: &str = "                                                                ";
+        let pad = |line: &mut String, mut n: usize| {
+            while n > 0 {
+                let step = n.min(SPACES.len());
+                line.push_str(&SPACES[..step]);
+                n -= step;
+            }
+        };
+        let columns = self.names.len();
+        let cells = std::mem::take(&mut self.cells);
+        let ends = std::mem::take(&mut self.ends);
+        let header: Vec<&str> = self.names.clone();
+        let mut line = String::new();
+        let mut start = 0;
+        for r in 0..=self.rows {
+            line.clear();
+            for i in 0..columns {
+                let cell = if r == 0 {
+                    header[i]
+                } else {
+                    let end = ends[(r - 1) * columns + i];
+                    let cell = &cells[start..end];
+                    start = end;
+                    cell
+                };
                 if i > 0 {
                     line.push_str("  ");
                 }
-                let pad = widths[i].saturating_sub(cell.chars().count());
+                let gap = self.widths[i].saturating_sub(width(cell));
                 if self.numeric[i] {
-                    line.extend(std::iter::repeat_n(' ', pad));
+                    pad(&mut line, gap);
                     line.push_str(cell);
                 } else {
                     line.push_str(cell);
-                    line.extend(std::iter::repeat_n(' ', pad));
+                    pad(&mut line, gap);
                 }
             }
-            text.push_str(line.trim_end());
-            text.push('\n');
+            let kept = line.trim_end().len();
+            line.truncate(kept);
+            line.push('\n');
+            self.write(&line);
         }
-        text
+    }
+}
+
+/// How many characters wide a cell is.
+fn width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
     }
 }
 
