@@ -1125,7 +1125,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
             closed: closes.len() as i64,
             errors: outcome.errors.clone(),
         };
-        outcome.run_id = Some(store.record_generate(&creates, &closes, &log).await?);
+        outcome.run_id = Some(store.record_generate(creates, &closes, &log).await?);
     }
     timings.write = clock.elapsed();
     outcome.timings = timings;

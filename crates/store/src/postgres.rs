@@ -58,8 +58,25 @@ pub(crate) fn copy_params<'c, 'a>(
     }
 }
 
+/// `COPY target FROM STDIN` of rows already in `COPY`'s text format.
+pub(crate) async fn copy_data(
+    conn: &mut PgConnection,
+    target: &str,
+    data: Vec<u8>,
+) -> Result<(), StoreError> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn
+        .copy_in_raw(&format!("COPY {target} FROM STDIN"))
+        .await?;
+    copy.send(data).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
 /// Rows in `COPY`'s text format.
-fn copy_text<'a>(rows: impl Iterator<Item = Vec<Param<'a>>>) -> Vec<u8> {
+pub(crate) fn copy_text<'a>(rows: impl Iterator<Item = Vec<Param<'a>>>) -> Vec<u8> {
     let mut data = Vec::new();
     let mut day = [0u8; 10];
     for params in rows {

@@ -318,7 +318,7 @@ impl Store {
     /// Opens and closes issues and logs the run, all in one transaction; gives the run's id.
     pub async fn record_generate(
         &self,
-        creates: &[NewIssue],
+        creates: Vec<NewIssue>,
         closes: &[IssueClosing],
         run: &GenerateRun,
     ) -> Result<i64, StoreError> {
@@ -351,16 +351,25 @@ impl Store {
         let (run_id, first_issue, first_activity) = run_id;
         // By customer: the indexes by customer then grow in order, page after page, instead
         // of at a million random places.
-        let mut ordered: Vec<&NewIssue> = creates.iter().collect();
-        ordered
-            .sort_by(|a, b| (&a.company_id, &a.customer_id).cmp(&(&b.company_id, &b.customer_id)));
-        let numbered: Vec<(i64, i64, &NewIssue)> = ordered
-            .into_iter()
-            .enumerate()
-            .map(|(n, issue)| (first_issue + n as i64, first_activity + n as i64, issue))
-            .collect();
+        let written = creates.len() + closes.len();
+        let mut order: Vec<usize> = (0..creates.len()).collect();
+        order.sort_by(|&a, &b| {
+            (&creates[a].company_id, &creates[a].customer_id)
+                .cmp(&(&creates[b].company_id, &creates[b].customer_id))
+        });
         match &mut tx {
             Tx::Sqlite(tx) => {
+                let numbered: Vec<(i64, i64, &NewIssue)> = order
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &i)| {
+                        (
+                            first_issue + n as i64,
+                            first_activity + n as i64,
+                            &creates[i],
+                        )
+                    })
+                    .collect();
                 crate::sqlite::with_handle(tx, |c| {
                     let closed = close_issues_sqlite(c, closes)?;
                     insert_issues_sqlite(c, &numbered, run)?;
@@ -370,15 +379,15 @@ impl Store {
             }
             Tx::Postgres(tx) => {
                 let closed = close_issues_postgres(tx, closes).await?;
-                // A few tens of thousands of issues per `COPY`: the text of a million at once
-                // would cost gigabytes.
-                for chunk in numbered.chunks(COPY_ISSUES) {
-                    insert_issues_postgres(tx, chunk, run).await?;
-                    let events: Vec<GeneratedEvent> = generate_events(chunk, &[]).collect();
-                    insert_events_postgres(tx, &events, run).await?;
-                }
+                insert_issues_postgres(tx, creates, order, (first_issue, first_activity), run)
+                    .await?;
                 let events: Vec<GeneratedEvent> = generate_events(&[], &closed).collect();
-                insert_events_postgres(tx, &events, run).await?;
+                crate::postgres::copy_data(
+                    tx,
+                    INSERT_EVENT.trim_start_matches("INSERT INTO ").trim(),
+                    events_text(&events, &run.finished_at.to_rfc3339()),
+                )
+                .await?;
             }
         }
         if let Tx::Postgres(tx) = &mut tx {
@@ -392,7 +401,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        if creates.len() + closes.len() >= LARGE_WRITE {
+        if written >= LARGE_WRITE {
             self.refresh_statistics(&["issues", "activities", "activity_invoices", "events"])
                 .await?;
         }
@@ -599,67 +608,123 @@ fn insert_issues_sqlite(
     Ok(())
 }
 
-/// Writes new issues, activities and tags with `COPY` on PostgreSQL.
-async fn insert_issues_postgres(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-    numbered: &Numbered<'_>,
-    run: &GenerateRun,
-) -> Result<(), StoreError> {
-    use crate::Param::{Bool, Date, Int, Text};
-    let created_at = run.finished_at.to_rfc3339();
-    let target = |insert: &str| insert.trim_start_matches("INSERT INTO ").trim().to_owned();
-    let issues = numbered.iter().map(|(id, _, i)| {
-        vec![
-            Int(Some(*id)),
-            Text(Some(&i.company_id)),
-            Text(Some(&i.customer_id)),
-            Text(Some(&i.subject)),
-            Text(Some(&i.action_code)),
-            Int(Some(i.priority)),
-            Text(i.credit_class.as_deref()),
-            Int(i.seq_no),
-            Text(i.assigned_user.as_deref()),
-            Bool(true),
-            Date(Some(i.created_date)),
-            Text(Some(&created_at)),
-            Text(Some(&i.created_by)),
-            Text(i.reason.as_deref()),
-        ]
-    });
-    crate::postgres::copy_params(tx, &target(INSERT_ISSUE), issues).await?;
-    let activities = numbered.iter().map(|(issue_id, id, i)| {
-        let a = &i.activity;
-        vec![
-            Int(Some(*id)),
-            Int(Some(*issue_id)),
-            Text(Some(&i.company_id)),
-            Text(Some(&i.customer_id)),
-            Text(Some(&a.activity_type)),
-            Text(a.action_code.as_deref()),
-            Text(a.description.as_deref()),
-            Text(a.assigned_user.as_deref()),
-            Bool(true),
-            Bool(a.customer_contact),
-            Date(Some(a.start_date)),
-            Date(Some(a.respond_by)),
-            Date(a.followup_date),
-            Text(a.followup_user.as_deref()),
-            Date(Some(i.created_date)),
-            Text(Some(&i.created_by)),
-        ]
-    });
-    crate::postgres::copy_params(tx, &target(INSERT_ACTIVITY), activities).await?;
-    let tags = numbered.iter().flat_map(|(_, id, i)| {
-        i.activity.tagged.iter().map(move |(tran, amount)| {
+/// A chunk of new issues as `COPY` text: issues, activities, tags and events.
+struct ChunkText {
+    issues: Vec<u8>,
+    activities: Vec<u8>,
+    tags: Vec<u8>,
+    events: Vec<u8>,
+}
+
+impl ChunkText {
+    fn of(numbered: &Numbered<'_>, run_at: &str) -> ChunkText {
+        use crate::Param::{Bool, Date, Int, Text};
+        let issues = numbered.iter().map(|(id, _, i)| {
             vec![
                 Int(Some(*id)),
                 Text(Some(&i.company_id)),
-                Text(Some(tran)),
-                Int(Some(amount.raw())),
+                Text(Some(&i.customer_id)),
+                Text(Some(&i.subject)),
+                Text(Some(&i.action_code)),
+                Int(Some(i.priority)),
+                Text(i.credit_class.as_deref()),
+                Int(i.seq_no),
+                Text(i.assigned_user.as_deref()),
+                Bool(true),
+                Date(Some(i.created_date)),
+                Text(Some(run_at)),
+                Text(Some(&i.created_by)),
+                Text(i.reason.as_deref()),
             ]
-        })
+        });
+        let activities = numbered.iter().map(|(issue_id, id, i)| {
+            let a = &i.activity;
+            vec![
+                Int(Some(*id)),
+                Int(Some(*issue_id)),
+                Text(Some(&i.company_id)),
+                Text(Some(&i.customer_id)),
+                Text(Some(&a.activity_type)),
+                Text(a.action_code.as_deref()),
+                Text(a.description.as_deref()),
+                Text(a.assigned_user.as_deref()),
+                Bool(true),
+                Bool(a.customer_contact),
+                Date(Some(a.start_date)),
+                Date(Some(a.respond_by)),
+                Date(a.followup_date),
+                Text(a.followup_user.as_deref()),
+                Date(Some(i.created_date)),
+                Text(Some(&i.created_by)),
+            ]
+        });
+        let tags = numbered.iter().flat_map(|(_, id, i)| {
+            i.activity.tagged.iter().map(move |(tran, amount)| {
+                vec![
+                    Int(Some(*id)),
+                    Text(Some(&i.company_id)),
+                    Text(Some(tran)),
+                    Int(Some(amount.raw())),
+                ]
+            })
+        });
+        let events: Vec<GeneratedEvent> = generate_events(numbered, &[]).collect();
+        ChunkText {
+            issues: crate::postgres::copy_text(issues),
+            activities: crate::postgres::copy_text(activities),
+            tags: crate::postgres::copy_text(tags),
+            events: events_text(&events, run_at),
+        }
+    }
+
+    async fn copy(
+        self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    ) -> Result<(), StoreError> {
+        let target = |insert: &str| insert.trim_start_matches("INSERT INTO ").trim().to_owned();
+        crate::postgres::copy_data(tx, &target(INSERT_ISSUE), self.issues).await?;
+        crate::postgres::copy_data(tx, &target(INSERT_ACTIVITY), self.activities).await?;
+        crate::postgres::copy_data(tx, &target(INSERT_TAG), self.tags).await?;
+        crate::postgres::copy_data(tx, &target(INSERT_EVENT), self.events).await
+    }
+}
+
+/// Writes new issues to PostgreSQL a chunk at a time, in the order given: a thread of its own
+/// writes the text of the next chunk while the server takes in the one before.
+async fn insert_issues_postgres(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    creates: Vec<NewIssue>,
+    order: Vec<usize>,
+    (first_issue, first_activity): (i64, i64),
+    run: &GenerateRun,
+) -> Result<(), StoreError> {
+    let run_at = run.finished_at.to_rfc3339();
+    let (chunks, mut texts) = tokio::sync::mpsc::channel::<ChunkText>(1);
+    let writer = tokio::task::spawn_blocking(move || {
+        for (k, part) in order.chunks(COPY_ISSUES).enumerate() {
+            let numbered: Vec<(i64, i64, &NewIssue)> = part
+                .iter()
+                .enumerate()
+                .map(|(j, &i)| {
+                    let n = (k * COPY_ISSUES + j) as i64;
+                    (first_issue + n, first_activity + n, &creates[i])
+                })
+                .collect();
+            if chunks
+                .blocking_send(ChunkText::of(&numbered, &run_at))
+                .is_err()
+            {
+                // The copy stopped on an error of its own, reported there.
+                return;
+            }
+        }
     });
-    crate::postgres::copy_params(tx, &target(INSERT_TAG), tags).await
+    while let Some(text) = texts.recv().await {
+        text.copy(tx).await?;
+    }
+    writer
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("writing the new issues stopped: {e}")))
 }
 
 /// Closes open issues and their open activities, statement by statement on SQLite's handle;
@@ -915,18 +980,13 @@ fn insert_events_sqlite(
     Ok(())
 }
 
-/// Appends a run's events with `COPY` on PostgreSQL.
-async fn insert_events_postgres(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-    events: &[GeneratedEvent],
-    run: &GenerateRun,
-) -> Result<(), StoreError> {
+/// Events in `COPY`'s text format, logged at `at`.
+fn events_text(events: &[GeneratedEvent], at: &str) -> Vec<u8> {
     use crate::Param::{Date, Text};
-    let at = run.finished_at.to_rfc3339();
     let ids: Vec<String> = events.iter().map(|e| e.entity_id.to_string()).collect();
     let rows = events.iter().zip(&ids).map(|(e, id)| {
         vec![
-            Text(Some(&at)),
+            Text(Some(at)),
             Date(Some(e.business_date)),
             Text(Some(&e.user_id)),
             Text(Some(&e.company_id)),
@@ -938,6 +998,5 @@ async fn insert_events_postgres(
             Text(e.after.as_deref()),
         ]
     });
-    let target = INSERT_EVENT.trim_start_matches("INSERT INTO ").trim();
-    crate::postgres::copy_params(tx, target, rows).await
+    crate::postgres::copy_text(rows)
 }
