@@ -115,6 +115,22 @@ pub async fn matching_customers(
     Ok(out)
 }
 
+/// One customer's facts as of `as_of`, when it exists and `viewer` sees it.
+pub async fn one_customer_facts(
+    store: &Store,
+    company: &str,
+    customer: &str,
+    viewer: Option<Viewer<'_>>,
+    as_of: NaiveDate,
+) -> Result<Option<CustomerFacts>, ActionsError> {
+    let scope = Scope::customer(company, customer);
+    Ok(customer_facts(store, scope, viewer, as_of)
+        .await?
+        .customers
+        .into_iter()
+        .next())
+}
+
 /// One customer (when `viewer` sees it) and its open items, each as the values of the
 /// invoice view's fields in catalog order, by transaction date and id.
 pub async fn open_items_of(
@@ -125,12 +141,7 @@ pub async fn open_items_of(
     as_of: NaiveDate,
 ) -> Result<Option<(CustomerFacts, Vec<Vec<Value>>)>, ActionsError> {
     let scope = Scope::customer(company, customer);
-    let Some(facts_of) = customer_facts(store, scope, viewer, as_of)
-        .await?
-        .customers
-        .into_iter()
-        .next()
-    else {
+    let Some(facts_of) = one_customer_facts(store, company, customer, viewer, as_of).await? else {
         return Ok(None);
     };
     let ctx = Context {

@@ -30,8 +30,8 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 pub use book::{
-    Match, Matched, Preview, Seen, customer_facts, matching_customers, open_items_of, preview,
-    totals_by_user,
+    Match, Matched, Preview, Seen, customer_facts, matching_customers, one_customer_facts,
+    open_items_of, preview, totals_by_user,
 };
 pub use schedules::{ScheduledRun, run_schedules};
 pub use setup::{Place, Rule, RuleSets, Setup};

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::TestDb;
-use common::web::{AS_OF, PASSWORD, Server, book};
+use common::web::{AS_OF, PASSWORD, Server, add_price_reason, book};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// A chromedriver of our own on a free port; stopped when dropped.
@@ -314,14 +314,7 @@ async fn flows(db: &TestDb, base: &str, driver: &Driver) {
 fn a_collector_logs_a_call_and_settles_a_dispute_and_an_admin_sets_up_a_payment_plan_in_the_browser()
  {
     let db = book();
-    db.import(
-        "reasons",
-        &[(
-            "reason_codes.csv",
-            "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
-        )],
-        AS_OF,
-    );
+    add_price_reason(&db);
     let server = Server::start(&db, AS_OF);
     let driver = Driver::start();
     tokio::runtime::Builder::new_multi_thread()

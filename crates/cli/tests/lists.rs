@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::web::{AS_OF, Client, Server, book, token};
+use common::web::{AS_OF, Client, Server, add_price_reason, book, token};
 
 /// The customers a client's list shows for a filter.
 fn listed(client: &mut Client, filter: &str) -> Vec<String> {
@@ -34,14 +34,7 @@ fn past_due(client: &mut Client) -> String {
 #[test]
 fn the_lists_follow_every_change_work_by_patching_the_rest_by_remaking() {
     let db = book();
-    db.import(
-        "reasons",
-        &[(
-            "reason_codes.csv",
-            "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
-        )],
-        AS_OF,
-    );
+    add_price_reason(&db);
     let log_path = db.dir.path().join("serve.log");
     let log = std::fs::File::create(&log_path).expect("log file");
     let server = Server::start_logging(&db, &["--as-of", AS_OF], &[], log.into());

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use common::TestDb;
 use common::web::{
-    AS_OF, Client, PASSWORD, SCOPES, Server, USERS, book, set_password, signed_in, token,
+    AS_OF, Client, PASSWORD, SCOPES, Server, USERS, add_price_reason, book, set_password,
+    signed_in, token,
 };
 
 fn ids(items: &serde_json::Value) -> BTreeSet<String> {
@@ -565,14 +566,7 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         assert!(paths.contains_key(required), "{required}");
     }
     // A communication and a dispute, so that every path has a record to answer with.
-    db.import(
-        "reasons",
-        &[(
-            "reason_codes.csv",
-            "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
-        )],
-        AS_OF,
-    );
+    add_price_reason(&db);
     let logged = api
         .post_json(
             "/api/v1/customers/US01/C1/activities",

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrears_actions::{customer_facts, totals_by_user};
+use arrears_actions::{customer_facts, one_customer_facts, totals_by_user};
 use arrears_domain::Figures;
 use arrears_domain::rules::CustomerFacts;
 use arrears_store::{BookVersion, Scope, SeenUsers, Store};
@@ -388,12 +388,7 @@ async fn patch(
                     .position(|c| (c.company_id.as_str(), c.customer_id.as_str()) == key)
             });
         let Some(at) = at else { return Ok(None) };
-        let scope = Scope::customer(company, customer);
-        let Some(now) = customer_facts(store, scope, None, before.as_of)
-            .await?
-            .customers
-            .into_iter()
-            .next()
+        let Some(now) = one_customer_facts(store, company, customer, None, before.as_of).await?
         else {
             return Ok(None);
         };

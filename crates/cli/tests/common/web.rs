@@ -432,6 +432,18 @@ pub fn book() -> TestDb {
     db
 }
 
+/// Adds the reason code PRICE (severity 2) to US01, for disputes.
+pub fn add_price_reason(db: &TestDb) {
+    db.import(
+        "reasons",
+        &[(
+            "reason_codes.csv",
+            "company_id,reason_code,description,severity\nUS01,PRICE,Wrong price,2\n",
+        )],
+        AS_OF,
+    );
+}
+
 /// A new API token of `user`.
 pub fn token(db: &TestDb, user: &str) -> String {
     db.ok(&["token", "create", user, "--name", "tests"])

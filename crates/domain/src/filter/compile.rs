@@ -73,8 +73,9 @@ impl Compiled {
 }
 
 /// One test of a chain: a field against a constant read without a closure of its own, or
-/// any other test's closure.
-#[derive(Clone)]
+/// any other test's closure. Two parts are equal when they make the same test, so that one's
+/// answer on a row is the other's.
+#[derive(Clone, PartialEq)]
 pub(crate) enum Part {
     /// A money field (or a number) against a constant; `raw` its ten-thousandths.
     Money {
@@ -112,7 +113,7 @@ pub(crate) enum Part {
     Bool {
         slot: usize,
     },
-    Code(Fun<bool>),
+    Code(Closure),
 }
 
 impl Part {
@@ -169,78 +170,18 @@ impl Part {
                     _ => None,
                 });
             }
-            Part::Code(f) => return f(row as &dyn Row),
+            Part::Code(Closure(f)) => return f(row as &dyn Row),
         }))
     }
 }
 
-impl Part {
-    /// Whether the two make the same test, so that one's answer on a row is the other's.
-    /// Tests compiled to closures are the same only as themselves.
-    pub(crate) fn same_as(&self, other: &Part) -> bool {
-        match (self, other) {
-            (
-                Part::Money {
-                    slot,
-                    op,
-                    raw,
-                    exact,
-                },
-                Part::Money {
-                    slot: s,
-                    op: o,
-                    raw: r,
-                    exact: e,
-                },
-            ) => (slot, op, raw, exact) == (s, o, r, e),
-            (
-                Part::Int { slot, op, value },
-                Part::Int {
-                    slot: s,
-                    op: o,
-                    value: v,
-                },
-            ) => (slot, op, value) == (s, o, v),
-            (
-                Part::Decimal { slot, op, value },
-                Part::Decimal {
-                    slot: s,
-                    op: o,
-                    value: v,
-                },
-            ) => (slot, op, value) == (s, o, v),
-            (
-                Part::Date { slot, op, day },
-                Part::Date {
-                    slot: s,
-                    op: o,
-                    day: d,
-                },
-            ) => (slot, op, day) == (s, o, d),
-            (
-                Part::Text { slot, op, text },
-                Part::Text {
-                    slot: s,
-                    op: o,
-                    text: t,
-                },
-            ) => (slot, op, text) == (s, o, t),
-            (
-                Part::TextIn {
-                    slot,
-                    set,
-                    has_null,
-                },
-                Part::TextIn {
-                    slot: s,
-                    set: t,
-                    has_null: n,
-                },
-            ) => (slot, set, has_null) == (s, t, n),
-            (Part::Bool { slot }, Part::Bool { slot: s }) => slot == s,
-            (Part::Code(f), Part::Code(g)) => Arc::ptr_eq(f, g),
-            _ => false,
-        }
+/// A test compiled to a closure: the same test only as itself.
+#[derive(Clone)]
+pub(crate) struct Closure(Fun<bool>);
+
+impl PartialEq for Closure {
+    fn eq(&self, other: &Closure) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -301,7 +242,7 @@ pub(crate) fn compile_filter(expr: &Expr, catalog: &Catalog) -> Result<Top, Filt
         Compiled {
             code: Code::Bool(f),
             ..
-        } => Ok(Top::Test(Part::Code(f))),
+        } => Ok(Top::Test(Part::Code(Closure(f)))),
         other => Err(FilterError::new(
             expr.column,
             format!(
@@ -485,7 +426,7 @@ fn logic(
             Compiled {
                 code: Code::Bool(f),
                 ..
-            } => parts.push(Part::Code(f)),
+            } => parts.push(Part::Code(Closure(f))),
             other => {
                 return Err(FilterError::new(
                     column,

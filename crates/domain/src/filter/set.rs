@@ -35,7 +35,7 @@ impl FilterSet {
     /// The set of `filters`, all of `view`; the n-th filter is run by its position n.
     pub fn new<'a>(view: View, filters: impl IntoIterator<Item = &'a Filter>) -> FilterSet {
         let mut tests: Vec<Part> = Vec::new();
-        let mut place = |part: &Part| match tests.iter().position(|t| t.same_as(part)) {
+        let mut place = |part: &Part| match tests.iter().position(|t| t == part) {
             Some(p) => p,
             None => {
                 tests.push(part.clone());

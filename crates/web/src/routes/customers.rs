@@ -1,12 +1,12 @@
 //! Customers in `/api/v1`, and the search box. Every read goes through the caller's scope,
 //! in the query: a customer outside it is not found.
 
-use arrears_actions::{customer_facts, open_items_of};
+use arrears_actions::{one_customer_facts, open_items_of};
 use arrears_domain::filter::View;
 use arrears_domain::rules::CustomerFacts;
 use std::sync::Arc;
 
-use arrears_store::{Scope, SeenUsers};
+use arrears_store::SeenUsers;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -55,13 +55,15 @@ async fn one(
     company: &str,
     customer: &str,
 ) -> Result<CustomerFacts, WebError> {
-    let scope = Scope::customer(company, customer);
-    customer_facts(&app.store, scope, Some(caller.viewer()), app.as_of())
-        .await?
-        .customers
-        .into_iter()
-        .next()
-        .ok_or(WebError::NotFound)
+    one_customer_facts(
+        &app.store,
+        company,
+        customer,
+        Some(caller.viewer()),
+        app.as_of(),
+    )
+    .await?
+    .ok_or(WebError::NotFound)
 }
 
 async fn api_list(
