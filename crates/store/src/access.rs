@@ -401,12 +401,18 @@ impl Store {
     /// SQLite plans without them.
     pub async fn refresh_statistics(&self, tables: &[&str]) -> Result<(), StoreError> {
         if let Store::Postgres(pool) = self {
-            for table in tables {
-                // Table names are the store's own constants, never input.
-                sqlx::query(&format!("ANALYZE {table}"))
-                    .execute(pool)
-                    .await?;
-            }
+            use futures_util::{StreamExt, TryStreamExt};
+            // Two at a time, a connection each. Table names are the store's own constants,
+            // never input.
+            let statements: Vec<String> = tables.iter().map(|t| format!("ANALYZE {t}")).collect();
+            futures_util::stream::iter(statements)
+                .map(|sql| {
+                    let pool = pool.clone();
+                    async move { sqlx::query(&sql).execute(&pool).await }
+                })
+                .buffer_unordered(2)
+                .try_collect::<Vec<_>>()
+                .await?;
         }
         Ok(())
     }

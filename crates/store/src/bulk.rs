@@ -4,6 +4,7 @@
 
 use arrears_domain::Role;
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 
@@ -195,10 +196,12 @@ impl Store {
                 for p in params {
                     query = query.bind(*p);
                 }
-                let rows = query.fetch_all(pool).await?;
-                let mut out = Vec::with_capacity(capacity.max(rows.len()));
-                for row in &rows {
-                    out.push(map(row)?);
+                // Row by row as they come: a row's buffer is freed (and reused for the next)
+                // once it is read, instead of a million of them held until the last arrives.
+                let mut rows = query.fetch(pool);
+                let mut out = Vec::with_capacity(capacity);
+                while let Some(row) = rows.try_next().await? {
+                    out.push(map(&row)?);
                 }
                 Ok(out)
             }

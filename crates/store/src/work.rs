@@ -372,10 +372,13 @@ impl Store {
                     .collect();
                 crate::sqlite::with_handle(tx, |c| {
                     let closed = close_issues_sqlite(c, closes)?;
-                    insert_issues_sqlite(c, &numbered, run)?;
-                    insert_events_sqlite(c, generate_events(&numbered, &closed), run)
+                    write_issues_sqlite(c, &numbered, run)?;
+                    insert_events_sqlite(c, generate_events(&[], &closed), run)
                 })
-                .await?
+                .await?;
+                // A million new issues are freed beside the commit.
+                drop(numbered);
+                std::thread::spawn(move || drop(creates));
             }
             Tx::Postgres(tx) => {
                 let closed = close_issues_postgres(tx, closes).await?;
@@ -551,6 +554,40 @@ const INSERT_ACTIVITY: &str = "INSERT INTO activities (activity_id, issue_id, co
 const INSERT_TAG: &str =
     "INSERT INTO activity_invoices (activity_id, company_id, tran_id, amount) ";
 
+/// Issues written to SQLite between two batches of their events.
+const SQLITE_BATCH: usize = 4096;
+
+/// Writes new issues with their activities, tags and events on SQLite's own handle, a batch
+/// at a time: a thread of its own writes the events (their JSON) of the batches to come while
+/// the rows of one go in, so the writing thread only inserts.
+fn write_issues_sqlite(
+    c: &rusqlite::Connection,
+    numbered: &Numbered<'_>,
+    run: &GenerateRun,
+) -> rusqlite::Result<()> {
+    std::thread::scope(|scope| {
+        let (batches, events) = std::sync::mpsc::sync_channel::<Vec<GeneratedEvent>>(2);
+        scope.spawn(move || {
+            for batch in numbered.chunks(SQLITE_BATCH) {
+                if batches.send(generate_events(batch, &[]).collect()).is_err() {
+                    // The inserts stopped on an error of their own, reported there.
+                    return;
+                }
+            }
+        });
+        for batch in numbered.chunks(SQLITE_BATCH) {
+            insert_issues_sqlite(c, batch, run)?;
+            let made = events.recv().map_err(|_| {
+                rusqlite::Error::ToSqlConversionFailure(
+                    std::io::Error::other("the events of the new issues were not written").into(),
+                )
+            })?;
+            insert_events_sqlite(c, made.into_iter(), run)?;
+        }
+        Ok(())
+    })
+}
+
 /// Writes new issues, activities and tags row by row on SQLite's own handle.
 fn insert_issues_sqlite(
     c: &rusqlite::Connection,
@@ -559,13 +596,13 @@ fn insert_issues_sqlite(
 ) -> rusqlite::Result<()> {
     use rusqlite::params;
     let day = |d: NaiveDate| d.to_string();
-    let mut issue = c.prepare(&format!(
+    let mut issue = c.prepare_cached(&format!(
         "{INSERT_ISSUE} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13)"
     ))?;
-    let mut activity = c.prepare(&format!(
+    let mut activity = c.prepare_cached(&format!(
         "{INSERT_ACTIVITY} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))?;
-    let mut tag = c.prepare(&format!("{INSERT_TAG} VALUES (?1, ?2, ?3, ?4)"))?;
+    let mut tag = c.prepare_cached(&format!("{INSERT_TAG} VALUES (?1, ?2, ?3, ?4)"))?;
     let created_at = run.finished_at.to_rfc3339();
     for (issue_id, activity_id, i) in numbered {
         issue.execute(params![
@@ -959,7 +996,7 @@ fn insert_events_sqlite(
     events: impl Iterator<Item = GeneratedEvent>,
     run: &GenerateRun,
 ) -> rusqlite::Result<()> {
-    let mut insert = c.prepare(&format!(
+    let mut insert = c.prepare_cached(&format!(
         "{INSERT_EVENT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))?;
     let at = run.finished_at.to_rfc3339();
