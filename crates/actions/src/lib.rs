@@ -10,6 +10,7 @@ mod schedules;
 mod setup;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrears_domain::disputes::{Disputes, OpenDispute};
@@ -966,6 +967,115 @@ impl Run<'_> {
     }
 }
 
+/// What a run reads, shared with the threads that decide.
+struct Shared {
+    setup: Setup,
+    work: Known,
+    ctx: Context,
+    options: Options,
+    customers: Vec<CustomerRow>,
+}
+
+/// What one worker decided.
+struct Decided {
+    changes: Vec<Change>,
+    creates: Vec<NewIssue>,
+    closes: Vec<IssueClosing>,
+    errors: Vec<String>,
+    timings: Timings,
+}
+
+/// Decides for the customers of the item pages `pages` brings, on the machine's two cores:
+/// each worker takes the next page as soon as it is done with one. Each worker's lists come
+/// back in order (see [`by_create`] and [`by_change`]).
+fn decide(
+    shared: &Shared,
+    pages: std::sync::mpsc::Receiver<(String, Vec<u8>)>,
+) -> Result<Vec<Decided>, StoreError> {
+    let customers = &shared.customers;
+    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(customers.len());
+    for (i, c) in customers.iter().enumerate() {
+        index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
+    }
+    let pages = std::sync::Mutex::new(pages);
+    let stopped = || StoreError::Corrupt("a generate worker stopped".into());
+    let new_run = || Run {
+        setup: &shared.setup,
+        work: &shared.work,
+        ctx: &shared.ctx,
+        options: &shared.options,
+        // At most one ladder issue per customer on most days: room for it up front saves
+        // copying millions of issues as the lists grow.
+        changes: Vec::with_capacity(customers.len() / WORKERS),
+        creates: Vec::with_capacity(customers.len() / WORKERS),
+        closes: Vec::new(),
+        errors: Vec::new(),
+        timings: Timings::default(),
+        seen: Vec::new(),
+        hits: Vec::new(),
+        answers: Answers::default(),
+    };
+    let mut runs = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                let (pages, index) = (&pages, &index);
+                scope.spawn(move || {
+                    let mut run = new_run();
+                    loop {
+                        // The lock is held only while a page is taken, not while it is read.
+                        let next = pages.lock().map_err(|_| stopped())?.recv();
+                        let Ok((company, data)) = next else { break };
+                        customers_of(&data, |customer, items, ids| {
+                            if let Some(&i) = index.get(&(company.as_str(), customer)) {
+                                run.seen.push(i);
+                                run.customer(&customers[i], items, ids);
+                            }
+                        })?;
+                    }
+                    Ok(run)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().map_err(|_| stopped())?)
+            .collect::<Result<Vec<Run<'_>>, StoreError>>()
+    })?;
+    // Customers without items: their rules may still match (a welcome call, say).
+    let mut seen = vec![false; customers.len()];
+    for i in runs.iter().flat_map(|r| &r.seen) {
+        seen[*i] = true;
+    }
+    for (i, customer) in customers.iter().enumerate() {
+        if !seen[i] {
+            runs[0].customer(customer, &[], &[]);
+        }
+    }
+    // Each worker puts its own lists in order, both at once: the merge after is then a pass.
+    std::thread::scope(|scope| {
+        let sorting: Vec<_> = runs
+            .into_iter()
+            .map(|mut run| {
+                scope.spawn(move || {
+                    run.creates.sort_by(by_create);
+                    run.changes.sort_by(by_change);
+                    Decided {
+                        changes: run.changes,
+                        creates: run.creates,
+                        closes: run.closes,
+                        errors: run.errors,
+                        timings: run.timings,
+                    }
+                })
+            })
+            .collect();
+        sorting
+            .into_iter()
+            .map(|s| s.join().map_err(|_| stopped()))
+            .collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
 /// New issues in the order they are written: by customer, then rule.
 fn by_create(a: &NewIssue, b: &NewIssue) -> std::cmp::Ordering {
     (&a.company_id, &a.customer_id, a.seq_no).cmp(&(&b.company_id, &b.customer_id, b.seq_no))
@@ -1024,100 +1134,44 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     });
     let work = Known::load(store, setup.needs_details(), options.as_of, scope).await?;
     let customers = joined(customers).await?;
-    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
-    for (i, c) in customers.iter().enumerate() {
-        index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
-    }
     let load = clock.elapsed();
     let clock = Instant::now();
-    // Each worker takes whole item pages: it decodes them and decides for their customers.
-    let mut runs: Vec<Run<'_>> = (0..WORKERS)
-        .map(|_| Run {
-            setup: &setup,
-            work: &work,
-            ctx: &ctx,
-            options,
-            // At most one ladder issue per customer on most days: room for it up front
-            // saves copying millions of issues as the lists grow.
-            changes: Vec::with_capacity(customers.len() / WORKERS),
-            creates: Vec::with_capacity(customers.len() / WORKERS),
-            closes: Vec::new(),
-            errors: Vec::new(),
-            timings: Timings::default(),
-            seen: Vec::new(),
-            hits: Vec::new(),
-            answers: Answers::default(),
-        })
-        .collect();
-    // The pages in hand, in buffers kept from page to page (fresh ones cost page faults).
-    let mut pages: Vec<(String, Vec<u8>)> = vec![(String::new(), Vec::new()); WORKERS];
-    let mut filled = 0;
-    let each_page = |pages: &[(String, Vec<u8>)], runs: &mut [Run<'_>]| {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = pages
-                .iter()
-                .zip(runs.iter_mut())
-                .map(|((company, data), run)| {
-                    let (index, customers) = (&index, &customers);
-                    scope.spawn(move || {
-                        customers_of(data, |customer, items, ids| {
-                            if let Some(&i) = index.get(&(company.as_str(), customer)) {
-                                run.seen.push(i);
-                                run.customer(&customers[i], items, ids);
-                            }
-                        })
-                    })
-                })
-                .collect();
-            workers.into_iter().try_for_each(|w| {
-                w.join()
-                    .map_err(|_| StoreError::Corrupt("a generate worker stopped".into()))?
-            })
-        })
-    };
-    store
-        .item_pages(company, |company_id, _, data| {
-            let (company, page) = &mut pages[filled];
-            company.clear();
-            company.push_str(company_id);
-            page.clear();
-            page.extend_from_slice(data);
-            filled += 1;
-            if filled < WORKERS {
-                return Ok(());
-            }
-            filled = 0;
-            each_page(&pages, &mut runs)
-        })
-        .await?;
-    each_page(&pages[..filled], &mut runs)?;
-    let mut seen = vec![false; customers.len()];
-    for i in runs.iter().flat_map(|r| &r.seen) {
-        seen[*i] = true;
-    }
-    for (i, customer) in customers.iter().enumerate() {
-        if !seen[i] {
-            runs[0].customer(customer, &[], &[]);
-        }
-    }
-    // Each worker puts its own lists in order, both at once: the merge below is then a pass.
-    std::thread::scope(|scope| {
-        for run in runs.iter_mut() {
-            scope.spawn(move || {
-                run.creates.sort_by(by_create);
-                run.changes.sort_by(by_change);
-            });
-        }
-    });
-    let mut changes = Vec::with_capacity(runs.iter().map(|r| r.changes.len()).sum());
-    let mut creates = Vec::with_capacity(runs.iter().map(|r| r.creates.len()).sum());
-    let mut closes = Vec::new();
     let mut errors = setup.errors.clone();
+    let setup_errors = errors.len();
+    let shared = Arc::new(Shared {
+        setup,
+        work,
+        ctx,
+        options: options.clone(),
+        customers,
+    });
+    // The workers decide on a thread of their own while this task reads the item pages and
+    // hands them over, a few pages ahead.
+    let (pages, taken) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(WORKERS * 2);
+    let deciding = tokio::task::spawn_blocking({
+        let shared = shared.clone();
+        move || decide(&shared, taken)
+    });
+    let read = store
+        .item_pages(company, |company_id, _, data| {
+            pages
+                .send((company_id.to_owned(), data.to_vec()))
+                .map_err(|_| StoreError::Corrupt("the generate workers stopped".into()))
+        })
+        .await;
+    drop(pages);
+    let decided = deciding
+        .await
+        .map_err(|e| ActionsError::Invalid(format!("generate stopped: {e}")))??;
+    read?;
+    let mut changes = Vec::with_capacity(decided.iter().map(|r| r.changes.len()).sum());
+    let mut creates = Vec::with_capacity(decided.iter().map(|r| r.creates.len()).sum());
+    let mut closes = Vec::new();
     let mut timings = Timings {
         load,
         ..Timings::default()
     };
-    for run in runs {
+    for run in decided {
         changes.extend(run.changes);
         creates.extend(run.creates);
         closes.extend(run.closes);
@@ -1126,11 +1180,18 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         timings.customers += run.timings.customers;
         timings.filter_runs += run.timings.filter_runs;
     }
-    errors[setup.errors.len()..].sort();
+    errors[setup_errors..].sort();
+    // Which worker took which page varies from run to run; the order of closing does not.
+    closes.sort_by(|a, b| {
+        (&a.company_id, &a.customer_id, a.issue_id).cmp(&(
+            &b.company_id,
+            &b.customer_id,
+            b.issue_id,
+        ))
+    });
     // The rows of a million customers and what was known of their work are freed beside the
     // write rather than before the run ends.
-    drop(index);
-    std::thread::spawn(move || drop((customers, work, setup)));
+    std::thread::spawn(move || drop(shared));
     timings.evaluate = clock.elapsed();
     let clock = Instant::now();
     let mut outcome = Outcome {
