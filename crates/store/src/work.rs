@@ -385,10 +385,10 @@ impl Store {
                 insert_issues_postgres(tx, creates, order, (first_issue, first_activity), run)
                     .await?;
                 let events: Vec<GeneratedEvent> = generate_events(&[], &closed).collect();
-                crate::postgres::copy_data(
+                crate::postgres::copy_binary(
                     tx,
                     INSERT_EVENT.trim_start_matches("INSERT INTO ").trim(),
-                    events_text(&events, &run.finished_at.to_rfc3339()),
+                    events_binary(&events, run.finished_at),
                 )
                 .await?;
             }
@@ -645,17 +645,17 @@ fn insert_issues_sqlite(
     Ok(())
 }
 
-/// A chunk of new issues as `COPY` text: issues, activities, tags and events.
-struct ChunkText {
+/// A chunk of new issues in `COPY`'s binary format: issues, activities, tags and events.
+struct Chunk {
     issues: Vec<u8>,
     activities: Vec<u8>,
     tags: Vec<u8>,
     events: Vec<u8>,
 }
 
-impl ChunkText {
-    fn of(numbered: &Numbered<'_>, run_at: &str) -> ChunkText {
-        use crate::Param::{Bool, Date, Int, Text};
+impl Chunk {
+    fn of(numbered: &Numbered<'_>, run_at: DateTime<Utc>) -> Chunk {
+        use crate::postgres::Binary::{Bool, Date, Int, Stamp, Text};
         let issues = numbered.iter().map(|(id, _, i)| {
             vec![
                 Int(Some(*id)),
@@ -669,7 +669,7 @@ impl ChunkText {
                 Text(i.assigned_user.as_deref()),
                 Bool(true),
                 Date(Some(i.created_date)),
-                Text(Some(run_at)),
+                Stamp(run_at),
                 Text(Some(&i.created_by)),
                 Text(i.reason.as_deref()),
             ]
@@ -706,11 +706,11 @@ impl ChunkText {
             })
         });
         let events: Vec<GeneratedEvent> = generate_events(numbered, &[]).collect();
-        ChunkText {
-            issues: crate::postgres::copy_text(issues),
-            activities: crate::postgres::copy_text(activities),
-            tags: crate::postgres::copy_text(tags),
-            events: events_text(&events, run_at),
+        Chunk {
+            issues: crate::postgres::binary_rows(issues),
+            activities: crate::postgres::binary_rows(activities),
+            tags: crate::postgres::binary_rows(tags),
+            events: events_binary(&events, run_at),
         }
     }
 
@@ -719,15 +719,15 @@ impl ChunkText {
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
     ) -> Result<(), StoreError> {
         let target = |insert: &str| insert.trim_start_matches("INSERT INTO ").trim().to_owned();
-        crate::postgres::copy_data(tx, &target(INSERT_ISSUE), self.issues).await?;
-        crate::postgres::copy_data(tx, &target(INSERT_ACTIVITY), self.activities).await?;
-        crate::postgres::copy_data(tx, &target(INSERT_TAG), self.tags).await?;
-        crate::postgres::copy_data(tx, &target(INSERT_EVENT), self.events).await
+        crate::postgres::copy_binary(tx, &target(INSERT_ISSUE), self.issues).await?;
+        crate::postgres::copy_binary(tx, &target(INSERT_ACTIVITY), self.activities).await?;
+        crate::postgres::copy_binary(tx, &target(INSERT_TAG), self.tags).await?;
+        crate::postgres::copy_binary(tx, &target(INSERT_EVENT), self.events).await
     }
 }
 
 /// Writes new issues to PostgreSQL a chunk at a time, in the order given: a thread of its own
-/// writes the text of the next chunk while the server takes in the one before.
+/// encodes the next chunk while the server takes in the one before.
 async fn insert_issues_postgres(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
     creates: Vec<NewIssue>,
@@ -735,8 +735,8 @@ async fn insert_issues_postgres(
     (first_issue, first_activity): (i64, i64),
     run: &GenerateRun,
 ) -> Result<(), StoreError> {
-    let run_at = run.finished_at.to_rfc3339();
-    let (chunks, mut texts) = tokio::sync::mpsc::channel::<ChunkText>(1);
+    let run_at = run.finished_at;
+    let (chunks, mut encoded) = tokio::sync::mpsc::channel::<Chunk>(1);
     let writer = tokio::task::spawn_blocking(move || {
         for (k, part) in order.chunks(COPY_ISSUES).enumerate() {
             let numbered: Vec<(i64, i64, &NewIssue)> = part
@@ -747,17 +747,14 @@ async fn insert_issues_postgres(
                     (first_issue + n, first_activity + n, &creates[i])
                 })
                 .collect();
-            if chunks
-                .blocking_send(ChunkText::of(&numbered, &run_at))
-                .is_err()
-            {
+            if chunks.blocking_send(Chunk::of(&numbered, run_at)).is_err() {
                 // The copy stopped on an error of its own, reported there.
                 return;
             }
         }
     });
-    while let Some(text) = texts.recv().await {
-        text.copy(tx).await?;
+    while let Some(chunk) = encoded.recv().await {
+        chunk.copy(tx).await?;
     }
     writer
         .await
@@ -1017,13 +1014,13 @@ fn insert_events_sqlite(
     Ok(())
 }
 
-/// Events in `COPY`'s text format, logged at `at`.
-fn events_text(events: &[GeneratedEvent], at: &str) -> Vec<u8> {
-    use crate::Param::{Date, Text};
+/// Events in `COPY`'s binary format, logged at `at`.
+fn events_binary(events: &[GeneratedEvent], at: DateTime<Utc>) -> Vec<u8> {
+    use crate::postgres::Binary::{Date, Stamp, Text};
     let ids: Vec<String> = events.iter().map(|e| e.entity_id.to_string()).collect();
     let rows = events.iter().zip(&ids).map(|(e, id)| {
         vec![
-            Text(Some(at)),
+            Stamp(at),
             Date(Some(e.business_date)),
             Text(Some(&e.user_id)),
             Text(Some(&e.company_id)),
@@ -1035,5 +1032,5 @@ fn events_text(events: &[GeneratedEvent], at: &str) -> Vec<u8> {
             Text(e.after.as_deref()),
         ]
     });
-    crate::postgres::copy_text(rows)
+    crate::postgres::binary_rows(rows)
 }
