@@ -1155,7 +1155,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     let read = store
         .item_pages(company, |company_id, _, data| {
             pages
-                .send((company_id.to_owned(), data.to_vec()))
+                .send((company_id.to_owned(), data))
                 .map_err(|_| StoreError::Corrupt("the generate workers stopped".into()))
         })
         .await;

@@ -118,7 +118,7 @@ impl InvoiceIndex {
         }
         store
             .item_pages(None, |company, _, data| {
-                pages::decode(data, |i| index.insert(company, &i, 0))
+                pages::decode(&data, |i| index.insert(company, &i, 0))
             })
             .await?;
         for company in index.companies.values_mut() {

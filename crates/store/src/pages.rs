@@ -238,11 +238,12 @@ enum Source {
 }
 
 impl Store {
-    /// Gives the item pages of one company, or of all, to `each(company_id, page, data)`.
+    /// Gives the item pages of one company, or of all, to `each(company_id, page, data)`;
+    /// `data` is the page as read, `each`'s to keep.
     pub async fn item_pages(
         &self,
         company: Option<&str>,
-        each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
+        each: impl FnMut(&str, u32, Vec<u8>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let list: Vec<(String, i64, i64)> =
             on_pool!(self, pool => sqlx::query_as(PAGE_LIST).bind(company).fetch_all(pool).await?);
@@ -257,7 +258,7 @@ impl Store {
         mut each: impl FnMut(&str, &str, &[Item], &[(&str, &str)]),
     ) -> Result<(), StoreError> {
         self.item_pages(company, |company_id, _, data| {
-            customers_of(data, |customer, items, ids| {
+            customers_of(&data, |customer, items, ids| {
                 each(company_id, customer, items, ids)
             })
         })
@@ -314,7 +315,7 @@ impl Store {
         &self,
         source: Source,
         list: Vec<(String, i64, i64)>,
-        mut each: impl FnMut(&str, u32, &[u8]) -> Result<(), StoreError>,
+        mut each: impl FnMut(&str, u32, Vec<u8>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD);
         let store = self.clone();
@@ -330,7 +331,7 @@ impl Store {
         while let Some(next) = rx.recv().await {
             let (company_id, pages) = next?;
             for (page, data) in pages {
-                each(&company_id, u32::try_from(page).unwrap_or(0), &data)?;
+                each(&company_id, u32::try_from(page).unwrap_or(0), data)?;
             }
         }
         Ok(())
@@ -528,7 +529,7 @@ pub mod keys {
             let list: Vec<(String, i64, i64)> =
                 on_pool!(self, pool => sqlx::query_as(LIST).bind(table).fetch_all(pool).await?);
             let source = Source::Keys(table.to_owned());
-            self.read_pages(source, list, |company, _, data| each(company, data))
+            self.read_pages(source, list, |company, _, data| each(company, &data))
                 .await
         }
     }
