@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use arrears_domain::Settings;
-use arrears_domain::filter::{Filter, FilterSet, View};
-use arrears_domain::rules::needs_invoice_details;
+use arrears_domain::filter::{CUSTOMER_TEXTS, Filter, FilterSet, View};
+use arrears_domain::rules::{customer_texts_read, needs_invoice_details};
 use arrears_domain::work::Calendar;
 use arrears_store::{ActionCodeRow, CalendarRow, CompanyRecord, CreditClassRow, RuleRow, Store};
 
@@ -164,6 +164,21 @@ impl Setup {
     /// Whether a rule reads the invoice text columns, which item pages do not hold.
     pub fn needs_details(&self) -> bool {
         self.rules.values().flatten().any(|r| r.needs_details)
+    }
+
+    /// The customer text columns a run reads: those the rules' filters read, and those that
+    /// decide a customer's class, its user and its score range.
+    pub fn customer_texts(&self) -> [bool; CUSTOMER_TEXTS.len()] {
+        let mut read = [false; CUSTOMER_TEXTS.len()];
+        for rule in self.rules.values().flatten() {
+            customer_texts_read(&rule.filter, &mut read);
+        }
+        for always in ["credit_class", "assigned_user", "credit_score"] {
+            if let Some(i) = CUSTOMER_TEXTS.iter().position(|c| *c == always) {
+                read[i] = true;
+            }
+        }
+        read
     }
 
     /// The company's working calendar.

@@ -36,7 +36,10 @@ impl Mean {
 
     /// The mean to two decimals; `None` with nothing counted.
     pub fn value(self) -> Option<Decimal> {
-        (self.count > 0).then(|| round2(Decimal::from(self.sum) / Decimal::from(self.count)))
+        (self.count > 0).then(|| {
+            ratio2(i128::from(self.sum), i128::from(self.count))
+                .unwrap_or_else(|| round2(Decimal::from(self.sum) / Decimal::from(self.count)))
+        })
     }
 }
 
@@ -64,10 +67,32 @@ impl WeightedMean {
         if self.amount == 0 {
             return None;
         }
+        if let Some(exact) = ratio2(self.amount_days, self.amount) {
+            return Some(exact);
+        }
         let ratio = Decimal::from_i128_with_scale(self.amount_days, 0)
             .checked_div(Decimal::from_i128_with_scale(self.amount, 0))?;
         Some(round2(ratio))
     }
+}
+
+/// `num ÷ den` rounded half away from zero to a whole number; `den` is not zero.
+fn div_round(num: i128, den: i128) -> Option<i128> {
+    let (q, r) = (num.checked_div(den)?, num.checked_rem(den)?);
+    let half_or_more = r.checked_abs()?.checked_mul(2)? >= den.checked_abs()?;
+    Some(if half_or_more {
+        q + num.signum() * den.signum()
+    } else {
+        q
+    })
+}
+
+/// `num ÷ den` to two decimals, rounded as [`round2`] rounds the quotient of the two as
+/// decimals, but worked in whole numbers (a mean of days is taken for every customer and
+/// invoice a run looks at). `None` when out of range.
+fn ratio2(num: i128, den: i128) -> Option<Decimal> {
+    let hundredths = div_round(num.checked_mul(100)?, den)?;
+    Decimal::try_from_i128_with_scale(hundredths, 2).ok()
 }
 
 /// Rounds to two decimals, half away from zero, as every rate of section 5.
@@ -107,9 +132,9 @@ impl History {
         if mean.count == 0 {
             return 0;
         }
-        let exact = Decimal::from(mean.sum) / Decimal::from(mean.count);
-        let whole = exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-        i64::try_from(whole).unwrap_or(0)
+        div_round(i128::from(mean.sum), i128::from(mean.count))
+            .and_then(|whole| i64::try_from(whole).ok())
+            .unwrap_or(0)
     }
 }
 
@@ -324,9 +349,17 @@ impl Figures {
         if self.net_sales <= Money::ZERO {
             return None;
         }
-        let ratio =
-            self.total_age().to_decimal() * Decimal::from(365) / self.net_sales.to_decimal();
-        Some(round2(ratio))
+        let (age, sales) = (
+            i128::from(self.total_age().raw()),
+            i128::from(self.net_sales.raw()),
+        );
+        age.checked_mul(365)
+            .and_then(|days| ratio2(days, sales))
+            .or_else(|| {
+                let ratio = self.total_age().to_decimal() * Decimal::from(365)
+                    / self.net_sales.to_decimal();
+                Some(round2(ratio))
+            })
     }
 
     /// `avg_days_late_diff` = ADL − weighted ADL.

@@ -438,6 +438,35 @@ pub fn needs_invoice_details(filter: &crate::filter::Filter) -> bool {
     filter.view() == View::Invoice && walk(filter.expr())
 }
 
+/// Marks in `read` the customer text columns (of [`CUSTOMER_TEXTS`]) that `filter` reads, in
+/// either view: a run reads only those of a million customers.
+pub fn customer_texts_read(filter: &crate::filter::Filter, read: &mut [bool]) {
+    fn walk(e: &crate::filter::Expr, view: View, read: &mut [bool]) {
+        use crate::filter::ExprKind;
+        match &e.kind {
+            ExprKind::Field(path) => {
+                let name = match (view, path.as_slice()) {
+                    (View::Customer, [name]) => Some(name),
+                    (_, [customer, name]) if customer == "customer" => Some(name),
+                    _ => None,
+                };
+                let text = name.and_then(|n| CUSTOMER_TEXTS.iter().position(|c| c == n));
+                if let Some(slot) = text.and_then(|i| read.get_mut(i)) {
+                    *slot = true;
+                }
+            }
+            ExprKind::Literal(_) => {}
+            ExprKind::List(items) => items.iter().for_each(|x| walk(x, view, read)),
+            ExprKind::Unary(_, x) => walk(x, view, read),
+            ExprKind::Binary(_, l, r) | ExprKind::Call(_, l, r) => {
+                walk(l, view, read);
+                walk(r, view, read);
+            }
+        }
+    }
+    walk(filter.expr(), filter.view(), read);
+}
+
 /// A rule as the ladder sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rung {
@@ -495,63 +524,85 @@ pub fn contact_start(
 
 /// A value as a reason prints it: amounts with thousands separators and two decimals.
 pub fn show(value: &Dynamic) -> String {
-    match value {
-        Dynamic::Null => "null".into(),
-        Dynamic::Bool(b) => b.to_string(),
-        Dynamic::Int(i) => i.to_string(),
-        Dynamic::Decimal(d) => grouped(*d),
-        Dynamic::Text(t) => format!("{t:?}"),
-        Dynamic::Date(d) => d.to_string(),
-    }
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
 }
 
-fn grouped(d: Decimal) -> String {
+/// Writes `value` as [`show`] prints it.
+fn write_value(out: &mut String, value: &Dynamic) {
+    // Writing to a `String` cannot fail.
+    let _ = match value {
+        Dynamic::Null => write!(out, "null"),
+        Dynamic::Bool(b) => write!(out, "{b}"),
+        Dynamic::Int(i) => write!(out, "{i}"),
+        Dynamic::Decimal(d) => {
+            write_grouped(out, *d);
+            Ok(())
+        }
+        Dynamic::Text(t) => write!(out, "{t:?}"),
+        Dynamic::Date(d) => write!(out, "{d}"),
+    };
+}
+
+/// Writes an amount with thousands separators and at least two decimals.
+fn write_grouped(out: &mut String, d: Decimal) {
     let scale = d.normalize().scale().max(2);
-    let plain = format!("{:.*}", scale as usize, d.abs());
-    let (whole, fraction) = plain.split_once('.').unwrap_or((&plain, ""));
-    let mut out = String::new();
     if d.is_sign_negative() && !d.is_zero() {
         out.push('-');
     }
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
+    // The digits go in first; the separators are then put between the whole part's groups.
+    let start = out.len();
+    let _ = write!(out, "{:.*}", scale as usize, d.abs());
+    let whole = out[start..].find('.').unwrap_or(out.len() - start);
+    let mut at = start + whole;
+    while at > start + 3 {
+        at -= 3;
+        out.insert(at, ',');
+    }
+}
+
+/// Whether one side of a comparison is a literal, shown as written without its value.
+fn is_literal(text: &str) -> bool {
+    text.starts_with('"')
+        || matches!(text, "true" | "false" | "null")
+        || (text.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
+            && Decimal::from_str_exact(text).is_ok())
+}
+
+/// Writes one comparison as [`describe`] gives it.
+fn write_comparison(out: &mut String, c: &Comparison) {
+    let side = |out: &mut String, text: &str, value: &Dynamic| {
+        out.push_str(text);
+        if !is_literal(text) {
+            out.push(' ');
+            write_value(out, value);
         }
-        out.push(c);
-    }
-    if !fraction.is_empty() {
-        let _ = write!(out, ".{fraction}");
-    }
-    out
+    };
+    side(out, &c.left, &c.left_value);
+    out.push(' ');
+    out.push_str(c.op.symbol());
+    out.push(' ');
+    side(out, &c.right, &c.right_value);
 }
 
 /// One comparison with the value it read: `total_past_due 1,250.00 > 500`.
 pub fn describe(c: &Comparison) -> String {
-    let side = |text: &str, value: &Dynamic| {
-        let literal = Decimal::from_str_exact(text).is_ok()
-            || text.starts_with('"')
-            || matches!(text, "true" | "false" | "null");
-        if literal {
-            text.to_owned()
-        } else {
-            format!("{text} {}", show(value))
-        }
-    };
-    format!(
-        "{} {} {}",
-        side(&c.left, &c.left_value),
-        c.op.symbol(),
-        side(&c.right, &c.right_value)
-    )
+    let mut out = String::new();
+    write_comparison(&mut out, c);
+    out
 }
 
 /// The comparisons that held, as `total_past_due 1,250.00 > 500; over_60 310.00 > 0`.
 pub fn reason(seen: &[Comparison]) -> String {
-    seen.iter()
-        .filter(|c| c.held)
-        .map(describe)
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut out = String::new();
+    for c in seen.iter().filter(|c| c.held) {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        write_comparison(&mut out, c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -647,10 +698,45 @@ mod tests {
     }
 
     #[test]
+    fn a_filter_names_the_customer_texts_it_reads_in_either_view() {
+        let read = |text: &str, view: View| {
+            let mut read = [false; CUSTOMER_TEXTS.len()];
+            customer_texts_read(&Filter::new(text, view).unwrap(), &mut read);
+            CUSTOMER_TEXTS
+                .iter()
+                .zip(read)
+                .filter(|(_, r)| *r)
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            read(
+                r#"customer_class in ["RETAIL", "DEALER"] && total_past_due > 0 || !(status == "X")"#,
+                View::Customer
+            ),
+            ["customer_class", "status"]
+        );
+        assert_eq!(
+            read(
+                r#"balance > 0 && customer.payment_terms == "N30" && currency == "EUR""#,
+                View::Invoice
+            ),
+            ["payment_terms"]
+        );
+        assert!(read("total_past_due > 500 && over_60 > 0", View::Customer).is_empty());
+    }
+
+    #[test]
     fn amounts_print_grouped() {
-        assert_eq!(grouped(Decimal::new(125_000_000, 4)), "12,500.00");
-        assert_eq!(grouped(Decimal::new(-12_345_678_912, 4)), "-1,234,567.8912");
-        assert_eq!(grouped(Decimal::new(5, 1)), "0.50");
-        assert_eq!(grouped(Decimal::ZERO), "0.00");
+        assert_eq!(
+            show(&Dynamic::Decimal(Decimal::new(125_000_000, 4))),
+            "12,500.00"
+        );
+        assert_eq!(
+            show(&Dynamic::Decimal(Decimal::new(-12_345_678_912, 4))),
+            "-1,234,567.8912"
+        );
+        assert_eq!(show(&Dynamic::Decimal(Decimal::new(5, 1))), "0.50");
+        assert_eq!(show(&Dynamic::Decimal(Decimal::ZERO)), "0.00");
     }
 }

@@ -297,3 +297,51 @@ proptest! {
         prop_assert_eq!(merged.balance_days, whole.balance_days);
     }
 }
+
+/// The means are worked in whole numbers; they must give what the quotient of decimals,
+/// rounded half away from zero to two places, gives.
+fn decimal_mean(num: i128, den: i128) -> Decimal {
+    arrears_domain::figures::round2(
+        Decimal::from_i128_with_scale(num, 0) / Decimal::from_i128_with_scale(den, 0),
+    )
+}
+
+proptest! {
+    #[test]
+    fn means_in_whole_numbers_match_the_decimal_quotient(
+        sum in -1_000_000i64..1_000_000,
+        count in 1i64..5_000,
+    ) {
+        let mean = arrears_domain::figures::Mean { sum, count }.value().unwrap();
+        let expected = decimal_mean(i128::from(sum), i128::from(count));
+        prop_assert_eq!(mean, expected);
+    }
+
+    #[test]
+    fn weighted_means_in_whole_numbers_match_the_decimal_quotient(
+        amount_days in -10_000_000_000_000i128..10_000_000_000_000,
+        amount in -100_000_000_000i128..100_000_000_000,
+    ) {
+        prop_assume!(amount != 0);
+        let mean = arrears_domain::figures::WeightedMean { amount_days, amount };
+        let expected = decimal_mean(amount_days, amount);
+        prop_assert_eq!(mean.value().unwrap(), expected);
+    }
+}
+
+#[test]
+fn means_round_half_away_from_zero_to_two_decimals() {
+    let mean = |sum, count| {
+        arrears_domain::figures::Mean { sum, count }
+            .value()
+            .unwrap()
+    };
+    assert_eq!(mean(10, 4), Decimal::new(250, 2));
+    assert_eq!(mean(6, 3), Decimal::from(2));
+    assert_eq!(mean(-7, 2), Decimal::new(-350, 2));
+    assert_eq!(mean(10, 3), Decimal::new(333, 2));
+    assert_eq!(mean(1, 8), Decimal::new(13, 2));
+    assert_eq!(mean(-1, 8), Decimal::new(-13, 2));
+    assert_eq!(mean(2999, 1000), Decimal::from(3));
+    assert_eq!(mean(-2995, 1000), Decimal::new(-300, 2));
+}

@@ -99,10 +99,33 @@ impl Store {
         scope: Scope<'_>,
         viewer: Option<Viewer<'_>>,
     ) -> Result<Vec<CustomerRow>, StoreError> {
+        self.customer_rows_reading(scope, viewer, &[true; CUSTOMER_TEXTS.len()])
+            .await
+    }
+
+    /// The customers as [`Store::customer_rows`] gives them, with only the text columns
+    /// marked in `texts` (of [`CUSTOMER_TEXTS`]) read; the others are left empty.
+    pub async fn customer_rows_reading(
+        &self,
+        scope: Scope<'_>,
+        viewer: Option<Viewer<'_>>,
+        texts: &[bool; CUSTOMER_TEXTS.len()],
+    ) -> Result<Vec<CustomerRow>, StoreError> {
         let condition = format!("{} AND {}", scoped("", scope), seen_by("", viewer));
+        let columns: Vec<&str> = CustomerRow::COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                let text = i.checked_sub(CustomerRow::TEXTS.start);
+                match text.and_then(|t| texts.get(t)) {
+                    Some(false) => "CAST(NULL AS TEXT)",
+                    _ => column,
+                }
+            })
+            .collect();
         let sql = format!(
             "SELECT {} FROM customers WHERE {condition} ORDER BY company_id, customer_id",
-            CustomerRow::COLUMNS.join(", "),
+            columns.join(", "),
         );
         let params = [scope.company, scope.customer, viewer.map(|v| v.user_id)];
         let n = CustomerRow::COLUMNS.len();

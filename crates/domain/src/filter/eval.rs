@@ -1,6 +1,8 @@
 //! Evaluating a filter's tree directly, value by value: slower than the compiled filter,
 //! but it can report every comparison it made, which is how a rule explains itself.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -52,7 +54,10 @@ pub fn evaluate(
     Ok(match &expr.kind {
         ExprKind::Literal(l) => literal(l),
         ExprKind::Field(path) => {
-            let name = path.join(".");
+            let name = match path.as_slice() {
+                [one] => Cow::Borrowed(one.as_str()),
+                _ => Cow::Owned(path.join(".")),
+            };
             let slot = catalog.slot(&name).ok_or_else(|| EvalError {
                 column,
                 message: format!("unknown field {name:?}"),
