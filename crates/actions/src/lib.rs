@@ -520,7 +520,14 @@ fn all_hits(
     answers: &mut Answers,
     out: &mut Vec<Hit>,
 ) {
-    out.clear();
+    // The verdicts of the customer before are reset in place: their lists of tags keep their
+    // room instead of being freed and grown again for every customer.
+    out.truncate(rules.len());
+    for hit in out.iter_mut() {
+        hit.matched = false;
+        hit.tagged.clear();
+        hit.error = None;
+    }
     out.resize_with(rules.len(), Hit::default);
     let row = FactsRow { facts, as_of };
     sets.customer.next_row(answers);
@@ -1220,6 +1227,9 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
             errors: outcome.errors.clone(),
         };
         outcome.run_id = Some(store.record_generate(creates, &closes, &log).await?);
+    } else {
+        // A preview's new issues are only counted: freed beside the printing.
+        std::thread::spawn(move || drop(creates));
     }
     timings.write = clock.elapsed();
     outcome.timings = timings;
