@@ -611,6 +611,48 @@ fn follow_ups_go_to_the_follow_up_user_or_the_assigned_one() {
 }
 
 #[test]
+fn rules_read_the_customer_texts_they_name_in_either_view() {
+    // A run reads only the customer texts its rules name: each of these must arrive, and the
+    // reason written on the issue shows the text it read.
+    let db = TestDb::new();
+    with_rules(
+        &db,
+        "company_id,credit_class,seq_no,action_code,view,filter,standalone\n\
+         US01,STANDARD,10,REMIND,customer,\"customer_class == \"\"DEALER\"\"\",yes\n\
+         US01,STANDARD,20,NOTICE,invoice,\"balance > 0 && customer.status == \"\"HOLD\"\"\",yes\n",
+    );
+    db.import(
+        "texts",
+        &[(
+            "customers.csv",
+            "company_id,customer_id,name,customer_class,status,addr_line1\n\
+             US01,C1,Acme,DEALER,OK,1 Main St\n\
+             US01,C2,Bolt,RETAIL,HOLD,2 Main St\n\
+             US01,C3,Crane,,HOLD,\n",
+        )],
+        FRIDAY,
+    );
+    assert_eq!(
+        lines(&generate(&db, FRIDAY, &[])),
+        [
+            "create C1 STANDARD 10 REMIND - 2015-03-13 2015-03-17",
+            "create C2 STANDARD 20 NOTICE - 2015-03-13 2015-03-17 I2,I3",
+            "create C3 STANDARD 20 NOTICE - 2015-03-13 2015-03-17 I4",
+        ]
+    );
+    // In CSV, a quote inside a field is doubled.
+    let queue = db.ok(&["actions", "list", "--format", "csv"]);
+    assert!(
+        queue.contains(r#"customer_class ""DEALER"" == ""DEALER"""#),
+        "{queue}"
+    );
+    assert!(
+        queue.contains(r#"I2: balance 2,000.00 > 0; customer.status ""HOLD"" == ""HOLD"""#),
+        "{queue}"
+    );
+}
+
+#[test]
 fn close_when_paid_closes_the_issues_of_customers_with_nothing_to_pay() {
     let db = TestDb::new();
     with_rules(
