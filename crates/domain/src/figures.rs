@@ -353,13 +353,10 @@ impl Figures {
             i128::from(self.total_age().raw()),
             i128::from(self.net_sales.raw()),
         );
-        age.checked_mul(365)
-            .and_then(|days| ratio2(days, sales))
-            .or_else(|| {
-                let ratio = self.total_age().to_decimal() * Decimal::from(365)
-                    / self.net_sales.to_decimal();
-                Some(round2(ratio))
-            })
+        let exact = age.checked_mul(365).and_then(|days| ratio2(days, sales));
+        Some(exact.unwrap_or_else(|| {
+            round2(self.total_age().to_decimal() * Decimal::from(365) / self.net_sales.to_decimal())
+        }))
     }
 
     /// `avg_days_late_diff` = ADL − weighted ADL.

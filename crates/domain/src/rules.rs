@@ -421,50 +421,30 @@ impl Row for ItemRow<'_> {
 /// Whether an invoice-view rule needs what item pages do not hold: the invoice text columns,
 /// or the figures of its payments and tagged communications.
 pub fn needs_invoice_details(filter: &crate::filter::Filter) -> bool {
-    fn walk(e: &crate::filter::Expr) -> bool {
-        use crate::filter::ExprKind;
-        match &e.kind {
-            ExprKind::Field(path) => {
-                path.len() == 1
-                    && (INVOICE_TEXTS.contains(&path[0].as_str())
-                        || INVOICE_PAYMENTS.iter().any(|(n, _)| *n == path[0]))
+    filter.view() == View::Invoice
+        && filter.expr().fields().into_iter().any(|path| match path {
+            [name] => {
+                INVOICE_TEXTS.contains(&name.as_str())
+                    || INVOICE_PAYMENTS.iter().any(|(n, _)| n == name)
             }
-            ExprKind::Literal(_) => false,
-            ExprKind::List(items) => items.iter().any(walk),
-            ExprKind::Unary(_, x) => walk(x),
-            ExprKind::Binary(_, l, r) | ExprKind::Call(_, l, r) => walk(l) || walk(r),
-        }
-    }
-    filter.view() == View::Invoice && walk(filter.expr())
+            _ => false,
+        })
 }
 
 /// Marks in `read` the customer text columns (of [`CUSTOMER_TEXTS`]) that `filter` reads, in
 /// either view: a run reads only those of a million customers.
 pub fn customer_texts_read(filter: &crate::filter::Filter, read: &mut [bool]) {
-    fn walk(e: &crate::filter::Expr, view: View, read: &mut [bool]) {
-        use crate::filter::ExprKind;
-        match &e.kind {
-            ExprKind::Field(path) => {
-                let name = match (view, path.as_slice()) {
-                    (View::Customer, [name]) => Some(name),
-                    (_, [customer, name]) if customer == "customer" => Some(name),
-                    _ => None,
-                };
-                let text = name.and_then(|n| CUSTOMER_TEXTS.iter().position(|c| c == n));
-                if let Some(slot) = text.and_then(|i| read.get_mut(i)) {
-                    *slot = true;
-                }
-            }
-            ExprKind::Literal(_) => {}
-            ExprKind::List(items) => items.iter().for_each(|x| walk(x, view, read)),
-            ExprKind::Unary(_, x) => walk(x, view, read),
-            ExprKind::Binary(_, l, r) | ExprKind::Call(_, l, r) => {
-                walk(l, view, read);
-                walk(r, view, read);
-            }
+    for path in filter.expr().fields() {
+        let name = match (filter.view(), path) {
+            (View::Customer, [name]) => name,
+            (_, [customer, name]) if customer == "customer" => name,
+            _ => continue,
+        };
+        let text = CUSTOMER_TEXTS.iter().position(|c| c == name);
+        if let Some(slot) = text.and_then(|i| read.get_mut(i)) {
+            *slot = true;
         }
     }
-    walk(filter.expr(), filter.view(), read);
 }
 
 /// A rule as the ladder sees it.
@@ -695,6 +675,22 @@ mod tests {
             "total_past_due 1,250.00 > 500; over_60 310.00 > 0"
         );
         assert!(filter.matches(&row).unwrap());
+    }
+
+    #[test]
+    fn only_invoice_rules_naming_texts_or_payment_figures_need_invoice_details() {
+        let needs =
+            |text: &str, view: View| needs_invoice_details(&Filter::new(text, view).unwrap());
+        assert!(needs(
+            r#"balance > 0 && customer_po == "X1""#,
+            View::Invoice
+        ));
+        assert!(needs("pmt_count >= 1", View::Invoice));
+        assert!(!needs(
+            r#"balance > 0 && customer.status == "HOLD""#,
+            View::Invoice
+        ));
+        assert!(!needs(r#"status == "HOLD""#, View::Customer));
     }
 
     #[test]

@@ -162,6 +162,28 @@ pub enum ExprKind {
     Call(Function, Box<Expr>, Box<Expr>),
 }
 
+impl Expr {
+    /// The fields the expression names, as paths (`customer.name` is `["customer", "name"]`),
+    /// in the order they are written.
+    pub fn fields(&self) -> Vec<&[String]> {
+        fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e [String]>) {
+            match &e.kind {
+                ExprKind::Field(path) => out.push(path),
+                ExprKind::Literal(_) => {}
+                ExprKind::List(items) => items.iter().for_each(|x| walk(x, out)),
+                ExprKind::Unary(_, x) => walk(x, out),
+                ExprKind::Binary(_, l, r) | ExprKind::Call(_, l, r) => {
+                    walk(l, out);
+                    walk(r, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
 impl ExprKind {
     /// Binding strength of the node as printed: operands binding less need parentheses.
     fn level(&self) -> u8 {
