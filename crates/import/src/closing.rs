@@ -7,11 +7,13 @@ use foldhash::HashMap;
 use crate::Sync;
 use crate::table::Table;
 
-/// The latest application of an invoice, and the first line of this sync that applied to it.
+/// The latest application of an invoice, and the first line of this sync that writes an
+/// application to it.
 #[derive(Clone, Copy, Debug)]
 pub struct Applied {
     pub date: NaiveDate,
-    /// 0 when every application to it was already stored.
+    /// 0 when this sync writes none: every application to it is stored as it stands, and
+    /// was checked when it was written (invoices are never removed).
     pub line: u32,
 }
 
@@ -33,27 +35,36 @@ pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key
             .entry(key(&[company, tran]))
             .or_insert(Applied { date, line: 0 });
         applied.date = applied.date.max(date);
-        if slot.line != 0 && (applied.line == 0 || slot.line < applied.line) {
+        if slot.written && (applied.line == 0 || slot.line < applied.line) {
             applied.line = slot.line;
         }
     }
     latest
 }
 
-/// Applications must name known invoices; a new application moves the closing date of a
-/// stored, closed invoice that this sync did not bring.
+/// Applications this sync writes must name known invoices; a new or changed application
+/// moves the closing date of a stored, closed invoice that this sync did not bring.
 pub(crate) fn check_after_reading(sync: &mut Sync) {
-    let known = |sync: &Sync, invoice: &str| {
-        sync.index.get_key(invoice).is_some() || sync.bad_invoices.contains_key(invoice)
-    };
-    let mut unknown: Vec<(u64, Key)> = sync
-        .closing
-        .iter()
-        .filter(|(invoice, applied)| applied.line != 0 && !known(sync, invoice))
-        .map(|(invoice, applied)| (u64::from(applied.line), invoice.clone()))
-        .collect();
+    let mut unknown: Vec<(u64, Key)> = Vec::new();
+    for (invoice, applied) in sync.closing.iter().filter(|(_, a)| a.line != 0) {
+        let Some((company, tran)) = invoice.split_once(KEY_SEP) else {
+            continue;
+        };
+        let Some(mut found) = sync.index.find(company, tran) else {
+            if !sync.bad_invoices.contains_key(invoice.as_str()) {
+                unknown.push((u64::from(applied.line), invoice.clone()));
+            }
+            continue;
+        };
+        let stored = found.entry.closing_date;
+        if found.entry.seen == 0 && stored.is_some() && stored != Some(applied.date) {
+            found.set_closing(Some(applied.date));
+            sync.closing_updates
+                .push((company.to_owned(), tran.to_owned(), Some(applied.date)));
+        }
+    }
     for (invoice, line) in std::mem::take(&mut sync.unresolved_invoices) {
-        if !known(sync, &invoice) {
+        if sync.index.get_key(&invoice).is_none() && !sync.bad_invoices.contains_key(&invoice) {
             unknown.push((line, invoice));
         }
     }
@@ -66,19 +77,5 @@ pub(crate) fn check_after_reading(sync: &mut Sync) {
             "tran_id",
             format!("invoice {tran:?} is neither in the store nor in this sync"),
         );
-    }
-    for (invoice, applied) in sync.closing.iter().filter(|(_, a)| a.line != 0) {
-        let Some((company, tran)) = invoice.split_once(KEY_SEP) else {
-            continue;
-        };
-        let Some(mut found) = sync.index.find(company, tran) else {
-            continue;
-        };
-        let stored = found.entry.closing_date;
-        if found.entry.seen == 0 && stored.is_some() && stored != Some(applied.date) {
-            found.set_closing(Some(applied.date));
-            sync.closing_updates
-                .push((company.to_owned(), tran.to_owned(), Some(applied.date)));
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! Reading one sync file: header checks, and typed fields with `file:line: column: reason` errors.
 
 use foldhash::HashMap;
+use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
 use std::io::BufReader;
@@ -57,11 +58,17 @@ impl Problems {
     }
 }
 
+/// Places of the columns last asked for, by the address of their (static) names.
+const PLACES: usize = 64;
+
 /// An open sync file with its header understood.
 pub struct CsvFile {
     pub name: &'static str,
     reader: Reader<BufReader<File>>,
     columns: HashMap<String, usize>,
+    /// Every row asks for the same few columns by the same static names: a name's address and
+    /// length give its place without hashing it (`usize::MAX`: not in the file).
+    places: [Cell<(usize, usize, usize)>; PLACES],
     width: usize,
     pub size: u64,
 }
@@ -126,6 +133,7 @@ impl CsvFile {
             name,
             reader,
             columns,
+            places: std::array::from_fn(|_| Cell::new((0, 0, 0))),
             width,
             size,
         }))
@@ -133,6 +141,20 @@ impl CsvFile {
 
     pub fn has(&self, column: &str) -> bool {
         self.columns.contains_key(column)
+    }
+
+    /// The place of `column` in each row. A static name's address and length stand for its
+    /// text for as long as the program runs, so they may key the cache.
+    fn place(&self, column: &'static str) -> Option<usize> {
+        let (address, len) = (column.as_ptr() as usize, column.len());
+        let cached = &self.places[(address ^ len) % PLACES];
+        let (a, l, place) = cached.get();
+        if a == address && l == len {
+            return (place != usize::MAX).then_some(place);
+        }
+        let place = self.columns.get(column).copied();
+        cached.set((address, len, place.unwrap_or(usize::MAX)));
+        place
     }
 
     /// The next data row, or `None` at the end; rows that cannot be read become problems.
@@ -198,7 +220,7 @@ impl<'r> Fields<'r> {
     }
 
     /// Whether the file has `column` at all.
-    pub fn has(&self, column: &str) -> bool {
+    pub fn has(&self, column: &'static str) -> bool {
         self.file.has(column)
     }
 
@@ -216,9 +238,8 @@ impl<'r> Fields<'r> {
     }
 
     /// The trimmed text of `column`; `None` when absent or empty.
-    pub fn text(&mut self, column: &str) -> Option<&'r str> {
-        let i = *self.file.columns.get(column)?;
-        let raw = self.record.get(i)?;
+    pub fn text(&mut self, column: &'static str) -> Option<&'r str> {
+        let raw = self.record.get(self.file.place(column)?)?;
         match std::str::from_utf8(raw) {
             Ok(t) => Some(t.trim()).filter(|t| !t.is_empty()),
             Err(_) => {
@@ -229,11 +250,11 @@ impl<'r> Fields<'r> {
     }
 
     /// [`Fields::text`], owned, for a row to keep.
-    pub fn owned(&mut self, column: &str) -> Option<String> {
+    pub fn owned(&mut self, column: &'static str) -> Option<String> {
         self.text(column).map(str::to_owned)
     }
 
-    pub fn required(&mut self, column: &str) -> Option<&'r str> {
+    pub fn required(&mut self, column: &'static str) -> Option<&'r str> {
         let value = self.text(column);
         if value.is_none() && self.file.has(column) {
             self.problem(column, "required value missing");
@@ -242,36 +263,36 @@ impl<'r> Fields<'r> {
     }
 
     /// A required text, or an empty string once the problem is noted.
-    pub fn required_or_empty(&mut self, column: &str) -> String {
+    pub fn required_or_empty(&mut self, column: &'static str) -> String {
         self.required(column).unwrap_or_default().to_owned()
     }
 
-    pub fn money(&mut self, column: &str) -> Option<Money> {
+    pub fn money(&mut self, column: &'static str) -> Option<Money> {
         let text = self.text(column)?;
         Money::parse(text)
             .map_err(|e| self.problem(column, e.to_string()))
             .ok()
     }
 
-    pub fn required_money(&mut self, column: &str) -> Option<Money> {
+    pub fn required_money(&mut self, column: &'static str) -> Option<Money> {
         let text = self.required(column)?;
         Money::parse(text)
             .map_err(|e| self.problem(column, e.to_string()))
             .ok()
     }
 
-    pub fn date(&mut self, column: &str) -> Option<NaiveDate> {
+    pub fn date(&mut self, column: &'static str) -> Option<NaiveDate> {
         let text = self.text(column)?;
         parse_date(text).map_err(|e| self.problem(column, e)).ok()
     }
 
-    pub fn required_date(&mut self, column: &str) -> Option<NaiveDate> {
+    pub fn required_date(&mut self, column: &'static str) -> Option<NaiveDate> {
         let text = self.required(column)?;
         parse_date(text).map_err(|e| self.problem(column, e)).ok()
     }
 
     /// `true/false`, `1/0`, `yes/no` in any case; empty gives `default`.
-    pub fn flag(&mut self, column: &str, default: bool) -> bool {
+    pub fn flag(&mut self, column: &'static str, default: bool) -> bool {
         let Some(text) = self.text(column) else {
             return default;
         };
@@ -290,7 +311,7 @@ impl<'r> Fields<'r> {
     }
 
     /// A whole number of days, zero or more.
-    pub fn days(&mut self, column: &str) -> Option<i64> {
+    pub fn days(&mut self, column: &'static str) -> Option<i64> {
         let text = self.text(column)?;
         match text.parse::<i64>() {
             Ok(n) if (0..=3650).contains(&n) => Some(n),
@@ -307,7 +328,11 @@ impl<'r> Fields<'r> {
     }
 
     /// A whole number within `range`.
-    pub fn number(&mut self, column: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    pub fn number(
+        &mut self,
+        column: &'static str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
         let text = self.text(column)?;
         match text.parse::<i64>() {
             Ok(n) if range.contains(&n) => Some(n),
@@ -327,7 +352,7 @@ impl<'r> Fields<'r> {
 
     pub fn required_number(
         &mut self,
-        column: &str,
+        column: &'static str,
         range: std::ops::RangeInclusive<i64>,
     ) -> Option<i64> {
         self.required(column)?;
@@ -335,7 +360,7 @@ impl<'r> Fields<'r> {
     }
 
     /// An ISO 4217 currency code.
-    pub fn currency(&mut self, column: &str, required: bool) -> Option<String> {
+    pub fn currency(&mut self, column: &'static str, required: bool) -> Option<String> {
         let text = if required {
             self.required(column)
         } else {

@@ -24,7 +24,12 @@ pub(crate) fn company_of(sync: &Sync, f: &mut Fields<'_>) -> Option<String> {
     }
 }
 
-fn known_customer(sync: &Sync, f: &mut Fields<'_>, company: &str, column: &str) -> Option<String> {
+fn known_customer(
+    sync: &Sync,
+    f: &mut Fields<'_>,
+    company: &str,
+    column: &'static str,
+) -> Option<String> {
     let customer = if column == "customer_id" {
         f.required(column)
     } else {
@@ -185,7 +190,7 @@ fn home_amount(
     f: &mut Fields<'_>,
     company: &str,
     currency: &str,
-    column: &str,
+    column: &'static str,
     amount: Option<Money>,
 ) -> Option<Money> {
     let given = f.money(column);

@@ -179,7 +179,7 @@ pub(crate) fn reason_code(sync: &mut Sync, f: &mut Fields<'_>) {
 }
 
 /// A user a rule names, who must be in the store or in `users.csv`.
-fn known_user(sync: &Sync, f: &mut Fields<'_>, column: &str) -> Option<String> {
+fn known_user(sync: &Sync, f: &mut Fields<'_>, column: &'static str) -> Option<String> {
     let user = f.owned(column)?;
     if !sync.users.exists(&user) {
         f.problem(

@@ -2,17 +2,50 @@
 
 use arrears_store::pages;
 use arrears_store::{Change, FileCounts, KEY_SEP, Key, KeyState, Keys, Record, Store, StoreError};
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Rows written per round trip.
 const BATCH: usize = 2_000;
 
-/// One key: its stored state, and the line of this sync's file that brought it (0: none).
+/// One key: its stored state, the line of this sync's file that brought it (0: none), and
+/// whether this sync writes that row (new or changed).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Slot {
     pub stored: Option<KeyState>,
     pub line: u32,
+    pub written: bool,
 }
+
+/// Counts a good row against the hash stored under its key and queues it in `pending` when
+/// it is new or changed; says whether it was.
+fn queue<R>(
+    counts: &mut FileCounts,
+    pending: &mut Vec<Change<R>>,
+    row: R,
+    stored: Option<i64>,
+    hash: i64,
+) -> bool {
+    counts.rows += 1;
+    match stored {
+        None => counts.inserted += 1,
+        Some(h) if h == hash => {
+            counts.unchanged += 1;
+            return false;
+        }
+        Some(_) => counts.updated += 1,
+    }
+    pending.push(Change {
+        row,
+        hash,
+        new: stored.is_none(),
+    });
+    true
+}
+
+/// Pages a sync changed in one company's table.
+const PAGES: usize = pages::PAGES as usize;
+type Dirty = [bool; PAGES];
 
 /// A page of keys to write: company, page number, packed keys.
 pub type KeyPage = (String, u32, Vec<u8>);
@@ -22,7 +55,7 @@ pub struct Table<R> {
     pending: Vec<Change<R>>,
     pub counts: FileCounts,
     /// Key pages changed by this sync, by company and page, when the table keeps them.
-    dirty: Option<HashSet<(String, u32)>>,
+    dirty: Option<HashMap<String, Dirty>>,
 }
 
 impl<R: Record> Table<R> {
@@ -37,6 +70,7 @@ impl<R: Record> Table<R> {
                         Slot {
                             stored: Some(s),
                             line: 0,
+                            written: false,
                         },
                     )
                 })
@@ -58,7 +92,7 @@ impl<R: Record> Table<R> {
     /// A table whose stored keys come from its key pages, and go back to them.
     pub async fn paged(file: &str, store: &Store, needed: bool) -> Result<Table<R>, StoreError> {
         let mut table = Table::new(file, Keys::default());
-        table.dirty = Some(HashSet::default());
+        table.dirty = Some(HashMap::default());
         if needed {
             let bytes: i64 = store.page_bytes(Some(R::TABLE)).await?.values().sum();
             let keys = &mut table.keys;
@@ -71,6 +105,7 @@ impl<R: Record> Table<R> {
                             Slot {
                                 stored: Some(state),
                                 line: 0,
+                                written: false,
                             },
                         );
                     })
@@ -101,39 +136,53 @@ impl<R: Record> Table<R> {
 
     /// Takes a row's key, and the row when it is good: counts it and queues it when it is
     /// new or changed. A key already seen in this file gives the line that first brought it.
+    /// One lookup of the key, whatever the row.
     pub fn add(&mut self, key: Key, row: Option<R>, line: u64) -> Result<(), u64> {
         let line = u32::try_from(line).unwrap_or(u32::MAX);
-        let found = match self.keys.get_mut(&key) {
-            Some(slot) if slot.line != 0 => return Err(u64::from(slot.line)),
-            Some(slot) => {
-                slot.line = line;
-                Some(slot.stored)
-            }
-            None => None,
+        let Table {
+            keys,
+            pending,
+            counts,
+            dirty,
+        } = self;
+        let mut entry = keys.entry(key);
+        let stored = match &entry {
+            Entry::Occupied(e) if e.get().line != 0 => return Err(u64::from(e.get().line)),
+            Entry::Occupied(e) => e.get().stored,
+            Entry::Vacant(_) => None,
         };
-        let stored = found.flatten();
-        let mut changed = None;
+        let mut written = None;
         if let Some(row) = row {
             let (hash, date) = (row.content_hash(), row.key_date());
-            if self.queue(row, stored.map(|s| s.hash), hash)
-                && let Some(dirty) = &mut self.dirty
-            {
-                if let Some((company, rest)) = key.split_once(KEY_SEP) {
-                    dirty.insert((company.to_owned(), pages::page_of(rest)));
-                }
-                changed = Some(KeyState { hash, date });
+            if queue(counts, pending, row, stored.map(|s| s.hash), hash) {
+                // A paged table keeps the new state: its key pages are written from it.
+                let state = dirty.as_mut().map(|dirty| {
+                    if let Some((company, rest)) = entry.key().split_once(KEY_SEP) {
+                        let page = pages::page_of(rest) as usize;
+                        match dirty.get_mut(company) {
+                            Some(pages) => pages[page] = true,
+                            None => {
+                                let mut pages = [false; PAGES];
+                                pages[page] = true;
+                                dirty.insert(company.to_owned(), pages);
+                            }
+                        }
+                    }
+                    KeyState { hash, date }
+                });
+                written = Some(state);
             }
         }
-        match (found, changed) {
-            (None, stored) => {
-                self.keys.insert(key, Slot { stored, line });
+        let slot = match entry {
+            Entry::Occupied(ref mut e) => e.get_mut(),
+            Entry::Vacant(e) => e.insert(Slot::default()),
+        };
+        slot.line = line;
+        if let Some(state) = written {
+            slot.written = true;
+            if state.is_some() {
+                slot.stored = state;
             }
-            (Some(_), Some(state)) => {
-                if let Some(slot) = self.keys.get_mut(&key) {
-                    slot.stored = Some(state);
-                }
-            }
-            (Some(_), None) => {}
         }
         Ok(())
     }
@@ -141,21 +190,7 @@ impl<R: Record> Table<R> {
     /// Counts a good row against the hash stored under its key and queues it when it is
     /// new or changed; says whether it was.
     pub fn queue(&mut self, row: R, stored: Option<i64>, hash: i64) -> bool {
-        self.counts.rows += 1;
-        match stored {
-            None => self.counts.inserted += 1,
-            Some(h) if h == hash => {
-                self.counts.unchanged += 1;
-                return false;
-            }
-            Some(_) => self.counts.updated += 1,
-        }
-        self.pending.push(Change {
-            row,
-            hash,
-            new: stored.is_none(),
-        });
-        true
+        queue(&mut self.counts, &mut self.pending, row, stored, hash)
     }
 
     /// The queued rows once there are enough, or all of them when `all`; with problems
@@ -178,7 +213,11 @@ impl<R: Record> Table<R> {
         };
         let mut buckets: HashMap<(&str, u32), Vec<(&str, KeyState)>> = dirty
             .iter()
-            .map(|(company, page)| ((company.as_str(), *page), Vec::new()))
+            .flat_map(|(company, pages)| {
+                (0..PAGES)
+                    .filter(|p| pages[*p])
+                    .map(|p| ((company.as_str(), p as u32), Vec::new()))
+            })
             .collect();
         for (key, slot) in &self.keys {
             let (Some((company, rest)), Some(state)) = (key.split_once(KEY_SEP), slot.stored)
