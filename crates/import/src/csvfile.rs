@@ -59,7 +59,7 @@ impl Problems {
 }
 
 /// Places of the columns last asked for, by the address of their (static) names.
-const PLACES: usize = 64;
+const PLACES: usize = 256;
 
 /// An open sync file with its header understood.
 pub struct CsvFile {
@@ -241,7 +241,7 @@ impl<'r> Fields<'r> {
     pub fn text(&mut self, column: &'static str) -> Option<&'r str> {
         let raw = self.record.get(self.file.place(column)?)?;
         match std::str::from_utf8(raw) {
-            Ok(t) => Some(t.trim()).filter(|t| !t.is_empty()),
+            Ok(t) => Some(trim(t)).filter(|t| !t.is_empty()),
             Err(_) => {
                 self.problem(column, "not valid UTF-8");
                 None
@@ -374,6 +374,41 @@ impl<'r> Fields<'r> {
                 format!("not a currency code {text:?}, expected three letters such as USD"),
             );
             None
+        }
+    }
+}
+
+/// `text` without leading and trailing white space; most values have none, which their first
+/// and last bytes show without decoding characters.
+fn trim(text: &str) -> &str {
+    // Printable ASCII is never white space; anything else may be.
+    let plain = |b: &u8| (b'!'..=b'~').contains(b);
+    let bytes = text.as_bytes();
+    if bytes.first().is_some_and(plain) && bytes.last().is_some_and(plain) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim;
+
+    #[test]
+    fn values_lose_the_white_space_around_them_only() {
+        for (raw, trimmed) in [
+            ("US01", "US01"),
+            (" US01", "US01"),
+            ("US01\t", "US01"),
+            ("\u{a0}Acme Ltd\u{2003}", "Acme Ltd"),
+            ("\u{b}x\u{c}", "x"),
+            ("a b", "a b"),
+            ("é", "é"),
+            ("", ""),
+            ("  ", ""),
+        ] {
+            assert_eq!(trim(raw), trimmed, "{raw:?}");
         }
     }
 }

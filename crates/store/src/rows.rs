@@ -49,33 +49,67 @@ pub trait Record {
 
 /// FNV-1a over the values: equal rows hash equally on every platform and version.
 fn hash_of(params: &[Param<'_>]) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut hash = Fnv::default();
     for param in params {
         match *param {
-            Param::Text(None) | Param::Int(None) | Param::Date(None) => feed(&[0]),
+            Param::Text(None) | Param::Int(None) | Param::Date(None) => hash.bytes(&[0]),
             Param::Text(Some(t)) => {
-                feed(&[1]);
-                feed(&(t.len() as u64).to_le_bytes());
-                feed(t.as_bytes());
+                hash.bytes(&[1]);
+                hash.word(t.len() as u64);
+                hash.bytes(t.as_bytes());
             }
             Param::Int(Some(i)) => {
-                feed(&[2]);
-                feed(&i.to_le_bytes());
+                hash.bytes(&[2]);
+                hash.word(i as u64);
             }
-            Param::Bool(b) => feed(&[3, u8::from(b)]),
+            Param::Bool(b) => hash.bytes(&[3, u8::from(b)]),
             Param::Date(Some(d)) => {
-                feed(&[4]);
-                feed(&i64::from(d.num_days_from_ce()).to_le_bytes());
+                hash.bytes(&[4]);
+                hash.word(i64::from(d.num_days_from_ce()) as u64);
             }
         }
     }
-    hash as i64
+    hash.0 as i64
+}
+
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// `FNV_PRIME` to the powers 0 to 8: feeding FNV-1a `n` zero bytes multiplies the hash by
+/// the `n`th (each step's xor with zero leaves it as it is).
+const PRIME_POWERS: [u64; 9] = {
+    let mut powers = [1u64; 9];
+    let mut n = 1;
+    while n < 9 {
+        powers[n] = powers[n - 1].wrapping_mul(FNV_PRIME);
+        n += 1;
+    }
+    powers
+};
+
+/// An FNV-1a hash being fed.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(FNV_PRIME);
+        }
+    }
+
+    /// The eight little-endian bytes of `word`, its high zero bytes (lengths, amounts and
+    /// days have several) in one multiplication: the same hash as feeding them one by one.
+    fn word(&mut self, word: u64) {
+        let significant = 8 - (word.leading_zeros() / 8) as usize;
+        self.bytes(&word.to_le_bytes()[..significant]);
+        self.0 = self.0.wrapping_mul(PRIME_POWERS[8 - significant]);
+    }
 }
 
 /// A date as SQLite keeps it, `YYYY-MM-DD`, written into `out` (years are 0 to 9999).
@@ -469,6 +503,107 @@ mod tests {
     }
 
     use super::*;
+    use proptest::prelude::*;
+
+    /// The hash stores kept for the invoice of the test below before the hash fed words whole.
+    const HASH_OF_THE_INVOICE: i64 = 8_363_987_614_033_839_485;
+
+    /// FNV-1a fed byte by byte, as the stored hashes were made.
+    fn fed_byte_by_byte(params: &[Param<'_>]) -> i64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                hash ^= u64::from(*b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for param in params {
+            match *param {
+                Param::Text(None) | Param::Int(None) | Param::Date(None) => feed(&[0]),
+                Param::Text(Some(t)) => {
+                    feed(&[1]);
+                    feed(&(t.len() as u64).to_le_bytes());
+                    feed(t.as_bytes());
+                }
+                Param::Int(Some(i)) => {
+                    feed(&[2]);
+                    feed(&i.to_le_bytes());
+                }
+                Param::Bool(b) => feed(&[3, u8::from(b)]),
+                Param::Date(Some(d)) => {
+                    feed(&[4]);
+                    feed(&i64::from(d.num_days_from_ce()).to_le_bytes());
+                }
+            }
+        }
+        hash as i64
+    }
+
+    #[derive(Clone, Debug)]
+    enum Value {
+        Text(Option<String>),
+        Int(Option<i64>),
+        Bool(bool),
+        Date(Option<i32>),
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            proptest::option::of(".{0,300}").prop_map(Value::Text),
+            proptest::option::of(prop_oneof![
+                any::<i64>(),
+                -1_000_000_000_000i64..1_000_000_000_000,
+                0i64..300
+            ])
+            .prop_map(Value::Int),
+            any::<bool>().prop_map(Value::Bool),
+            proptest::option::of(1i32..3_652_059).prop_map(Value::Date),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn content_hashes_are_the_byte_by_byte_fnv_of_the_values(
+            values in proptest::collection::vec(value(), 0..24)
+        ) {
+            let params: Vec<Param<'_>> = values
+                .iter()
+                .map(|v| match v {
+                    Value::Text(t) => Param::Text(t.as_deref()),
+                    Value::Int(i) => Param::Int(*i),
+                    Value::Bool(b) => Param::Bool(*b),
+                    Value::Date(d) => {
+                        Param::Date(d.and_then(NaiveDate::from_num_days_from_ce_opt))
+                    }
+                })
+                .collect();
+            prop_assert_eq!(hash_of(&params), fed_byte_by_byte(&params));
+        }
+    }
+
+    #[test]
+    fn an_invoice_hashes_as_the_stores_of_earlier_versions_keep_it() {
+        let row = InvoiceRow {
+            company_id: "US01".into(),
+            tran_id: "I000000100".into(),
+            customer_id: "C0000001".into(),
+            tran_type: arrears_domain::TranType::Invoice,
+            tran_date: NaiveDate::from_ymd_opt(2025, 6, 6).unwrap(),
+            due_date: NaiveDate::from_ymd_opt(2025, 7, 6),
+            amount: arrears_domain::Money::parse("18251.48").unwrap(),
+            balance: arrears_domain::Money::ZERO,
+            currency: "USD".into(),
+            amount_hc: arrears_domain::Money::parse("18251.48").unwrap(),
+            balance_hc: arrears_domain::Money::ZERO,
+            texts: Default::default(),
+            closing_date: None,
+        };
+        assert_eq!(
+            row.content_hash(),
+            fed_byte_by_byte(&row.params()[..InvoiceRow::HASHED])
+        );
+        assert_eq!(row.content_hash(), HASH_OF_THE_INVOICE);
+    }
 
     #[test]
     fn dates_print_as_iso() {
