@@ -353,6 +353,27 @@ US01,C1,I2,2015-01-01,2015-01-31,100,0\n",
         field(row(&rows, "customer_id", "C1"), "avg_days_late"),
         "17.50"
     );
+    // A changed application moves it again; the applications re-sent as they were, with it,
+    // move nothing.
+    db.import(
+        "corrected",
+        &[(
+            "payment_applications.csv",
+            "company_id,payment_id,tran_id,amount,applied_date\n\
+             US01,P1,I1,60,\nUS01,P2,I1,40,2015-02-15\nUS01,P3,I2,100,2015-02-25\n",
+        )],
+        "2015-03-06",
+    );
+    // I2 now closed 2015-02-25: 55 days to pay, 25 late; I1 still 45 and 15.
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+        "50.00"
+    );
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_late"),
+        "20.00"
+    );
 }
 
 #[test]

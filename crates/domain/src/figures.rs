@@ -36,10 +36,10 @@ impl Mean {
 
     /// The mean to two decimals; `None` with nothing counted.
     pub fn value(self) -> Option<Decimal> {
-        (self.count > 0).then(|| {
-            ratio2(i128::from(self.sum), i128::from(self.count))
-                .unwrap_or_else(|| round2(Decimal::from(self.sum) / Decimal::from(self.count)))
-        })
+        if self.count == 0 {
+            return None;
+        }
+        ratio2(i128::from(self.sum), i128::from(self.count))
     }
 }
 
@@ -67,12 +67,7 @@ impl WeightedMean {
         if self.amount == 0 {
             return None;
         }
-        if let Some(exact) = ratio2(self.amount_days, self.amount) {
-            return Some(exact);
-        }
-        let ratio = Decimal::from_i128_with_scale(self.amount_days, 0)
-            .checked_div(Decimal::from_i128_with_scale(self.amount, 0))?;
-        Some(round2(ratio))
+        ratio2(self.amount_days, self.amount)
     }
 }
 
@@ -89,7 +84,8 @@ fn div_round(num: i128, den: i128) -> Option<i128> {
 
 /// `num ÷ den` to two decimals, rounded as [`round2`] rounds the quotient of the two as
 /// decimals, but worked in whole numbers (a mean of days is taken for every customer and
-/// invoice a run looks at). `None` when out of range.
+/// invoice a run looks at). `None` only past what a decimal holds (a quotient of some
+/// 10^26), where dividing the two as decimals fails too.
 fn ratio2(num: i128, den: i128) -> Option<Decimal> {
     let hundredths = div_round(num.checked_mul(100)?, den)?;
     Decimal::try_from_i128_with_scale(hundredths, 2).ok()
@@ -353,10 +349,7 @@ impl Figures {
             i128::from(self.total_age().raw()),
             i128::from(self.net_sales.raw()),
         );
-        let exact = age.checked_mul(365).and_then(|days| ratio2(days, sales));
-        Some(exact.unwrap_or_else(|| {
-            round2(self.total_age().to_decimal() * Decimal::from(365) / self.net_sales.to_decimal())
-        }))
+        age.checked_mul(365).and_then(|days| ratio2(days, sales))
     }
 
     /// `avg_days_late_diff` = ADL − weighted ADL.
