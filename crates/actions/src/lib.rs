@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrears_domain::disputes::{Disputes, OpenDispute};
-use arrears_domain::filter::{Answers, Comparison, View};
+use arrears_domain::filter::{Comparison, Verdicts, View};
 use arrears_domain::plans::{Adjusted, Plans, adjust};
 use arrears_domain::promises::Promises;
 use arrears_domain::rules::{
@@ -25,7 +25,7 @@ use arrears_domain::value::{Num, item_values, packed_figures};
 use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money};
 use arrears_store::{
     ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
-    Scope, Store, StoreError, pages::customers_of,
+    Scope, Store, StoreError, pages::PageCustomers,
 };
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
@@ -112,7 +112,8 @@ pub struct Timings {
     pub load: Duration,
     /// Reading the item pages and working out every customer's figures and decisions.
     pub evaluate: Duration,
-    /// Of which: running the compiled filters (time summed over the worker threads).
+    /// Of which: running the compiled filters (the processor time of the worker threads,
+    /// summed).
     pub filters: Duration,
     /// Customers whose rules ran, and filters run (per customer, and per open item for the
     /// invoice view).
@@ -509,61 +510,74 @@ fn hit(rule: &Rule, facts: &CustomerFacts, items: &[ItemFacts<'_>], as_of: Naive
     hit
 }
 
-/// Runs all of a class's rules over a customer and its open items into `out`, giving what
-/// [`hit`] gives for each rule, but item by item: a test that several rules make is made
-/// once per customer or item.
+/// Runs all of a class's rules over the customers of a batch that `group` picks (and all of
+/// their open items), giving each of them in `hits` what [`hit`] gives for each rule: each
+/// filter set runs over all of those customers, or all of their items, at once, and a test
+/// that several rules make is made once per customer or item. Adds to `filters` the
+/// processor time the two sets took.
+#[allow(clippy::too_many_arguments)]
 fn all_hits(
     rules: &[Rule],
     sets: &RuleSets,
-    (facts, items): (&CustomerFacts, &[ItemFacts<'_>]),
     as_of: NaiveDate,
-    answers: &mut Answers,
-    out: &mut Vec<Hit>,
+    (group, facts, items): (&[usize], &[CustomerFacts], &[Vec<ItemFacts<'_>>]),
+    hits: &mut [Vec<Hit>],
+    (by_customer, by_item): &mut (Verdicts, Verdicts),
+    filters: &mut Duration,
 ) {
-    // The verdicts of the customer before are reset in place: their lists of tags keep their
-    // room instead of being freed and grown again for every customer.
-    out.truncate(rules.len());
-    for hit in out.iter_mut() {
-        hit.matched = false;
-        hit.tagged.clear();
-        hit.error = None;
-    }
-    out.resize_with(rules.len(), Hit::default);
-    let row = FactsRow { facts, as_of };
-    sets.customer.next_row(answers);
-    for (i, place) in sets.places.iter().enumerate() {
-        match *place {
-            Place::Customer(n) => match sets.customer.matches_row(n, &row, answers) {
-                Ok(matched) => out[i].matched = matched,
-                Err(e) => out[i].error = Some(format!("filter {e}")),
-            },
-            Place::Invoice(_) => {}
-            Place::Alone => out[i] = hit(&rules[i], facts, items, as_of),
-        }
-    }
-    if sets.invoice.is_empty() {
-        return;
-    }
-    for (position, item) in items.iter().enumerate() {
-        let row = ItemRow { facts: item, as_of };
-        sets.invoice.next_row(answers);
-        for (n, &i) in sets.invoice_rules.iter().enumerate() {
-            let hit = &mut out[i];
-            if hit.error.is_some() {
-                continue;
+    let customers: Vec<FactsRow<'_>> = group
+        .iter()
+        .map(|&k| FactsRow {
+            facts: &facts[k],
+            as_of,
+        })
+        .collect();
+    let open_items: Vec<ItemRow<'_>> = group
+        .iter()
+        .flat_map(|&k| &items[k])
+        .map(|facts| ItemRow { facts, as_of })
+        .collect();
+    let started = thread_time();
+    sets.customer.run(&customers, by_customer);
+    sets.invoice.run(&open_items, by_item);
+    *filters += thread_time().saturating_sub(started);
+    // The customer's first item among the group's items.
+    let mut first = 0;
+    for (row, &k) in group.iter().enumerate() {
+        let (facts, items, out) = (&facts[k], &items[k], &mut hits[k]);
+        for (i, place) in sets.places.iter().enumerate() {
+            match *place {
+                Place::Customer(n) => match by_customer.get(n, row) {
+                    Ok(matched) => out[i].matched = matched,
+                    Err(e) => out[i].error = Some(format!("filter {e}")),
+                },
+                Place::Invoice(_) => {}
+                Place::Alone => out[i] = hit(&rules[i], facts, items, as_of),
             }
-            match sets.invoice.matches_row(n, &row, answers) {
-                Ok(true) => hit.tagged.push(position),
-                Ok(false) => {}
-                Err(e) => {
-                    hit.error = Some(format!("invoice {}: filter {e}", item.tran_id));
-                    hit.tagged.clear();
+        }
+        if sets.invoice.is_empty() {
+            continue;
+        }
+        for (position, item) in items.iter().enumerate() {
+            for (n, &i) in sets.invoice_rules.iter().enumerate() {
+                let hit = &mut out[i];
+                if hit.error.is_some() {
+                    continue;
+                }
+                match by_item.get(n, first + position) {
+                    Ok(true) => hit.tagged.push(position),
+                    Ok(false) => {}
+                    Err(e) => {
+                        hit.error = Some(format!("invoice {}: filter {e}", item.tran_id));
+                        hit.tagged.clear();
+                    }
                 }
             }
         }
-    }
-    for &i in &sets.invoice_rules {
-        out[i].matched = !out[i].tagged.is_empty();
+        first += items.len();
+        for &i in &sets.invoice_rules {
+            out[i].matched = !out[i].tagged.is_empty();
+        }
     }
 }
 
@@ -663,105 +677,196 @@ struct Run<'a> {
     timings: Timings,
     /// Customers whose items this worker met.
     seen: Vec<usize>,
-    /// The rules' verdicts on the customer at hand, and their tests' answers on the row at
-    /// hand: kept from customer to customer.
-    hits: Vec<Hit>,
-    answers: Answers,
+    /// The rules' verdicts on each customer of the batch at hand, and what the filter sets
+    /// gave over its customers and its items: kept from batch to batch.
+    hits: Vec<Vec<Hit>>,
+    verdicts: (Verdicts, Verdicts),
 }
 
 /// Threads deciding for the customers of item pages: the machine's two cores.
 const WORKERS: usize = 2;
 
+/// The processor time the calling thread has had. The filters' share of a run is measured
+/// by it (not by the clock on the wall), so that the moments a thread waits for a core while
+/// the page reader has it are not counted as the filters'.
+fn thread_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let read = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    match (read, u64::try_from(now.tv_sec), u32::try_from(now.tv_nsec)) {
+        (0, Ok(secs), Ok(nanos)) => Duration::new(secs, nanos),
+        _ => Duration::ZERO,
+    }
+}
+
+/// Customers without items are decided this many at a time.
+const UNSEEN_BATCH: usize = 4096;
+
+/// A customer with its items and their `(tran_id, currency)`.
+type WithItems<'a> = (&'a CustomerRow, &'a [Item], &'a [(&'a str, &'a str)]);
+
+/// A customer of a batch whose rules run: its class (company and credit class), the class's
+/// rules, its open issues, and its items as the business date sees them.
+struct Chosen<'a> {
+    customer: &'a CustomerRow,
+    class: (String, String),
+    rules: &'a [Rule],
+    open: &'a [Open],
+    adjusted: Adjusted<'a, 'a>,
+}
+
 impl Run<'_> {
-    /// Decides what the rules do for one customer.
-    fn customer(&mut self, customer: &CustomerRow, items: &[Item], ids: &[(&str, &str)]) {
-        let (company, id) = (&customer.company_id, &customer.customer_id);
-        let Some(class) = self.setup.class_of(company, customer.text("credit_class")) else {
-            return;
-        };
-        if self
-            .options
-            .credit_class
-            .as_ref()
-            .is_some_and(|c| *c != class)
-        {
-            return;
-        }
-        let key = (company.clone(), id.clone());
-        let open = self
-            .work
-            .open
-            .get(&key)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let class_key = (company.clone(), class.clone());
-        let rules: &[Rule] = self
-            .setup
-            .rules
-            .get(&class_key)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        if rules.is_empty() && open.is_empty() {
-            return;
-        }
-        let (items, ids) = self.work.adjust(company, id, items, ids);
-        let figures = Figures::of(&items, self.ctx);
-        let open_items = open_items(company, id, &items, &ids, self.work, self.ctx);
-        let facts = facts(customer, &figures, &open_items, self.work, self.ctx);
-        let item_facts = item_facts(&open_items, &facts);
-        let as_of = self.ctx.as_of;
-        let started = Instant::now();
-        let mut hits = std::mem::take(&mut self.hits);
-        match self.setup.sets.get(&class_key) {
-            Some(sets) => all_hits(
+    /// Decides what the rules do for a batch of customers, each with its items (the customers
+    /// of one item page). Every customer's figures are worked out first; then each credit
+    /// class's filter sets run over all of its customers, and all of their open items, at
+    /// once; then each customer's issues are closed and opened in turn.
+    fn customers(&mut self, batch: &[WithItems<'_>]) {
+        let (setup, work, ctx) = (self.setup, self.work, self.ctx);
+        let as_of = ctx.as_of;
+        let mut chosen: Vec<Chosen<'_>> = Vec::with_capacity(batch.len());
+        for &(customer, items, ids) in batch {
+            let (company, id) = (&customer.company_id, &customer.customer_id);
+            let Some(class) = setup.class_of(company, customer.text("credit_class")) else {
+                continue;
+            };
+            if self
+                .options
+                .credit_class
+                .as_ref()
+                .is_some_and(|c| *c != class)
+            {
+                continue;
+            }
+            let open = work
+                .open
+                .get(&(company.clone(), id.clone()))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let class = (company.clone(), class);
+            let rules: &[Rule] = setup
+                .rules
+                .get(&class)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if rules.is_empty() && open.is_empty() {
+                continue;
+            }
+            chosen.push(Chosen {
+                customer,
+                class,
                 rules,
-                sets,
-                (&facts, &item_facts),
-                as_of,
-                &mut self.answers,
-                &mut hits,
-            ),
-            None => hits.clear(),
+                open,
+                adjusted: work.adjust(company, id, items, ids),
+            });
         }
-        self.timings.filters += started.elapsed();
-        self.timings.customers += 1;
-        self.timings.filter_runs += rules
+        let figures: Vec<Figures> = chosen
             .iter()
-            .map(|r| match r.filter.view() {
-                View::Customer => 1,
-                View::Invoice | View::Action => open_items.len() as u64,
+            .map(|c| Figures::of(&c.adjusted.0, ctx))
+            .collect();
+        let opens: Vec<Vec<OpenItem<'_>>> = chosen
+            .iter()
+            .map(|c| {
+                let (company, id) = (&c.customer.company_id, &c.customer.customer_id);
+                open_items(company, id, &c.adjusted.0, &c.adjusted.1, work, ctx)
             })
-            .sum::<u64>();
-        for (rule, hit) in rules.iter().zip(&hits) {
-            if let Some(e) = &hit.error {
-                self.errors.push(format!(
-                    "customer {company} {id}: rule {class} {}: {e}",
-                    rule.row.seq_no
-                ));
+            .collect();
+        let facts: Vec<CustomerFacts> = chosen
+            .iter()
+            .zip(&figures)
+            .zip(&opens)
+            .map(|((c, figures), open)| facts(c.customer, figures, open, work, ctx))
+            .collect();
+        let items: Vec<Vec<ItemFacts<'_>>> = opens
+            .iter()
+            .zip(&facts)
+            .map(|(open, facts)| item_facts(open, facts))
+            .collect();
+
+        let mut hits = std::mem::take(&mut self.hits);
+        if hits.len() < chosen.len() {
+            hits.resize_with(chosen.len(), Vec::new);
+        }
+        // Each class's customers together, in the batch's order: a class is known by its
+        // rules, the same slice for each of its customers (the customers of classes without
+        // rules fall together, and have no rule to run).
+        let mut order: Vec<usize> = (0..chosen.len()).collect();
+        let class_of = |k: &usize| (chosen[*k].rules.as_ptr(), chosen[*k].rules.len());
+        order.sort_by_key(class_of);
+        for group in order.chunk_by(|a, b| class_of(a) == class_of(b)) {
+            let Chosen { class, rules, .. } = &chosen[group[0]];
+            // The verdicts of the batch before are reset in place: their lists of tags keep
+            // their room instead of being freed and grown again.
+            for &k in group {
+                let out = &mut hits[k];
+                out.truncate(rules.len());
+                for hit in out.iter_mut() {
+                    hit.matched = false;
+                    hit.tagged.clear();
+                    hit.error = None;
+                }
+                out.resize_with(rules.len(), Hit::default);
+            }
+            if let Some(sets) = setup.sets.get(class) {
+                all_hits(
+                    rules,
+                    sets,
+                    as_of,
+                    (group, &facts, &items),
+                    &mut hits,
+                    &mut self.verdicts,
+                    &mut self.timings.filters,
+                );
             }
         }
-        let applying = applying(rules, |i| hits[i].matched);
-        self.close(
-            customer,
-            &class,
-            open,
-            rules,
-            &hits,
-            &applying,
-            &figures,
-            &item_facts,
-            &facts,
-        );
-        let mut last_contact = self.work.summaries.get(&key).and_then(|s| s.last_contact);
-        for i in applying {
-            self.create(
+
+        for (k, c) in chosen.iter().enumerate() {
+            let (customer, rules, hits) = (c.customer, c.rules, &hits[k]);
+            let class = &c.class.1;
+            self.timings.customers += 1;
+            self.timings.filter_runs += rules
+                .iter()
+                .map(|r| match r.filter.view() {
+                    View::Customer => 1,
+                    View::Invoice | View::Action => opens[k].len() as u64,
+                })
+                .sum::<u64>();
+            for (rule, hit) in rules.iter().zip(hits) {
+                if let Some(e) = &hit.error {
+                    self.errors.push(format!(
+                        "customer {} {}: rule {class} {}: {e}",
+                        customer.company_id, customer.customer_id, rule.row.seq_no
+                    ));
+                }
+            }
+            let applying = applying(rules, |i| hits[i].matched);
+            self.close(
                 customer,
-                &class,
-                &rules[i],
-                (&facts, &item_facts),
-                open,
-                &mut last_contact,
+                class,
+                c.open,
+                rules,
+                hits,
+                &applying,
+                &figures[k],
+                &items[k],
+                &facts[k],
             );
+            let mut last_contact = work
+                .summaries
+                .get(&(customer.company_id.clone(), customer.customer_id.clone()))
+                .and_then(|s| s.last_contact);
+            for i in applying {
+                self.create(
+                    customer,
+                    class,
+                    &rules[i],
+                    (&facts[k], &items[k]),
+                    c.open,
+                    &mut last_contact,
+                );
+            }
         }
         self.hits = hits;
     }
@@ -1020,7 +1125,7 @@ fn decide(
         timings: Timings::default(),
         seen: Vec::new(),
         hits: Vec::new(),
-        answers: Answers::default(),
+        verdicts: Default::default(),
     };
     let mut runs = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)
@@ -1032,12 +1137,15 @@ fn decide(
                         // The lock is held only while a page is taken, not while it is read.
                         let next = pages.lock().map_err(|_| stopped())?.recv();
                         let Ok((company, data)) = next else { break };
-                        customers_of(&data, |customer, items, ids| {
+                        let page = PageCustomers::read(&data)?;
+                        let mut batch = Vec::new();
+                        for (customer, items, ids) in page.iter() {
                             if let Some(&i) = index.get(&(company.as_str(), customer)) {
                                 run.seen.push(i);
-                                run.customer(&customers[i], items, ids);
+                                batch.push((&customers[i], items, ids));
                             }
-                        })?;
+                        }
+                        run.customers(&batch);
                     }
                     Ok(run)
                 })
@@ -1053,10 +1161,14 @@ fn decide(
     for i in runs.iter().flat_map(|r| &r.seen) {
         seen[*i] = true;
     }
-    for (i, customer) in customers.iter().enumerate() {
-        if !seen[i] {
-            runs[0].customer(customer, &[], &[]);
-        }
+    let unseen: Vec<_> = customers
+        .iter()
+        .zip(&seen)
+        .filter(|(_, seen)| !**seen)
+        .map(|(customer, _)| (customer, &[][..], &[][..]))
+        .collect();
+    for batch in unseen.chunks(UNSEEN_BATCH) {
+        runs[0].customers(batch);
     }
     // Each worker puts its own lists in customer order, both at once: the merges after are
     // then a pass each. A customer's place among the customers (read in order) is its key: no

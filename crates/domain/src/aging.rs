@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::Money;
 
@@ -101,7 +101,8 @@ pub fn due_bucket(days: i64, AgingUnits([u1, u2, u3, u4]): AgingUnits) -> DueBuc
 
 /// Calendar days from `from` to `to` (negative when `from` is later).
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
-    (to - from).num_days()
+    // The days since the common era of each: no duration made and divided back into days.
+    i64::from(to.num_days_from_ce()) - i64::from(from.num_days_from_ce())
 }
 
 /// The open balance of a customer or a book, split on both scales.
@@ -141,6 +142,27 @@ impl Buckets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Days between two dates, counted from the common era, are the days of the duration
+        /// between them, either way round and across leap years and centuries.
+        #[test]
+        fn days_between_counts_the_calendar_days(a in -800_000i32..800_000, b in -800_000i32..800_000) {
+            let day = |n: i32| NaiveDate::from_num_days_from_ce_opt(n).unwrap();
+            let (from, to) = (day(a), day(b));
+            prop_assert_eq!(days_between(from, to), (to - from).num_days());
+            prop_assert_eq!(days_between(to, from), -(to - from).num_days());
+        }
+    }
+
+    #[test]
+    fn days_between_counts_the_glossary_examples() {
+        let day = |s: &str| crate::parse_date(s).unwrap();
+        assert_eq!(days_between(day("2015-01-09"), day("2015-03-23")), 73);
+        assert_eq!(days_between(day("2016-02-28"), day("2016-03-01")), 2);
+        assert_eq!(days_between(day("2015-03-26"), day("2015-03-23")), -3);
+    }
 
     #[test]
     fn bucket_edges_follow_the_units() {

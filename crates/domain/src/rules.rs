@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::aging::days_between;
 use crate::disputes::OpenDispute;
 use crate::filter::{
     CUSTOMER_TEXTS, CUSTOMER_WORK, Cell, Comparison, Dynamic, INVOICE_PAYMENTS, INVOICE_TEXTS, Row,
@@ -234,7 +235,7 @@ impl CustomerFacts {
             Source::DateEstablished => date_cell(self.date_established),
             Source::EstablishedDays => self
                 .date_established
-                .map_or(Cell::Null, |d| Cell::Int((as_of - d).num_days())),
+                .map_or(Cell::Null, |d| Cell::Int(days_between(d, as_of))),
             Source::DaysToRespond => self.days_to_respond.map_or(Cell::Null, Cell::Int),
             Source::Figure(i) => self.figures.get(i).map_or(Cell::Null, Num::cell),
             Source::Work(i) => self.work_cell(i, as_of),
@@ -245,7 +246,7 @@ impl CustomerFacts {
     fn work_cell(&self, field: WorkField, as_of: NaiveDate) -> Cell<'_> {
         let w = &self.work;
         let since =
-            |d: Option<NaiveDate>| d.map_or(Cell::Null, |d| Cell::Int((as_of - d).num_days()));
+            |d: Option<NaiveDate>| d.map_or(Cell::Null, |d| Cell::Int(days_between(d, as_of)));
         match field {
             WorkField::OpenIssueCnt => Cell::Int(w.open_issue_cnt),
             WorkField::OldestIssueDate => date_cell(w.oldest_issue_date),
@@ -338,6 +339,26 @@ impl Row for CustomerRow<'_> {
     fn cell(&self, slot: usize) -> Cell<'_> {
         self.facts.cell(slot, self.as_of)
     }
+
+    /// Where the slot's values are is worked out once for the column.
+    fn column<'r>(rows: &'r [Self], slot: usize, which: &[u32], out: &mut Vec<Cell<'r>>) {
+        let source = sources(View::Customer)
+            .get(slot)
+            .copied()
+            .unwrap_or(Source::Missing);
+        let at = |r: &u32| &rows[*r as usize];
+        match source {
+            Source::Figure(n) => out.extend(
+                which
+                    .iter()
+                    .map(|r| at(r).facts.figures.get(n).map_or(Cell::Null, Num::cell)),
+            ),
+            _ => out.extend(which.iter().map(|r| {
+                let row = at(r);
+                row.facts.source_cell(source, row.as_of)
+            })),
+        }
+    }
 }
 
 impl CustomerFacts {
@@ -358,12 +379,53 @@ pub struct ItemRow<'a> {
 
 impl Row for ItemRow<'_> {
     fn cell(&self, slot: usize) -> Cell<'_> {
+        match sources(View::Invoice).get(slot) {
+            Some(source) => self.source_cell(*source),
+            None => Cell::Null,
+        }
+    }
+
+    /// Where the slot's values are is worked out once for the column.
+    fn column<'r>(rows: &'r [Self], slot: usize, which: &[u32], out: &mut Vec<Cell<'r>>) {
+        let source = sources(View::Invoice)
+            .get(slot)
+            .copied()
+            .unwrap_or(Source::Missing);
+        let at = |r: &u32| &rows[*r as usize];
+        match source {
+            Source::ItemFigure(n) => out.extend(
+                which
+                    .iter()
+                    .map(|r| at(r).facts.figures.get(n).map_or(Cell::Null, Num::cell)),
+            ),
+            Source::TranType => {
+                out.extend(
+                    which
+                        .iter()
+                        .map(|r| Cell::Text(at(r).facts.item.tran_type.code())),
+                );
+            }
+            Source::Balance => {
+                out.extend(which.iter().map(|r| Cell::Money(at(r).facts.item.balance)));
+            }
+            Source::BalanceHc => {
+                out.extend(
+                    which
+                        .iter()
+                        .map(|r| Cell::Money(at(r).facts.item.balance_hc)),
+                );
+            }
+            _ => out.extend(which.iter().map(|r| at(r).source_cell(source))),
+        }
+    }
+}
+
+impl ItemRow<'_> {
+    /// The value `source` gives for this item.
+    fn source_cell(&self, source: Source) -> Cell<'_> {
         let f = self.facts;
         let i = f.item;
-        let Some(source) = sources(View::Invoice).get(slot) else {
-            return Cell::Null;
-        };
-        match *source {
+        match source {
             Source::CompanyId => Cell::Text(&f.customer.company_id),
             Source::CustomerId => Cell::Text(&f.customer.customer_id),
             Source::TranId => Cell::Text(f.tran_id),
@@ -605,6 +667,170 @@ mod tests {
             };
             for (name, source) in names.iter().zip(found) {
                 assert!(source.is_some(), "{name} has no source");
+            }
+        }
+    }
+
+    /// A column read at once gives, slot by slot and row by row, what each row's cell gives,
+    /// in both views, over figures, texts, work, dates and the item's own fields.
+    #[test]
+    fn columns_give_what_cells_give() {
+        let as_of = day("2015-03-15");
+        let customer = |n: i64| CustomerFacts {
+            company_id: "US01".into(),
+            customer_id: format!("C{n}"),
+            name: format!("Customer {n}"),
+            texts: std::array::from_fn(|i| (i as i64 % 3 != n % 3).then(|| format!("t{i}-{n}"))),
+            credit_limit: (n % 2 == 0).then(|| Money::units(1000 * n)),
+            credit_hold: n % 3 == 0,
+            date_established: (n % 4 != 0).then(|| day("2014-01-01") + Days::new(n as u64 * 40)),
+            days_to_respond: Some(n),
+            figures: (0..figure_names().len() as i64)
+                .map(|f| match (f + n) % 4 {
+                    0 => Num::None,
+                    1 => Num::Int(f * n),
+                    2 => Num::Money(Money::units(f - n)),
+                    _ => Num::Rate(f * 7 - n),
+                })
+                .collect(),
+            work: Work {
+                open_issue_cnt: n,
+                last_activity_date: (n % 2 == 1).then(|| day("2015-02-01")),
+                last_activity_code: Some(format!("CALL{n}")),
+                in_dispute: n % 2 == 0,
+                ..Work::default()
+            },
+        };
+        let customers: Vec<CustomerFacts> = (0..5).map(customer).collect();
+        let items: Vec<Item> = (0..6)
+            .map(|n: i64| Item {
+                tran_type: if n % 2 == 0 {
+                    crate::TranType::Invoice
+                } else {
+                    crate::TranType::CreditMemo
+                },
+                tran_date: day("2015-01-01") + Days::new(n as u64),
+                due_date: (n % 3 != 0).then(|| day("2015-02-01")),
+                amount: Money::units(100 + n),
+                balance: Money::units(50 - n),
+                amount_hc: Money::units(200 + n),
+                balance_hc: Money::units(70 - n),
+                closing_date: None,
+                excluded_hc: Money::ZERO,
+                plan: None,
+            })
+            .collect();
+        let figures: Vec<Vec<Num>> = (0..6)
+            .map(|n: i64| {
+                (0..item_names().len() as i64)
+                    .map(|f| {
+                        if (f + n) % 3 == 0 {
+                            Num::None
+                        } else {
+                            Num::Int(f - n)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let item_facts: Vec<ItemFacts<'_>> = items
+            .iter()
+            .zip(&figures)
+            .enumerate()
+            .map(|(n, (item, figures))| ItemFacts {
+                tran_id: "IN1",
+                currency: "USD",
+                item,
+                texts: None,
+                figures,
+                tag_count: n as i64,
+                dispute: None,
+                has_promise: n % 2 == 0,
+                stats: None,
+                customer: &customers[n % customers.len()],
+            })
+            .collect();
+        let rows: Vec<CustomerRow<'_>> = customers
+            .iter()
+            .map(|facts| CustomerRow { facts, as_of })
+            .collect();
+        let item_rows: Vec<ItemRow<'_>> = item_facts
+            .iter()
+            .map(|facts| ItemRow { facts, as_of })
+            .collect();
+        fn check<R: Row>(rows: &[R], view: View) {
+            // Every row, and a pick out of order with a row twice.
+            let all: Vec<u32> = (0..rows.len() as u32).collect();
+            for which in [all, vec![3, 0, 3, 1]] {
+                for slot in 0..view.catalog().len() {
+                    let mut column = Vec::new();
+                    R::column(rows, slot, &which, &mut column);
+                    let cells: Vec<Cell<'_>> =
+                        which.iter().map(|&r| rows[r as usize].cell(slot)).collect();
+                    assert_eq!(column, cells, "{:?}", view.catalog().names().nth(slot));
+                }
+            }
+        }
+        check(&rows, View::Customer);
+        check(&item_rows, View::Invoice);
+    }
+
+    /// A rate in hundredths (`dso` 400.00) compares with a constant as exactly as a decimal
+    /// would, at the boundary and past the range of ten-thousandths.
+    #[test]
+    fn rates_compare_exactly_without_a_decimal() {
+        let dso = figure_names().iter().position(|f| *f == "dso").unwrap();
+        let with = |rate: i64| CustomerFacts {
+            figures: {
+                let mut v = vec![Num::None; figure_names().len()];
+                v[dso] = Num::Rate(rate);
+                v.into()
+            },
+            ..CustomerFacts::default()
+        };
+        let as_of = day("2015-03-15");
+        for (filter, rates) in [
+            (
+                "dso > 400",
+                [(40000, false), (40001, true), (i64::MAX, true)],
+            ),
+            (
+                "dso >= 400.00",
+                [(40000, true), (39999, false), (i64::MIN, false)],
+            ),
+            (
+                "dso == 400.0",
+                [(40000, true), (40001, false), (i64::MAX, false)],
+            ),
+            (
+                "dso < 400.005",
+                [(40000, true), (40001, false), (i64::MIN, true)],
+            ),
+        ] {
+            let compiled = Filter::new(filter, View::Customer).unwrap();
+            for (rate, expected) in rates {
+                let facts = with(rate);
+                let row = CustomerRow {
+                    facts: &facts,
+                    as_of,
+                };
+                assert_eq!(
+                    row.cell(View::Customer.catalog().slot("dso").unwrap()),
+                    Cell::Rate(rate)
+                );
+                let direct = crate::filter::evaluate(
+                    compiled.expr(),
+                    View::Customer.catalog(),
+                    &row,
+                    &mut None,
+                )
+                .unwrap();
+                assert_eq!(compiled.matches(&row), Ok(expected), "{filter} at {rate}");
+                assert_eq!(
+                    direct == crate::filter::Dynamic::Bool(true),
+                    expected,
+                    "{filter} at {rate}"
+                );
             }
         }
     }

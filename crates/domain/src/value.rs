@@ -67,7 +67,7 @@ impl Num {
             Num::None => Cell::Null,
             Num::Int(i) => Cell::Int(*i),
             Num::Money(m) => Cell::Money(*m),
-            Num::Rate(h) => Cell::Decimal(Decimal::new(*h, 2)),
+            Num::Rate(h) => Cell::Rate(*h),
             Num::Exact(d) => Cell::Decimal(**d),
         }
     }

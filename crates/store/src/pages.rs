@@ -230,6 +230,47 @@ pub fn customers_of<'p>(
     Ok(())
 }
 
+/// The customers of one item page, in order, each with its items and their `(tran_id,
+/// currency)`: a page holds whole customers.
+pub struct PageCustomers<'p> {
+    items: Vec<Item>,
+    ids: Vec<(&'p str, &'p str)>,
+    /// Each customer and where its items start.
+    starts: Vec<(&'p str, usize)>,
+}
+
+impl<'p> PageCustomers<'p> {
+    pub fn read(data: &'p [u8]) -> Result<PageCustomers<'p>, StoreError> {
+        let mut page = PageCustomers {
+            items: Vec::new(),
+            ids: Vec::new(),
+            starts: Vec::new(),
+        };
+        decode(data, |i| {
+            if page.starts.last().is_none_or(|(c, _)| *c != i.customer_id) {
+                page.starts.push((i.customer_id, page.items.len()));
+            }
+            page.items.push(i.item);
+            page.ids.push((i.tran_id, i.currency));
+        })?;
+        Ok(page)
+    }
+
+    /// Each customer with its items, in the page's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'p str, &[Item], &[(&'p str, &'p str)])> + '_ {
+        self.starts
+            .iter()
+            .enumerate()
+            .map(|(n, &(customer, start))| {
+                let end = self
+                    .starts
+                    .get(n + 1)
+                    .map_or(self.items.len(), |&(_, next)| next);
+                (customer, &self.items[start..end], &self.ids[start..end])
+            })
+    }
+}
+
 /// Which pages to read: item pages, or the key pages of a table.
 #[derive(Clone, Debug)]
 enum Source {

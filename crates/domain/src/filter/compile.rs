@@ -122,56 +122,96 @@ impl Part {
     /// a call through a pointer.
     #[inline]
     pub(crate) fn run<R: Row>(&self, row: &R) -> Out<bool> {
-        Ok(Some(match self {
-            Part::Money {
-                slot,
-                op,
-                raw,
-                exact,
-            } => match row.cell(*slot) {
+        match self {
+            Part::Code(Closure(f)) => f(row as &dyn Row),
+            _ => Ok(self.on_cell(row.cell(self.slot()))),
+        }
+    }
+
+    /// The test's answers on the rows `which` picks, given to `put(row, answer)` in its
+    /// order: a field's test reads the field's column first, then decides every cell in one
+    /// loop; `cells` is room for the column.
+    pub(crate) fn run_column<'r, R: Row>(
+        &self,
+        rows: &'r [R],
+        which: &[u32],
+        cells: &mut Vec<Cell<'r>>,
+        mut put: impl FnMut(u32, Out<bool>),
+    ) {
+        if let Part::Code(Closure(f)) = self {
+            for &r in which {
+                put(r, f(&rows[r as usize] as &dyn Row));
+            }
+            return;
+        }
+        cells.clear();
+        R::column(rows, self.slot(), which, cells);
+        for (&r, cell) in which.iter().zip(cells.iter()) {
+            put(r, Ok(self.on_cell(*cell)));
+        }
+    }
+
+    /// The slot a field's test reads (none for a closure's).
+    fn slot(&self) -> usize {
+        match self {
+            Part::Money { slot, .. }
+            | Part::Int { slot, .. }
+            | Part::Decimal { slot, .. }
+            | Part::Date { slot, .. }
+            | Part::Text { slot, .. }
+            | Part::TextIn { slot, .. }
+            | Part::Bool { slot } => *slot,
+            Part::Code(_) => usize::MAX,
+        }
+    }
+
+    /// A field's test on the field's value.
+    #[inline]
+    fn on_cell(&self, cell: Cell<'_>) -> Option<bool> {
+        Some(match self {
+            Part::Money { op, raw, exact, .. } => match cell {
                 Cell::Money(m) => decide(*op, Some(m.raw()), Some(*raw)),
+                // Hundredths are a hundred ten-thousandths.
+                Cell::Rate(h) if let Some(r) = h.checked_mul(100) => {
+                    decide(*op, Some(r), Some(*raw))
+                }
                 other => decide(*op, other.decimal(), Some(*exact)),
             },
-            Part::Int { slot, op, value } => {
-                let cell = match row.cell(*slot) {
+            Part::Int { op, value, .. } => {
+                let cell = match cell {
                     Cell::Int(i) => Some(i),
                     _ => None,
                 };
                 decide(*op, cell, Some(*value))
             }
-            Part::Decimal { slot, op, value } => {
-                decide(*op, row.cell(*slot).decimal(), Some(*value))
-            }
-            Part::Date { slot, op, day } => {
-                let cell = match row.cell(*slot) {
+            Part::Decimal { op, value, .. } => decide(*op, cell.decimal(), Some(*value)),
+            Part::Date { op, day, .. } => {
+                let cell = match cell {
                     Cell::Date(d) => Some(d),
                     _ => None,
                 };
                 decide(*op, cell, Some(*day))
             }
-            Part::Text { slot, op, text } => {
-                let cell = match row.cell(*slot) {
+            Part::Text { op, text, .. } => {
+                let cell = match cell {
                     Cell::Text(t) => Some(t),
                     _ => None,
                 };
                 decide(*op, cell, Some(&**text))
             }
-            Part::TextIn {
-                slot,
-                set,
-                has_null,
-            } => match row.cell(*slot) {
+            Part::TextIn { set, has_null, .. } => match cell {
                 Cell::Text(t) => set.iter().any(|s| s == t),
                 _ => *has_null,
             },
-            Part::Bool { slot } => {
-                return Ok(match row.cell(*slot) {
+            Part::Bool { .. } => {
+                return match cell {
                     Cell::Bool(b) => Some(b),
                     _ => None,
-                });
+                };
             }
-            Part::Code(Closure(f)) => return f(row as &dyn Row),
-        }))
+            // Runs through `run`, never here.
+            Part::Code(_) => return None,
+        })
     }
 }
 
@@ -877,6 +917,7 @@ impl Cell<'_> {
         match *self {
             Cell::Money(m) => Some(m.to_decimal()),
             Cell::Decimal(d) => Some(d),
+            Cell::Rate(h) => Some(Decimal::new(h, 2)),
             Cell::Int(i) => Some(Decimal::from(i)),
             _ => None,
         }

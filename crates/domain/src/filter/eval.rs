@@ -68,6 +68,7 @@ pub fn evaluate(
                 Cell::Int(i) => Dynamic::Int(i),
                 Cell::Money(m) => Dynamic::Decimal(m.to_decimal()),
                 Cell::Decimal(d) => Dynamic::Decimal(d),
+                Cell::Rate(h) => Dynamic::Decimal(Decimal::new(h, 2)),
                 Cell::Text(t) => Dynamic::Text(t.to_owned()),
                 Cell::Date(d) => Dynamic::Date(d),
             }

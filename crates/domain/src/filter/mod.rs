@@ -21,7 +21,7 @@ pub use catalog::{
     INVOICE_TEXTS, INVOICE_WORK, Type, View,
 };
 pub use eval::{Comparison, Dynamic, evaluate};
-pub use set::{Answers, FilterSet};
+pub use set::{FilterSet, Verdicts};
 pub use syntax::{
     BinaryOp, Column, Expr, ExprKind, FilterError, Function, Literal, UnaryOp, parse,
 };
@@ -36,6 +36,8 @@ pub enum Cell<'a> {
     Int(i64),
     Money(Money),
     Decimal(Decimal),
+    /// A rate in hundredths (most figures' rates and days): compared without a decimal.
+    Rate(i64),
     Text(&'a str),
     Date(NaiveDate),
 }
@@ -49,6 +51,7 @@ impl Cell<'_> {
             Cell::Int(i) => Value::Int(i),
             Cell::Money(m) => Value::Money(m),
             Cell::Decimal(d) => Value::Rate(d),
+            Cell::Rate(h) => Value::Rate(Decimal::new(h, 2)),
             Cell::Text(t) => Value::Text(t.to_owned()),
             Cell::Date(d) => Value::Date(d),
         }
@@ -62,6 +65,7 @@ impl Cell<'_> {
             Cell::Int(i) => Some(Decimal::from(i)),
             Cell::Money(m) => Some(m.to_decimal()),
             Cell::Decimal(d) => Some(d),
+            Cell::Rate(h) => Some(Decimal::new(h, 2)),
             _ => None,
         };
         match (self, other) {
@@ -83,6 +87,16 @@ impl Cell<'_> {
 /// Something a filter can look at: the value in each slot of its view's catalog.
 pub trait Row {
     fn cell(&self, slot: usize) -> Cell<'_>;
+
+    /// The cells in `slot` of the rows `which` picks, in its order, into `out`: what
+    /// [`Row::cell`] gives for each. A kind of row can read a column faster than cell by
+    /// cell, working out once where the slot's values are.
+    fn column<'r>(rows: &'r [Self], slot: usize, which: &[u32], out: &mut Vec<Cell<'r>>)
+    where
+        Self: Sized,
+    {
+        out.extend(which.iter().map(|&r| rows[r as usize].cell(slot)));
+    }
 }
 
 /// A row held as one value per slot.

@@ -19,9 +19,23 @@ pub struct FilterSet {
     plans: Vec<Plan>,
 }
 
-/// What a set's tests gave on the row at hand; cleared by [`FilterSet::next_row`].
+/// What a set's filters gave over a batch of rows ([`FilterSet::run`]): for each filter
+/// and row, whether it matched, or the error it met. Kept from batch to batch, so that its
+/// buffers are not freed and grown again.
 #[derive(Default)]
-pub struct Answers(Vec<Answer>);
+pub struct Verdicts {
+    rows: usize,
+    /// Each test's answer on each row, test by test (`tests × rows`).
+    answers: Vec<Answer>,
+    /// Each filter's verdict on each row, filter by filter (`filters × rows`).
+    verdicts: Vec<Verdict>,
+    errors: Vec<EvalError>,
+    /// The rows a chain has not decided yet, those of them a test has not answered yet, and
+    /// whether a test gave null on each.
+    live: Vec<u32>,
+    todo: Vec<u32>,
+    null: Vec<bool>,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Answer {
@@ -29,6 +43,33 @@ enum Answer {
     False,
     True,
     Null,
+    /// The n-th error of the batch.
+    Failed(u32),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    No,
+    Yes,
+    Failed(u32),
+}
+
+impl Verdicts {
+    /// How many rows the last batch held.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether the `filter`-th filter matched the `row`-th row of the last batch (null counts
+    /// as no), or the error it met there.
+    #[inline]
+    pub fn get(&self, filter: usize, row: usize) -> Result<bool, &EvalError> {
+        match self.verdicts[filter * self.rows + row] {
+            Verdict::No => Ok(false),
+            Verdict::Yes => Ok(true),
+            Verdict::Failed(e) => Err(&self.errors[e as usize]),
+        }
+    }
 }
 
 impl FilterSet {
@@ -75,61 +116,113 @@ impl FilterSet {
         self.tests.len()
     }
 
-    /// Makes `answers` ready for a new row of this set: the answers of the row before, of
-    /// this set or another, are forgotten.
-    #[inline]
-    pub fn next_row(&self, answers: &mut Answers) {
-        answers.0.clear();
-        answers.0.resize(self.tests.len(), Answer::Unknown);
-    }
-
-    /// Whether the `n`-th filter matches the row; null counts as no. Gives what
-    /// [`Filter::matches_row`] gives, reusing the answers of tests already made on the row.
-    #[inline]
-    pub fn matches_row<R: Row>(
-        &self,
-        n: usize,
-        row: &R,
-        answers: &mut Answers,
-    ) -> Result<bool, EvalError> {
-        match &self.plans[n] {
-            Plan::Test(t) => Ok(self.answer(*t, row, answers)? == Answer::True),
-            Plan::Chain(op, tests) => {
-                let decides = if *op == BinaryOp::Or {
-                    Answer::True
-                } else {
-                    Answer::False
+    /// Runs every filter of the set over `rows` into `out`: what [`Filter::matches_row`]
+    /// gives for each filter and row. Filter by filter, each test over the rows still
+    /// undecided: a test runs over many rows in a row (the same field and comparison each
+    /// time), at most once per row, and a chain stops for a row at its first deciding test,
+    /// as it does row by row (a division in a later test never runs where an earlier test
+    /// decided).
+    pub fn run<R: Row>(&self, rows: &[R], out: &mut Verdicts) {
+        let n = rows.len();
+        out.rows = n;
+        out.answers.clear();
+        out.answers.resize(self.tests.len() * n, Answer::Unknown);
+        out.verdicts.clear();
+        out.verdicts.resize(self.plans.len() * n, Verdict::No);
+        out.errors.clear();
+        let Verdicts {
+            answers,
+            verdicts,
+            errors,
+            live,
+            todo,
+            null,
+            ..
+        } = out;
+        let mut cells = Vec::with_capacity(n);
+        // Test `t`'s answers on the rows of `live` that have none yet: the field's column read
+        // at once, then one comparison over it.
+        let mut make = |t: usize, live: &[u32], answers: &mut [Answer]| {
+            let answers = &mut answers[t * n..(t + 1) * n];
+            todo.clear();
+            todo.extend(
+                live.iter()
+                    .copied()
+                    .filter(|&r| answers[r as usize] == Answer::Unknown),
+            );
+            self.tests[t].run_column(rows, todo, &mut cells, |r, out| {
+                answers[r as usize] = match out {
+                    Ok(Some(true)) => Answer::True,
+                    Ok(Some(false)) => Answer::False,
+                    Ok(None) => Answer::Null,
+                    Err(e) => {
+                        errors.push(e);
+                        Answer::Failed(errors.len() as u32 - 1)
+                    }
                 };
-                let mut null = false;
-                for t in tests {
-                    match self.answer(*t, row, answers)? {
-                        a if a == decides => return Ok(decides == Answer::True),
-                        Answer::Null => null = true,
-                        _ => {}
+            });
+        };
+        null.clear();
+        null.resize(n, false);
+        for (f, plan) in self.plans.iter().enumerate() {
+            let verdicts = &mut verdicts[f * n..(f + 1) * n];
+            live.clear();
+            live.extend(0..n as u32);
+            match plan {
+                Plan::Test(t) => {
+                    make(*t, live, answers);
+                    for (verdict, answer) in verdicts.iter_mut().zip(&answers[t * n..]) {
+                        *verdict = match answer {
+                            Answer::True => Verdict::Yes,
+                            Answer::Failed(e) => Verdict::Failed(*e),
+                            _ => Verdict::No,
+                        };
                     }
                 }
-                Ok(decides == Answer::False && !null)
+                Plan::Chain(op, tests) => {
+                    let decides = if *op == BinaryOp::Or {
+                        Answer::True
+                    } else {
+                        Answer::False
+                    };
+                    let decided = if decides == Answer::True {
+                        Verdict::Yes
+                    } else {
+                        Verdict::No
+                    };
+                    null.fill(false);
+                    for &t in tests {
+                        make(t, live, answers);
+                        let answers = &answers[t * n..(t + 1) * n];
+                        live.retain(|&r| {
+                            let r = r as usize;
+                            match answers[r] {
+                                Answer::Failed(e) => verdicts[r] = Verdict::Failed(e),
+                                a if a == decides => verdicts[r] = decided,
+                                Answer::Null => {
+                                    null[r] = true;
+                                    return true;
+                                }
+                                _ => return true,
+                            }
+                            false
+                        });
+                        if live.is_empty() {
+                            break;
+                        }
+                    }
+                    // What no test decided: an `&&` of trues is true unless one was null; an
+                    // `||` of falses is false.
+                    for &r in live.iter() {
+                        let r = r as usize;
+                        verdicts[r] = if decides == Answer::False && !null[r] {
+                            Verdict::Yes
+                        } else {
+                            Verdict::No
+                        };
+                    }
+                }
             }
         }
-    }
-
-    #[inline]
-    fn answer<R: Row>(
-        &self,
-        t: usize,
-        row: &R,
-        answers: &mut Answers,
-    ) -> Result<Answer, EvalError> {
-        let known = answers.0[t];
-        if known != Answer::Unknown {
-            return Ok(known);
-        }
-        let answer = match self.tests[t].run(row)? {
-            Some(true) => Answer::True,
-            Some(false) => Answer::False,
-            None => Answer::Null,
-        };
-        answers.0[t] = answer;
-        Ok(answer)
     }
 }

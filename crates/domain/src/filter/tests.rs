@@ -531,15 +531,16 @@ proptest! {
             })
             .collect::<Result<_, _>>()?;
         let set = FilterSet::new(View::Customer, &filters);
-        let mut answers = Answers::default();
-        for row in &rows {
-            set.next_row(&mut answers);
-            for n in (0..filters.len()).rev() {
+        let mut verdicts = Verdicts::default();
+        set.run(&rows, &mut verdicts);
+        prop_assert_eq!(verdicts.rows(), rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            for (n, filter) in filters.iter().enumerate() {
                 prop_assert_eq!(
-                    set.matches_row(n, row, &mut answers),
-                    filters[n].matches(row),
+                    verdicts.get(n, r).map_err(Clone::clone),
+                    filter.matches(row),
                     "{}",
-                    filters[n]
+                    filter
                 );
             }
         }
@@ -563,25 +564,66 @@ fn a_set_makes_each_shared_test_once() {
     assert_eq!(set.len(), 4);
     // tran_type, balance > 0, four day tests and the balance above 0.00001.
     assert_eq!(set.tests(), 7);
-    let mut answers = Answers::default();
-    for (tran_type, balance, days, expected) in [
+    let cases = [
         ("IN", "10.00", 12, [true, true, false, true]),
         ("CM", "10.00", 12, [false, false, false, true]),
         ("IN", "0", 40, [false, false, false, false]),
         ("FC", "0.0001", 40, [true, false, true, true]),
-    ] {
-        let item = row(
-            View::Invoice,
-            &[
-                ("tran_type", Value::Text(tran_type.into())),
-                ("balance", money(balance)),
-                ("due_date_days", Value::Int(days)),
-            ],
-        );
-        set.next_row(&mut answers);
-        let got: Vec<bool> = (0..4)
-            .map(|n| set.matches_row(n, &item, &mut answers).unwrap())
-            .collect();
-        assert_eq!(got, expected, "{tran_type} {balance} {days}");
+    ];
+    let items: Vec<_> = cases
+        .iter()
+        .map(|(tran_type, balance, days, _)| {
+            row(
+                View::Invoice,
+                &[
+                    ("tran_type", Value::Text((*tran_type).into())),
+                    ("balance", money(balance)),
+                    ("due_date_days", Value::Int(*days)),
+                ],
+            )
+        })
+        .collect();
+    let mut verdicts = Verdicts::default();
+    set.run(&items, &mut verdicts);
+    for (r, (tran_type, balance, days, expected)) in cases.iter().enumerate() {
+        let got: Vec<bool> = (0..4).map(|n| verdicts.get(n, r).unwrap()).collect();
+        assert_eq!(&got, expected, "{tran_type} {balance} {days}");
     }
+}
+
+/// Over a batch, a chain stops for each row at its first deciding test: the division of a
+/// later test runs only where the earlier ones did not decide, and fails only there.
+#[test]
+fn a_batch_stops_each_row_where_its_chain_is_decided() {
+    let filters: Vec<Filter> = [
+        "total_age > 0 && over_60 / total_age > 0.5",
+        "over_60 / total_age > 0.5",
+        "total_age == 0 || over_60 / total_age > 0.5",
+    ]
+    .iter()
+    .map(|t| Filter::new(t, View::Customer).unwrap())
+    .collect();
+    let set = FilterSet::new(View::Customer, &filters);
+    let rows: Vec<Vec<Value>> = [("0", "0"), ("100.00", "60.00"), ("100.00", "40.00")]
+        .iter()
+        .map(|(total, over)| {
+            row(
+                View::Customer,
+                &[("total_age", money(total)), ("over_60", money(over))],
+            )
+        })
+        .collect();
+    let mut verdicts = Verdicts::default();
+    set.run(&rows, &mut verdicts);
+    let got = |f: usize| -> Vec<Result<bool, String>> {
+        (0..rows.len())
+            .map(|r| verdicts.get(f, r).map_err(|e| e.message.clone()))
+            .collect()
+    };
+    assert_eq!(got(0), [Ok(false), Ok(true), Ok(false)]);
+    assert_eq!(
+        got(1),
+        [Err("division by zero".to_owned()), Ok(true), Ok(false)]
+    );
+    assert_eq!(got(2), [Ok(true), Ok(true), Ok(false)]);
 }
