@@ -35,7 +35,8 @@ enum Action {
         /// Who runs it, for the log (default: $USER).
         #[arg(long)]
         user: Option<String>,
-        /// Also print where the time went, on standard error.
+        /// Also print where the time went, on standard error (the filters: the processor
+        /// time the deciding threads spent in them).
         #[arg(long)]
         timings: bool,
     },

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 
 use crate::Money;
+use crate::aging::days_between;
 
 /// `tran_type` of `invoices.csv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,8 +117,8 @@ impl Item {
         }
         Some(Paid {
             closed,
-            days_to_pay: (closed - self.tran_date).num_days(),
-            days_paid_late: (closed - self.due_basis()).num_days(),
+            days_to_pay: days_between(self.tran_date, closed),
+            days_paid_late: days_between(self.due_basis(), closed),
         })
     }
 }
@@ -152,7 +153,7 @@ impl InvoiceStats {
         let due = item.due_basis();
         let closed = item.paid_by(as_of).map(|p| p.closed);
         let between = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
-            from.zip(to).map(|(f, t)| (t - f).num_days())
+            from.zip(to).map(|(f, t)| days_between(f, t))
         };
         [
             between(Some(due), self.first_com),

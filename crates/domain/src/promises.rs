@@ -8,6 +8,7 @@ use chrono::{Days, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::Money;
+use crate::aging::days_between;
 use crate::figures::round2;
 
 /// An expected payment: an amount by a date, recorded on a business date. A promise to pay
@@ -127,7 +128,7 @@ impl Expected {
 
     /// `expected_pay_days`: days from the business date to the expected date.
     pub fn expected_pay_days(&self, as_of: NaiveDate) -> i64 {
-        (self.date - as_of).num_days()
+        days_between(as_of, self.date)
     }
 }
 
@@ -136,7 +137,7 @@ pub fn actual_pay_days(expected: &Expected, m: &Matched) -> Option<i64> {
     (m.actual_amount >= expected.amount)
         .then_some(m.actual_date)
         .flatten()
-        .map(|d| (d - expected.date).num_days())
+        .map(|d| days_between(expected.date, d))
 }
 
 /// The broken-promise windows: 90 days, 6 months, 1 year, 2 years.
