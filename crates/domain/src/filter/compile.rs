@@ -77,43 +77,45 @@ impl Compiled {
 /// answer on a row is the other's.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Part {
+    /// A field's value against a constant, the field read from its slot.
+    Field {
+        slot: usize,
+        test: FieldTest,
+    },
+    Code(Closure),
+}
+
+/// What a field's test does with the field's value.
+#[derive(Clone, PartialEq)]
+pub(crate) enum FieldTest {
     /// A money field (or a number) against a constant; `raw` its ten-thousandths.
     Money {
-        slot: usize,
         op: BinaryOp,
         raw: i64,
         exact: Decimal,
     },
     Int {
-        slot: usize,
         op: BinaryOp,
         value: i64,
     },
     Decimal {
-        slot: usize,
         op: BinaryOp,
         value: Decimal,
     },
     Date {
-        slot: usize,
         op: BinaryOp,
         day: NaiveDate,
     },
     Text {
-        slot: usize,
         op: BinaryOp,
         text: Arc<str>,
     },
     TextIn {
-        slot: usize,
         set: Arc<[String]>,
         has_null: bool,
     },
     /// A true/false field: null when it is null.
-    Bool {
-        slot: usize,
-    },
-    Code(Closure),
+    Bool,
 }
 
 impl Part {
@@ -123,8 +125,8 @@ impl Part {
     #[inline]
     pub(crate) fn run<R: Row>(&self, row: &R) -> Out<bool> {
         match self {
+            Part::Field { slot, test } => Ok(test.on(row.cell(*slot))),
             Part::Code(Closure(f)) => f(row as &dyn Row),
-            _ => Ok(self.on_cell(row.cell(self.slot()))),
         }
     }
 
@@ -138,38 +140,29 @@ impl Part {
         cells: &mut Vec<Cell<'r>>,
         mut put: impl FnMut(u32, Out<bool>),
     ) {
-        if let Part::Code(Closure(f)) = self {
-            for &r in which {
-                put(r, f(&rows[r as usize] as &dyn Row));
-            }
-            return;
-        }
-        cells.clear();
-        R::column(rows, self.slot(), which, cells);
-        for (&r, cell) in which.iter().zip(cells.iter()) {
-            put(r, Ok(self.on_cell(*cell)));
-        }
-    }
-
-    /// The slot a field's test reads (none for a closure's).
-    fn slot(&self) -> usize {
         match self {
-            Part::Money { slot, .. }
-            | Part::Int { slot, .. }
-            | Part::Decimal { slot, .. }
-            | Part::Date { slot, .. }
-            | Part::Text { slot, .. }
-            | Part::TextIn { slot, .. }
-            | Part::Bool { slot } => *slot,
-            Part::Code(_) => usize::MAX,
+            Part::Field { slot, test } => {
+                cells.clear();
+                R::column(rows, *slot, which, cells);
+                for (&r, cell) in which.iter().zip(cells.iter()) {
+                    put(r, Ok(test.on(*cell)));
+                }
+            }
+            Part::Code(Closure(f)) => {
+                for &r in which {
+                    put(r, f(&rows[r as usize] as &dyn Row));
+                }
+            }
         }
     }
+}
 
-    /// A field's test on the field's value.
+impl FieldTest {
+    /// The test on the field's value.
     #[inline]
-    fn on_cell(&self, cell: Cell<'_>) -> Option<bool> {
+    fn on(&self, cell: Cell<'_>) -> Option<bool> {
         Some(match self {
-            Part::Money { op, raw, exact, .. } => match cell {
+            FieldTest::Money { op, raw, exact } => match cell {
                 Cell::Money(m) => decide(*op, Some(m.raw()), Some(*raw)),
                 // Hundredths are a hundred ten-thousandths.
                 Cell::Rate(h) if let Some(r) = h.checked_mul(100) => {
@@ -177,40 +170,38 @@ impl Part {
                 }
                 other => decide(*op, other.decimal(), Some(*exact)),
             },
-            Part::Int { op, value, .. } => {
+            FieldTest::Int { op, value } => {
                 let cell = match cell {
                     Cell::Int(i) => Some(i),
                     _ => None,
                 };
                 decide(*op, cell, Some(*value))
             }
-            Part::Decimal { op, value, .. } => decide(*op, cell.decimal(), Some(*value)),
-            Part::Date { op, day, .. } => {
+            FieldTest::Decimal { op, value } => decide(*op, cell.decimal(), Some(*value)),
+            FieldTest::Date { op, day } => {
                 let cell = match cell {
                     Cell::Date(d) => Some(d),
                     _ => None,
                 };
                 decide(*op, cell, Some(*day))
             }
-            Part::Text { op, text, .. } => {
+            FieldTest::Text { op, text } => {
                 let cell = match cell {
                     Cell::Text(t) => Some(t),
                     _ => None,
                 };
                 decide(*op, cell, Some(&**text))
             }
-            Part::TextIn { set, has_null, .. } => match cell {
+            FieldTest::TextIn { set, has_null } => match cell {
                 Cell::Text(t) => set.iter().any(|s| s == t),
                 _ => *has_null,
             },
-            Part::Bool { .. } => {
+            FieldTest::Bool => {
                 return match cell {
                     Cell::Bool(b) => Some(b),
                     _ => None,
                 };
             }
-            // Runs through `run`, never here.
-            Part::Code(_) => return None,
         })
     }
 }
@@ -403,7 +394,10 @@ fn field(name: &str, column: Column, catalog: &Catalog) -> Result<Compiled, Filt
         code,
         constant: None,
         field: Some((slot, ty)),
-        test: (ty == Type::Bool).then_some(Part::Bool { slot }),
+        test: (ty == Type::Bool).then_some(Part::Field {
+            slot,
+            test: FieldTest::Bool,
+        }),
         chain: None,
     })
 }
@@ -766,7 +760,7 @@ fn field_test(
     let (Some((slot, ty)), Some(constant)) = (field.field, value.constant.as_ref()) else {
         return Ok(None);
     };
-    Ok(match (ty, constant) {
+    let test = match (ty, constant) {
         (Type::Decimal, Literal::Int(_) | Literal::Decimal(_)) => {
             let exact = match constant {
                 Literal::Int(i) => Decimal::from(*i),
@@ -777,42 +771,24 @@ fn field_test(
                 .checked_mul(Decimal::from(SCALE))
                 .filter(|scaled| scaled.fract().is_zero())
                 .and_then(|scaled| i64::try_from(scaled).ok());
-            Some(match whole {
-                Some(raw) => Part::Money {
-                    slot,
-                    op,
-                    raw,
-                    exact,
-                },
-                None => Part::Decimal {
-                    slot,
-                    op,
-                    value: exact,
-                },
-            })
+            match whole {
+                Some(raw) => FieldTest::Money { op, raw, exact },
+                None => FieldTest::Decimal { op, value: exact },
+            }
         }
-        (Type::Int, Literal::Int(i)) => Some(Part::Int {
-            slot,
-            op,
-            value: *i,
-        }),
-        (Type::Int, Literal::Decimal(d)) => Some(Part::Decimal {
-            slot,
-            op,
-            value: *d,
-        }),
-        (Type::Date, Literal::Text(_)) => Some(Part::Date {
-            slot,
+        (Type::Int, Literal::Int(i)) => FieldTest::Int { op, value: *i },
+        (Type::Int, Literal::Decimal(d)) => FieldTest::Decimal { op, value: *d },
+        (Type::Date, Literal::Text(_)) => FieldTest::Date {
             op,
             day: date_literal(&Some(constant.clone()), column)?,
-        }),
-        (Type::Text, Literal::Text(t)) => Some(Part::Text {
-            slot,
+        },
+        (Type::Text, Literal::Text(t)) => FieldTest::Text {
             op,
             text: Arc::from(t.as_str()),
-        }),
-        _ => None,
-    })
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(Part::Field { slot, test }))
 }
 
 /// `x in [a, b, …]`: the list holds literals of `x`'s type (or null).
@@ -863,10 +839,12 @@ fn membership(left: Compiled, items: &[Expr], catalog: &Catalog) -> Result<Compi
                 }
             }
             if let Some((slot, Type::Text)) = left.field {
-                return Ok(Compiled::test(Part::TextIn {
+                return Ok(Compiled::test(Part::Field {
                     slot,
-                    set: set.into(),
-                    has_null,
+                    test: FieldTest::TextIn {
+                        set: set.into(),
+                        has_null,
+                    },
                 }));
             }
             Code::Bool(Arc::new(move |row| {
