@@ -513,8 +513,8 @@ fn hit(rule: &Rule, facts: &CustomerFacts, items: &[ItemFacts<'_>], as_of: Naive
 /// Runs all of a class's rules over the customers of a batch that `group` picks (and all of
 /// their open items), giving each of them in `hits` what [`hit`] gives for each rule: each
 /// filter set runs over all of those customers, or all of their items, at once, and a test
-/// that several rules make is made once per customer or item. Adds to `filters` the
-/// processor time the two sets took.
+/// that several rules make is made once per customer or item (a set without filters is not
+/// run, and its verdicts are not read). Adds to `filters` the processor time the sets took.
 #[allow(clippy::too_many_arguments)]
 fn all_hits(
     rules: &[Rule],
@@ -525,21 +525,25 @@ fn all_hits(
     (by_customer, by_item): &mut (Verdicts, Verdicts),
     filters: &mut Duration,
 ) {
-    let customers: Vec<FactsRow<'_>> = group
-        .iter()
-        .map(|&k| FactsRow {
-            facts: &facts[k],
-            as_of,
-        })
-        .collect();
-    let open_items: Vec<ItemRow<'_>> = group
-        .iter()
-        .flat_map(|&k| &items[k])
-        .map(|facts| ItemRow { facts, as_of })
-        .collect();
     let started = thread_time();
-    sets.customer.run(&customers, by_customer);
-    sets.invoice.run(&open_items, by_item);
+    if !sets.customer.is_empty() {
+        let customers: Vec<FactsRow<'_>> = group
+            .iter()
+            .map(|&k| FactsRow {
+                facts: &facts[k],
+                as_of,
+            })
+            .collect();
+        sets.customer.run(&customers, by_customer);
+    }
+    if !sets.invoice.is_empty() {
+        let open_items: Vec<ItemRow<'_>> = group
+            .iter()
+            .flat_map(|&k| &items[k])
+            .map(|facts| ItemRow { facts, as_of })
+            .collect();
+        sets.invoice.run(&open_items, by_item);
+    }
     *filters += thread_time().saturating_sub(started);
     // The customer's first item among the group's items.
     let mut first = 0;
@@ -708,10 +712,12 @@ const UNSEEN_BATCH: usize = 4096;
 /// A customer with its items and their `(tran_id, currency)`.
 type WithItems<'a> = (&'a CustomerRow, &'a [Item], &'a [(&'a str, &'a str)]);
 
-/// A customer of a batch whose rules run: its class (company and credit class), the class's
-/// rules, its open issues, and its items as the business date sees them.
+/// A customer of a batch whose rules run: its key, its class (company and credit class), the
+/// class's rules, its open issues, and its items as the business date sees them.
 struct Chosen<'a> {
     customer: &'a CustomerRow,
+    /// Its company and id, as the known work is keyed.
+    key: (String, String),
     class: (String, String),
     rules: &'a [Rule],
     open: &'a [Open],
@@ -740,11 +746,8 @@ impl Run<'_> {
             {
                 continue;
             }
-            let open = work
-                .open
-                .get(&(company.clone(), id.clone()))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let key = (company.clone(), id.clone());
+            let open = work.open.get(&key).map(Vec::as_slice).unwrap_or_default();
             let class = (company.clone(), class);
             let rules: &[Rule] = setup
                 .rules
@@ -756,6 +759,7 @@ impl Run<'_> {
             }
             chosen.push(Chosen {
                 customer,
+                key,
                 class,
                 rules,
                 open,
@@ -853,10 +857,7 @@ impl Run<'_> {
                 &items[k],
                 &facts[k],
             );
-            let mut last_contact = work
-                .summaries
-                .get(&(customer.company_id.clone(), customer.customer_id.clone()))
-                .and_then(|s| s.last_contact);
+            let mut last_contact = work.summaries.get(&c.key).and_then(|s| s.last_contact);
             for i in applying {
                 self.create(
                     customer,

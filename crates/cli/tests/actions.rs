@@ -730,3 +730,85 @@ fn respond_by_follows_the_calendar_as_the_glossary_counts() {
         ["create C5 KEY 10 CALL1 - 2015-01-09 2015-01-13"]
     );
 }
+
+/// Hundreds of customers of two credit classes share the store's item pages, so the rules run
+/// over pages whose customers (and their open items) belong to either class, and over
+/// customers without items: each customer gets what its own class's rules say, and its own
+/// invoices are tagged.
+#[test]
+fn each_customer_of_a_mixed_page_gets_its_own_class_rules() {
+    let db = TestDb::new();
+    let rules = "company_id,credit_class,seq_no,action_code,view,filter\n\
+         US01,STANDARD,10,NOTICE,invoice,due_date_days >= 1 && balance > 2000\n\
+         US01,STANDARD,20,CALL1,customer,total_past_due > 4000\n\
+         US01,KEY,10,REVIEW,invoice,balance >= 500 && due_date_days < 0\n\
+         US01,KEY,20,ESC,customer,total_past_due > 5000\n";
+    let class = |n: u32| {
+        if n.is_multiple_of(3) {
+            "KEY"
+        } else {
+            "STANDARD"
+        }
+    };
+    let mut customers = String::from("company_id,customer_id,name,credit_class\n");
+    let mut invoices = String::from(
+        "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n",
+    );
+    for n in 1..=610 {
+        customers.push_str(&format!("US01,C{n:03},Customer {n},{}\n", class(n)));
+        // The last ten have no items.
+        if n <= 600 {
+            let late = n * 10;
+            invoices.push_str(&format!(
+                "US01,C{n:03},I{n:03}A,IN,2015-02-01,2015-03-01,{late},{late}\n\
+                 US01,C{n:03},I{n:03}B,IN,2015-02-20,2015-03-20,500,500\n"
+            ));
+        }
+    }
+    db.import(
+        "mixed",
+        &[
+            ("companies.csv", COMPANIES),
+            ("users.csv", USERS),
+            ("credit_classes.csv", CLASSES),
+            ("action_codes.csv", CODES),
+            ("rules.csv", rules),
+            ("customers.csv", &customers),
+            ("invoices.csv", &invoices),
+        ],
+        FRIDAY,
+    );
+    let got: Vec<String> = generate(&db, FRIDAY, &["--preview"])
+        .iter()
+        .map(|c| {
+            let tagged: Vec<&str> = c["tagged"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect();
+            format!(
+                "{} {} {} {} {}",
+                field(c, "customer_id"),
+                field(c, "credit_class"),
+                field(c, "seq_no"),
+                field(c, "action_code"),
+                tagged.join(",")
+            )
+            .trim_end()
+            .to_owned()
+        })
+        .collect();
+    // The highest matching rung of each customer's own class: past due is n × 10 (the A
+    // invoice, 12 days late); the B invoice is not yet due.
+    let expected: Vec<String> = (1..=600)
+        .filter_map(|n: u32| match class(n) {
+            "KEY" if n * 10 > 5000 => Some(format!("C{n:03} KEY 20 ESC")),
+            "KEY" => Some(format!("C{n:03} KEY 10 REVIEW I{n:03}B")),
+            _ if n * 10 > 4000 => Some(format!("C{n:03} STANDARD 20 CALL1")),
+            _ if n * 10 > 2000 => Some(format!("C{n:03} STANDARD 10 NOTICE I{n:03}A")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, expected);
+}

@@ -215,6 +215,11 @@ fn sources(view: View) -> &'static [Source] {
     })
 }
 
+/// Where one slot of a view takes its value from; a slot past the catalog is no field (null).
+fn source_of(view: View, slot: usize) -> Source {
+    sources(view).get(slot).copied().unwrap_or(Source::Missing)
+}
+
 fn text_cell(t: &Option<String>) -> Cell<'_> {
     t.as_deref().map_or(Cell::Null, Cell::Text)
 }
@@ -342,10 +347,7 @@ impl Row for CustomerRow<'_> {
 
     /// Where the slot's values are is worked out once for the column.
     fn column<'r>(rows: &'r [Self], slot: usize, which: &[u32], out: &mut Vec<Cell<'r>>) {
-        let source = sources(View::Customer)
-            .get(slot)
-            .copied()
-            .unwrap_or(Source::Missing);
+        let source = source_of(View::Customer, slot);
         let at = |r: &u32| &rows[*r as usize];
         match source {
             Source::Figure(n) => out.extend(
@@ -364,10 +366,7 @@ impl Row for CustomerRow<'_> {
 impl CustomerFacts {
     /// The value in one slot of the customer view on `as_of`.
     pub fn cell(&self, slot: usize, as_of: NaiveDate) -> Cell<'_> {
-        match sources(View::Customer).get(slot) {
-            Some(source) => self.source_cell(*source, as_of),
-            None => Cell::Null,
-        }
+        self.source_cell(source_of(View::Customer, slot), as_of)
     }
 }
 
@@ -379,18 +378,12 @@ pub struct ItemRow<'a> {
 
 impl Row for ItemRow<'_> {
     fn cell(&self, slot: usize) -> Cell<'_> {
-        match sources(View::Invoice).get(slot) {
-            Some(source) => self.source_cell(*source),
-            None => Cell::Null,
-        }
+        self.source_cell(source_of(View::Invoice, slot))
     }
 
     /// Where the slot's values are is worked out once for the column.
     fn column<'r>(rows: &'r [Self], slot: usize, which: &[u32], out: &mut Vec<Cell<'r>>) {
-        let source = sources(View::Invoice)
-            .get(slot)
-            .copied()
-            .unwrap_or(Source::Missing);
+        let source = source_of(View::Invoice, slot);
         let at = |r: &u32| &rows[*r as usize];
         match source {
             Source::ItemFigure(n) => out.extend(
@@ -471,10 +464,9 @@ impl ItemRow<'_> {
                 .stats
                 .and_then(|s| s.days(i, self.as_of)[n])
                 .map_or(Cell::Null, Cell::Int),
-            Source::Customer(s) => match sources(View::Customer).get(s) {
-                Some(c) => f.customer.source_cell(*c, self.as_of),
-                None => Cell::Null,
-            },
+            Source::Customer(s) => f
+                .customer
+                .source_cell(source_of(View::Customer, s), self.as_of),
             _ => Cell::Null,
         }
     }
