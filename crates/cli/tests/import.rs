@@ -617,3 +617,282 @@ fn text_keeps_quotes_commas_line_breaks_tabs_and_backslashes() {
         "{again}"
     );
 }
+
+/// The counts of a sync's summary, without its number and time.
+fn counts_of(summary: &str) -> Vec<String> {
+    summary
+        .split("; ")
+        .filter(|part| part.contains(".csv"))
+        .map(|part| part.rsplit(": ").next().unwrap_or(part).to_owned())
+        .collect()
+}
+
+/// `file`'s lines with `edit` applied to the data lines (numbered from 1 after the header).
+fn edit_lines(dir: &std::path::Path, file: &str, edit: impl Fn(&mut Vec<String>)) {
+    let text = std::fs::read_to_string(dir.join(file)).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header = lines.remove(0);
+    edit(&mut lines);
+    lines.insert(0, header);
+    std::fs::write(dir.join(file), lines.join("\n") + "\n").expect("write");
+}
+
+#[test]
+fn a_resync_that_knows_unchanged_lines_ends_as_one_that_reads_every_row() {
+    // Two stores take the same three syncs; one forgets what it remembers of each file before
+    // every sync, so it reads every row in full. Their counts and books must agree.
+    let (remembering, forgetting) = (TestDb::new(), TestDb::new());
+    let demo = [
+        "demo",
+        "--customers",
+        "120",
+        "--as-of",
+        "2026-11-23",
+        "--export",
+    ];
+    let first = remembering.dir.path().join("first");
+    let mut args = demo.to_vec();
+    args.push(path(&first));
+    TestDb::new().ok(&args);
+    let second = remembering.dir.path().join("second");
+    let third = remembering.dir.path().join("third");
+    for dir in [&second, &third] {
+        std::fs::create_dir_all(dir).expect("folder");
+        for entry in std::fs::read_dir(&first).expect("list") {
+            let entry = entry.expect("entry");
+            if entry.path().extension().is_none_or(|e| e != "csv") {
+                continue;
+            }
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+        }
+    }
+    for db in [&remembering, &forgetting] {
+        db.ok(&["import", path(&first), "--as-of", "2026-11-23"]);
+    }
+    // Second: invoices paid, commented, removed, moved and added; customers renamed; the
+    // applications in the reverse order.
+    let edits = |dir: &std::path::Path| {
+        edit_lines(dir, "invoices.csv", |lines| {
+            for (i, line) in lines.iter_mut().enumerate() {
+                if line.contains('"') {
+                    continue;
+                }
+                let mut fields: Vec<String> = line.split(',').map(str::to_owned).collect();
+                if i % 11 == 3 {
+                    fields[7] = "0.00".into();
+                    fields[10] = "0.00".into();
+                } else if i % 13 == 5 {
+                    let last = fields.len() - 1;
+                    fields[last] = "called twice".into();
+                }
+                *line = fields.join(",");
+            }
+            lines.remove(5);
+            let moved = lines.remove(10);
+            lines.push(moved);
+            let mut added: Vec<String> = lines[2].split(',').map(str::to_owned).collect();
+            added[2] = "NEW-1".into();
+            lines.insert(20, added.join(","));
+        });
+        edit_lines(dir, "customers.csv", |lines| {
+            for line in lines.iter_mut().step_by(9).filter(|l| !l.contains('"')) {
+                let mut fields: Vec<String> = line.split(',').map(str::to_owned).collect();
+                fields[2] = format!("{} Renamed", fields[2]);
+                *line = fields.join(",");
+            }
+        });
+        edit_lines(dir, "payment_applications.csv", |lines| lines.reverse());
+    };
+    edits(&second);
+    edits(&third);
+    // Third: a payment's date moves, and with it the effective date of its applications.
+    edit_lines(&third, "payments.csv", |lines| {
+        let mut fields: Vec<String> = lines[0].split(',').map(str::to_owned).collect();
+        fields[3] = "2026-11-20".into();
+        lines[0] = fields.join(",");
+    });
+    for (dir, as_of) in [(&second, "2026-11-24"), (&third, "2026-11-25")] {
+        let remembered = remembering.ok(&["import", path(dir), "--as-of", as_of]);
+        forgetting
+            .execute("DELETE FROM line_memory")
+            .expect("forget");
+        let read = forgetting.ok(&["import", path(dir), "--as-of", as_of]);
+        assert_eq!(
+            counts_of(&remembered),
+            counts_of(&read),
+            "{remembered}\n{read}"
+        );
+        let book = |db: &TestDb| {
+            db.ok(&[
+                "aging", "--by", "invoice", "--format", "csv", "--as-of", as_of,
+            ])
+        };
+        let (kept, read) = (book(&remembering), book(&forgetting));
+        let differ: Vec<(&str, &str)> = (kept.lines().zip(read.lines()))
+            .filter(|(a, b)| a != b)
+            .take(3)
+            .collect();
+        assert!(
+            differ.is_empty() && kept.lines().count() == read.lines().count(),
+            "{as_of}: {differ:#?}"
+        );
+    }
+    let last = remembering.ok(&["syncs", "--format", "csv"]);
+    assert!(
+        last.contains(",payment_applications.csv,") && last.lines().count() > 3,
+        "{last}"
+    );
+}
+
+#[test]
+fn a_key_on_an_unchanged_line_and_on_a_changed_one_is_a_duplicate() {
+    let db = TestDb::new();
+    book(&db);
+    // The changed row after the unchanged one with its key, then before it.
+    let after = format!("{INVOICES}US01,C2,I1,IN,2015-01-01,2015-03-02,4000,3000\n");
+    db.folder("after", &[("invoices.csv", &after)]);
+    let err = db.fails(&["import", "after", "--as-of", "2015-03-16"]);
+    assert!(
+        err.contains("invoices.csv:5: tran_id: duplicate key, first on line 2"),
+        "{err}"
+    );
+    let before = INVOICES.replace(
+        "US01,C1,I1,",
+        "US01,C2,I1,IN,2015-01-01,2015-03-02,4000,3000\nUS01,C1,I1,",
+    );
+    db.folder("before", &[("invoices.csv", &before)]);
+    let err = db.fails(&["import", "before", "--as-of", "2015-03-16"]);
+    assert!(
+        err.contains("invoices.csv:3: tran_id: duplicate key, first on line 2"),
+        "{err}"
+    );
+    // The same line twice: once unchanged, once a duplicate.
+    let twice = format!("{INVOICES}US01,C1,I2,IN,2015-01-10,2015-02-09,6000,6000\n");
+    db.folder("twice", &[("invoices.csv", &twice)]);
+    let err = db.fails(&["import", "twice", "--as-of", "2015-03-16"]);
+    assert!(
+        err.contains("invoices.csv:5: tran_id: duplicate key, first on line 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unchanged_line_is_read_again_when_what_it_means_moved() {
+    let db = TestDb::new();
+    book(&db);
+    // C1's invoices had no currency: their customer's. In euros they need home amounts.
+    let euros = CUSTOMERS.replace("Acme Hardware,15000,USD", "Acme Hardware,15000,EUR");
+    db.folder(
+        "euros",
+        &[("customers.csv", &euros), ("invoices.csv", INVOICES)],
+    );
+    let err = db.fails(&["import", "euros", "--as-of", "2015-03-16"]);
+    assert!(
+        err.contains("invoices.csv:2: amount_hc: required when the currency (EUR)"),
+        "{err}"
+    );
+    // The company's home currency moves: every USD row needs home amounts.
+    let cad = COMPANIES.replace("USD", "CAD");
+    db.folder(
+        "cad",
+        &[("companies.csv", &cad), ("invoices.csv", INVOICES)],
+    );
+    let err = db.fails(&["import", "cad", "--as-of", "2015-03-16"]);
+    assert!(
+        err.contains("invoices.csv:3: amount_hc: required when the currency (USD)"),
+        "{err}"
+    );
+    // Columns in another order give the same lines another meaning: I3's amount and balance
+    // trade places.
+    let swapped = INVOICES.replacen("amount,balance", "balance,amount", 1);
+    let summary = db.import("swapped", &[("invoices.csv", &swapped)], "2015-03-16");
+    assert!(
+        summary.contains("invoices.csv 3 rows (0 new, 1 changed, 2 unchanged)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn an_unchanged_application_moves_with_its_payments_date() {
+    let db = TestDb::new();
+    let payments = |date: &str| {
+        format!("company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P1,{date},100\n")
+    };
+    let applications = "company_id,payment_id,tran_id,amount\nUS01,P1,I1,100\n";
+    let files = |payments: &str| {
+        vec![
+            ("companies.csv", COMPANIES.to_owned()),
+            ("customers.csv", "company_id,customer_id,name\nUS01,C1,Acme\n".to_owned()),
+            ("invoices.csv", "company_id,customer_id,tran_id,tran_date,due_date,amount,balance\nUS01,C1,I1,2015-01-01,2015-01-31,100,0\n".to_owned()),
+            ("payments.csv", payments.to_owned()),
+            ("payment_applications.csv", applications.to_owned()),
+        ]
+    };
+    let import = |name: &str, date: &str| {
+        let files = files(&payments(date));
+        let borrowed: Vec<(&str, &str)> = files.iter().map(|(f, c)| (*f, c.as_str())).collect();
+        db.import(name, &borrowed, "2015-03-01")
+    };
+    import("one", "2015-02-04");
+    let summary = import("two", "2015-02-14");
+    assert!(
+        summary.contains("payment_applications.csv 1 rows (0 new, 1 changed, 0 unchanged)"),
+        "{summary}"
+    );
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+        "44.00",
+        "closed on the payment's new date"
+    );
+}
+
+#[test]
+fn an_invoice_a_resync_closes_closes_on_its_stored_applications() {
+    // I1 was part paid on 2015-02-04; a later sync brings it closed with no new application,
+    // its payments and applications unchanged (or not brought at all).
+    let invoices = |balance: &str| {
+        format!(
+            "company_id,customer_id,tran_id,tran_date,due_date,amount,balance\n\
+             US01,C1,I1,2015-01-01,2015-01-31,100,{balance}\n\
+             US01,C1,I2,2015-01-02,2015-02-01,50,50\n"
+        )
+    };
+    let open = invoices("40");
+    let closed = invoices("0");
+    let book = [
+        ("companies.csv", COMPANIES),
+        (
+            "customers.csv",
+            "company_id,customer_id,name\nUS01,C1,Acme\n",
+        ),
+        (
+            "payments.csv",
+            "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P1,2015-02-04,60\n",
+        ),
+        (
+            "payment_applications.csv",
+            "company_id,payment_id,tran_id,amount\nUS01,P1,I1,60\n",
+        ),
+    ];
+    for brought in [&book[..], &book[..2]] {
+        let db = TestDb::new();
+        let mut files = book.to_vec();
+        files.push(("invoices.csv", &open));
+        db.import("one", &files, "2015-03-01");
+        let mut files = brought.to_vec();
+        files.push(("invoices.csv", &closed));
+        let summary = db.import("two", &files, "2015-03-05");
+        assert!(
+            summary.contains("invoices.csv 2 rows (0 new, 1 changed, 1 unchanged)"),
+            "{summary}"
+        );
+        let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+        assert_eq!(
+            field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+            "34.00",
+            "closed on its application's date, not the sync's ({} files)",
+            brought.len()
+        );
+    }
+}

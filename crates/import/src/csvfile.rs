@@ -4,12 +4,12 @@ use foldhash::HashMap;
 use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use arrears_domain::{Money, parse_date};
 use chrono::NaiveDate;
-use csv::{ByteRecord, Reader, ReaderBuilder};
+
+use crate::records::Records;
 
 /// One problem with a sync folder, shown as `invoices.csv:6: tran_date: not a date "2024-13-45"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,13 +64,15 @@ const PLACES: usize = 256;
 /// An open sync file with its header understood.
 pub struct CsvFile {
     pub name: &'static str,
-    reader: Reader<BufReader<File>>,
+    records: Records,
     columns: HashMap<String, usize>,
     /// Every row asks for the same few columns by the same static names: a name's address and
     /// length give its place without hashing it (`usize::MAX`: not in the file).
     places: [Cell<(usize, usize, usize)>; PLACES],
     width: usize,
     pub size: u64,
+    /// The header line as the file has it.
+    pub header: Vec<u8>,
 }
 
 impl CsvFile {
@@ -89,18 +91,19 @@ impl CsvFile {
         }
         let file = File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut reader = ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
-        let mut header = ByteRecord::new();
-        let read = reader.read_byte_record(&mut header);
-        if !matches!(read, Ok(true)) {
-            problems.push(name, 1, "(header)", "no header row");
-            return Ok(None);
+        let mut records = Records::new(file);
+        match records.next() {
+            Ok(Some(_)) => records.split(),
+            Ok(None) => {
+                problems.push(name, 1, "(header)", "no header row");
+                return Ok(None);
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         }
+        let raw_header = records.raw().to_vec();
+        let header: Vec<&[u8]> = (0..records.len()).filter_map(|i| records.get(i)).collect();
         let mut columns = HashMap::default();
-        for (i, raw) in header.iter().enumerate() {
+        for (i, raw) in header.iter().copied().enumerate() {
             let raw = if i == 0 {
                 raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
             } else {
@@ -131,11 +134,12 @@ impl CsvFile {
         let width = header.len();
         Ok(Some(CsvFile {
             name,
-            reader,
+            records,
             columns,
             places: std::array::from_fn(|_| Cell::new((0, 0, 0))),
             width,
             size,
+            header: raw_header,
         }))
     }
 
@@ -157,49 +161,53 @@ impl CsvFile {
         place
     }
 
-    /// The next data row, or `None` at the end; rows that cannot be read become problems.
-    pub fn next_row(&mut self, record: &mut ByteRecord, problems: &mut Problems) -> Option<u64> {
-        loop {
-            match self.reader.read_byte_record(record) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = record.position().map_or(0, |p| p.line());
-                    if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
-                        continue;
-                    }
-                    if record.len() != self.width {
-                        problems.push(
-                            self.name,
-                            line,
-                            "(row)",
-                            format!(
-                                "row has {} fields, the header has {}",
-                                record.len(),
-                                self.width
-                            ),
-                        );
-                        continue;
-                    }
-                    return Some(line);
-                }
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    problems.push(self.name, line, "(row)", format!("cannot read row: {e}"));
-                    return None;
-                }
+    /// The line of the next record, or `None` at the end; a file that cannot be read further
+    /// is a problem. Its fields are known once [`CsvFile::split`] accepts it.
+    pub fn next_row(&mut self, problems: &mut Problems) -> Option<u64> {
+        match self.records.next() {
+            Ok(line) => line,
+            Err(e) => {
+                let line = self.records.line();
+                problems.push(self.name, line, "(row)", format!("cannot read row: {e}"));
+                None
             }
         }
     }
 
-    /// Bytes read so far, for progress.
-    pub fn position(&self) -> u64 {
-        self.reader.position().byte()
+    /// The current record as the file has it, without its line end.
+    pub fn raw(&self) -> &[u8] {
+        self.records.raw()
     }
 
-    pub fn fields<'r>(&'r self, record: &'r ByteRecord, line: u64) -> Fields<'r> {
+    /// Finds the current record's fields; `false` for a record with no value at all (skipped)
+    /// and for one with more or fewer fields than the header (a problem).
+    pub fn split(&mut self, line: u64, problems: &mut Problems) -> bool {
+        self.records.split();
+        let width = self.records.len();
+        if width == 1 && self.records.get(0).is_some_and(<[u8]>::is_empty) {
+            return false;
+        }
+        if width != self.width {
+            problems.push(
+                self.name,
+                line,
+                "(row)",
+                format!("row has {width} fields, the header has {}", self.width),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Bytes read so far, for progress.
+    pub fn position(&self) -> u64 {
+        self.records.position()
+    }
+
+    /// The current record's fields, once split.
+    pub fn fields(&self, line: u64) -> Fields<'_> {
         Fields {
             file: self,
-            record,
             line,
             found: Vec::new(),
         }
@@ -209,7 +217,6 @@ impl CsvFile {
 /// The typed fields of one row; every bad value becomes a problem of the row.
 pub struct Fields<'r> {
     file: &'r CsvFile,
-    record: &'r ByteRecord,
     pub line: u64,
     found: Vec<(String, String)>,
 }
@@ -239,7 +246,7 @@ impl<'r> Fields<'r> {
 
     /// The trimmed text of `column`; `None` when absent or empty.
     pub fn text(&mut self, column: &'static str) -> Option<&'r str> {
-        let raw = self.record.get(self.file.place(column)?)?;
+        let raw = self.file.records.get(self.file.place(column)?)?;
         match std::str::from_utf8(raw) {
             Ok(t) => Some(trim(t)).filter(|t| !t.is_empty()),
             Err(_) => {

@@ -4,8 +4,10 @@
 mod closing;
 mod csvfile;
 mod index;
+mod memory;
 mod progress;
 mod read;
+mod records;
 mod rows;
 mod setup;
 mod stored;
@@ -121,6 +123,27 @@ pub(crate) struct Sync {
     pub closing: HashMap<Key, closing::Applied>,
     /// Invoices whose content is unchanged but whose closing date moves.
     pub closing_updates: Vec<(String, String, Option<NaiveDate>)>,
+    /// Whether the stored applications were read (only when a row needed them): when not,
+    /// the closing date of a stored invoice closed by this sync is read from the store.
+    pub applications_read: bool,
+    /// Invoices closed by this sync whose closing date waits for that reading.
+    pub unsettled: Vec<(InvoiceRow, i64, Option<i64>)>,
+    /// What this sync changed that the rows of later files depend on.
+    pub moved: Moved,
+    /// The store, for what is remembered of each file.
+    pub store: Store,
+}
+
+/// Changes that give an unchanged line of a later file another meaning: its row must be read
+/// in full (see [`memory`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Moved {
+    /// A company's home currency (amounts in home currency).
+    pub homes: bool,
+    /// A stored customer's currency (the currency of its invoices and payments).
+    pub currencies: bool,
+    /// A stored payment's date (the effective date of its applications).
+    pub payment_dates: bool,
 }
 
 impl Sync {
@@ -191,6 +214,10 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         forward: Vec::new(),
         closing: HashMap::default(),
         closing_updates: Vec::new(),
+        applications_read: false,
+        unsettled: Vec::new(),
+        moved: Moved::default(),
+        store: store.clone(),
         out: None,
     };
     sync.progress.enabled = sync.options.progress;

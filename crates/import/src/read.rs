@@ -5,13 +5,16 @@ use std::path::Path;
 
 use arrears_store::{
     ActionCodeRow, ActivityTypeRow, ApplicationRow, CalendarRow, CompanyRow, ContactRow,
-    CreditClassRow, CustomerRow, InvoiceRow, PaymentRow, ReasonCodeRow, Record, RuleRow, UserRow,
+    CreditClassRow, CustomerRow, InvoiceRow, Key, PaymentRow, ReasonCodeRow, Record, RuleRow,
+    UserRow, key,
 };
-use csv::ByteRecord;
 
-use crate::csvfile::CsvFile;
-use crate::rows::{application, company, contact, customer, invoice, payment, user};
-use crate::stored::Part;
+use crate::csvfile::{CsvFile, Problems};
+use crate::memory::{self, Memory};
+use crate::rows::{
+    application, company, contact, customer, invoice, payment, settle_closing, user,
+};
+use crate::stored::{Lazy, Part};
 use crate::table::KeyPage;
 use crate::writer::Batch;
 use crate::{Failure, Sync, closing, setup};
@@ -78,7 +81,6 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
                 take_stored(sync)?;
                 take_stored(sync)?;
             }
-            "contacts.csv" | "payments.csv" | "payment_applications.csv" => take_stored(sync)?,
             "invoices.csv" => {
                 settle_applications(sync)?;
                 take_stored(sync)?;
@@ -91,11 +93,13 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
         match name {
             "credit_classes.csv" => setup::check_default_classes(sync),
             "contacts.csv" => {
+                decide(sync, Lazy::Contacts, false)?;
                 let pages = sync.contacts.key_pages();
                 sync.contacts.release();
                 send_key_pages(sync, ContactRow::TABLE, pages)?;
             }
             "payment_applications.csv" => {
+                decide(sync, Lazy::Applications, false)?;
                 let pages = sync.payments.key_pages();
                 sync.payments.release();
                 send_key_pages(sync, PaymentRow::TABLE, pages)?;
@@ -137,6 +141,42 @@ fn settle_applications(sync: &mut Sync) -> Result<(), Failure> {
     send_key_pages(sync, ApplicationRow::TABLE, pages)
 }
 
+/// Says whether each lazy table up to `upto` is wanted: `upto` when `load`, the ones before it
+/// not (no row of theirs was read in full). A table decided before stays as it was; one
+/// wanted is in place on return.
+fn decide(sync: &mut Sync, upto: Lazy, load: bool) -> Result<(), Failure> {
+    while sync
+        .parts
+        .wanted
+        .front()
+        .is_some_and(|(lazy, _)| *lazy <= upto)
+    {
+        let Some((lazy, wanted)) = sync.parts.wanted.pop_front() else {
+            break;
+        };
+        let load = load && lazy == upto;
+        // The loading task has stopped only on an error, which `take_stored` reports.
+        let _ = wanted.send(load);
+        if load {
+            take_stored(sync)?;
+        }
+    }
+    Ok(())
+}
+
+/// The stored keys a row of `name` read in full needs.
+fn want_keys(sync: &mut Sync, name: &str) -> Result<(), Failure> {
+    match name {
+        "contacts.csv" => decide(sync, Lazy::Contacts, true),
+        "payments.csv" => decide(sync, Lazy::Payments, true),
+        "payment_applications.csv" => {
+            decide(sync, Lazy::Payments, true)?;
+            decide(sync, Lazy::Applications, true)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Puts the next part of what the store holds in its place, waiting for it if need be.
 fn take_stored(sync: &mut Sync) -> Result<(), Failure> {
     let part = sync
@@ -146,10 +186,13 @@ fn take_stored(sync: &mut Sync) -> Result<(), Failure> {
         .ok_or_else(|| Failure::Folder("the store stopped giving what it holds".into()))??;
     match part {
         Part::Currencies(currencies) => sync.currencies = currencies,
-        Part::Customers(table) => sync.customers = table,
-        Part::Contacts(table) => sync.contacts = table,
-        Part::Payments(table) => sync.payments = table,
-        Part::Applications(table) => sync.applications = table,
+        Part::Customers(table) => sync.customers.take_keys(table),
+        Part::Contacts(table) => sync.contacts.take_keys(table),
+        Part::Payments(table) => sync.payments.take_keys(table),
+        Part::Applications(table) => {
+            sync.applications.take_keys(table);
+            sync.applications_read = true;
+        }
         Part::Invoices(index) => sync.index = index,
     }
     Ok(())
@@ -193,11 +236,51 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
     if !sync.clean() && required.iter().any(|c| !file.has(c)) {
         return Ok(());
     }
+    let remembered = memory::FILES.iter().find(|(f, ..)| *f == name);
+    let stamp = memory::stamp(&file.header);
+    let mut memory = match remembered {
+        Some(_) if memory_usable(sync, name) => {
+            let old =
+                tokio::runtime::Handle::current().block_on(sync.store.line_memory(name, stamp))?;
+            Some(Memory::new(old))
+        }
+        Some(_) => Some(Memory::new(Vec::new())),
+        None => None,
+    };
+    let key_columns = remembered.map_or(&[][..], |r| r.1);
     sync.progress.start();
-    let mut record = ByteRecord::new();
     let mut rows: i64 = 0;
-    while let Some(line) = file.next_row(&mut record, &mut sync.problems) {
-        let mut f = file.fields(&record, line);
+    while let Some(line) = file.next_row(&mut sync.problems) {
+        let hash = memory.as_ref().map(|_| memory::line_hash(file.raw()));
+        if let (Some(memory), Some(hash)) = (&mut memory, hash)
+            && memory.unchanged(hash)
+        {
+            // Read and checked by the last sync of this file, and what the store still holds.
+            memory.new.push(hash);
+            file.split(line, &mut Problems::default());
+            if let Some(k) = row_key(&file, line, key_columns) {
+                memory.skipped_key(&k);
+            }
+            let counts = counts(sync, name);
+            counts.rows += 1;
+            counts.unchanged += 1;
+            rows += 1;
+            sync.progress.tick(name, rows, file.position(), file.size);
+            continue;
+        }
+        if !file.split(line, &mut sync.problems) {
+            continue;
+        }
+        if let (Some(memory), Some(hash)) = (&mut memory, hash) {
+            memory.new.push(hash);
+            if memory.active()
+                && let Some(k) = row_key(&file, line, key_columns)
+            {
+                memory.read_key(k, line);
+            }
+        }
+        want_keys(sync, name)?;
+        let mut f = file.fields(line);
         match name {
             "companies.csv" => company(sync, &mut f),
             "users.csv" => user(sync, &mut f),
@@ -218,8 +301,90 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         sync.progress.tick(name, rows, file.position(), file.size);
         flush(sync, name, false)?;
     }
+    if name == "invoices.csv" {
+        settle_closing(sync)?;
+    }
     flush(sync, name, true)?;
     after_file(sync, name);
+    if let (Some(memory), Some((_, columns, column))) = (memory, remembered) {
+        if memory.may_repeat_a_key() {
+            repeated_keys(sync, dir, name, &memory, columns, column)?;
+        }
+        if sync.clean() {
+            send(sync, Batch::LineMemory(name, stamp, memory.new))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether an unchanged line of `name` still means what it meant: nothing its rows depend on
+/// moved in the files read before it.
+fn memory_usable(sync: &Sync, name: &str) -> bool {
+    match name {
+        "payments.csv" | "invoices.csv" => !sync.moved.homes && !sync.moved.currencies,
+        "payment_applications.csv" => !sync.moved.payment_dates,
+        _ => true,
+    }
+}
+
+/// The counts of a remembered file.
+fn counts<'s>(sync: &'s mut Sync, name: &str) -> &'s mut arrears_store::FileCounts {
+    match name {
+        "customers.csv" => &mut sync.customers.counts,
+        "contacts.csv" => &mut sync.contacts.counts,
+        "payments.csv" => &mut sync.payments.counts,
+        "payment_applications.csv" => &mut sync.applications.counts,
+        _ => &mut sync.invoices.counts,
+    }
+}
+
+/// The key of the current row, from its key columns; `None` when one is empty.
+fn row_key(file: &CsvFile, line: u64, columns: &[&'static str]) -> Option<Key> {
+    if columns.is_empty() {
+        return None;
+    }
+    let mut f = file.fields(line);
+    let mut parts = [""; 3];
+    for (part, column) in parts.iter_mut().zip(columns) {
+        *part = f.text(column)?;
+    }
+    Some(key(&parts[..columns.len()]))
+}
+
+/// Reads `name` again to find the rows known unchanged whose key a row read in full repeats:
+/// each is a duplicate key, reported on the later of the two lines.
+fn repeated_keys(
+    sync: &mut Sync,
+    dir: &Path,
+    name: &'static str,
+    memory: &Memory,
+    key_columns: &[&'static str],
+    column: &str,
+) -> Result<(), Failure> {
+    let (known, required) = columns(name);
+    let mut ignored = Problems::default();
+    let opened = CsvFile::open(dir, name, known, required, &mut ignored, &mut Vec::new());
+    let Some(mut file) = opened.map_err(Failure::Folder)? else {
+        return Ok(());
+    };
+    let (keys, read_in_full) = memory.read_rows();
+    while let Some(line) = file.next_row(&mut ignored) {
+        if read_in_full.contains(&line) || !file.split(line, &mut ignored) {
+            continue;
+        }
+        let Some(k) = row_key(&file, line, key_columns) else {
+            continue;
+        };
+        if let Some(other) = keys.get(k.as_str()) {
+            let (first, later) = (line.min(*other), line.max(*other));
+            sync.problems.push(
+                name,
+                later,
+                column,
+                format!("duplicate key, first on line {first}"),
+            );
+        }
+    }
     Ok(())
 }
 

@@ -76,8 +76,10 @@ pub(crate) fn company(sync: &mut Sync, f: &mut Fields<'_>) {
         default_credit_class,
     };
     if !f.is_bad() {
-        sync.homes
+        let before = sync
+            .homes
             .insert(row.company_id.clone(), row.home_currency.clone());
+        sync.moved.homes |= before.is_some_and(|b| b != row.home_currency);
     }
     if let Err(first) = sync
         .companies
@@ -141,13 +143,14 @@ pub(crate) fn customer(sync: &mut Sync, f: &mut Fields<'_>) {
     if let Some(parent) = row.text("parent_id") {
         sync.forward.push((key(&[&row.company_id, parent]), f.line));
     }
-    if let Some(currency) = row.text("currency") {
-        sync.currencies.insert(
-            key(&[&row.company_id, &row.customer_id]),
-            currency.to_owned(),
-        );
-    }
     let k = key(&[&row.company_id, &row.customer_id]);
+    if sync.customers.stored(&k).is_some() {
+        let before = sync.currencies.get(&k).map(String::as_str);
+        sync.moved.currencies |= before != row.text("currency");
+    }
+    if let Some(currency) = row.text("currency") {
+        sync.currencies.insert(k.clone(), currency.to_owned());
+    }
     if let Err(first) = sync.customers.add(k, good(f, row), f.line) {
         duplicate(f, "customer_id", first);
     }
@@ -229,6 +232,8 @@ pub(crate) fn payment(sync: &mut Sync, f: &mut Fields<'_>) {
         currency,
     };
     let k = key(&[&row.company_id, &row.payment_id]);
+    let before = sync.payments.stored(&k).and_then(|s| s.date);
+    sync.moved.payment_dates |= before.is_some_and(|d| d != row.payment_date);
     if let Err(first) = sync.payments.add(k, good(f, row), f.line) {
         duplicate(f, "payment_id", first);
     }
@@ -358,8 +363,12 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         return;
     }
     let stored = found.as_ref().map(|f| (f.entry.hash, f.entry.closing_date));
+    let mut unsettled = false;
     if row.balance.is_zero() {
         let applied = sync.closing.get(&k).map(|a| a.date);
+        // A stored invoice this sync closes may have stored applications the sync did not read.
+        unsettled =
+            applied.is_none() && !sync.applications_read && stored.is_some_and(|s| s.1.is_none());
         row.closing_date = applied
             .or(stored.and_then(|s| s.1))
             .or(Some(sync.options.sync_date));
@@ -383,7 +392,37 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
             .index
             .insert(&row.company_id, &indexed(&row, hash), line),
     }
+    if unsettled {
+        sync.unsettled.push((row, hash, stored.map(|s| s.0)));
+        return;
+    }
     sync.invoices.queue(row, stored.map(|s| s.0), hash);
+}
+
+/// Once `invoices.csv` is read: the invoices it closed that have stored applications (which
+/// the sync did not read) close on the latest of them, like every other.
+pub(crate) fn settle_closing(sync: &mut Sync) -> Result<(), crate::Failure> {
+    let unsettled = std::mem::take(&mut sync.unsettled);
+    if unsettled.is_empty() {
+        return Ok(());
+    }
+    let invoices: Vec<(&str, &str)> = unsettled
+        .iter()
+        .map(|(row, ..)| (row.company_id.as_str(), row.tran_id.as_str()))
+        .collect();
+    let latest =
+        tokio::runtime::Handle::current().block_on(sync.store.latest_applications(&invoices))?;
+    for (mut row, hash, stored) in unsettled {
+        let applied = latest.get(&(row.company_id.clone(), row.tran_id.clone()));
+        if let Some(date) = applied {
+            row.closing_date = Some(*date);
+            if let Some(mut found) = sync.index.find(&row.company_id, &row.tran_id) {
+                found.set_closing(row.closing_date);
+            }
+        }
+        sync.invoices.queue(row, stored, hash);
+    }
+    Ok(())
 }
 
 /// What the item index keeps of an invoice row.

@@ -1,5 +1,9 @@
 //! What the store already holds, read by one task in the order the files need it, while the
-//! folder is being read and checked on another thread.
+//! folder is being read and checked on another thread. The keys of contacts, payments and
+//! applications are read only once a row of the sync needs them: a file whose every line is
+//! unchanged needs none (see the line memory).
+
+use std::collections::VecDeque;
 
 use foldhash::HashMap;
 
@@ -30,18 +34,32 @@ pub enum Part {
     Invoices(InvoiceIndex),
 }
 
+/// The tables whose stored keys are read only when wanted, in the order they are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lazy {
+    Contacts,
+    Payments,
+    Applications,
+}
+
 /// The parts still to come, in the order the reading half takes them, and the signal that
 /// lets the invoices be read: only once the applications' keys are freed, so that the two
 /// largest parts are never held at once.
 pub struct Parts {
     pub next: mpsc::Receiver<Result<Part, StoreError>>,
     pub invoices_wanted: Option<oneshot::Sender<()>>,
+    /// Whether each lazy table is wanted, in order: the reading half says so once a row needs
+    /// it, or once no row can; a table not wanted never arrives.
+    pub wanted: VecDeque<(Lazy, oneshot::Sender<bool>)>,
 }
 
 /// Starts reading the parts of the store that `needs` names; unneeded ones arrive empty.
 pub fn load(store: &Store, needs: Needs) -> Parts {
     let (tx, rx) = mpsc::channel(1);
     let (wanted, invoices_wanted) = oneshot::channel();
+    let (contacts, contacts_wanted) = oneshot::channel();
+    let (payments, payments_wanted) = oneshot::channel();
+    let (applications, applications_wanted) = oneshot::channel();
     let store = store.clone();
     tokio::spawn(async move {
         let parts = async {
@@ -53,13 +71,19 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
             send(&tx, Part::Currencies(currencies)).await?;
             let customers = Table::paged("customers.csv", &store, needs.customers).await?;
             send(&tx, Part::Customers(customers)).await?;
-            let contacts = Table::paged("contacts.csv", &store, needs.contacts).await?;
-            send(&tx, Part::Contacts(contacts)).await?;
-            let payments = Table::paged("payments.csv", &store, needs.payments).await?;
-            send(&tx, Part::Payments(payments)).await?;
-            let applications =
-                Table::paged("payment_applications.csv", &store, needs.applications).await?;
-            send(&tx, Part::Applications(applications)).await?;
+            if contacts_wanted.await.unwrap_or(false) {
+                let contacts = Table::paged("contacts.csv", &store, needs.contacts).await?;
+                send(&tx, Part::Contacts(contacts)).await?;
+            }
+            if payments_wanted.await.unwrap_or(false) {
+                let payments = Table::paged("payments.csv", &store, needs.payments).await?;
+                send(&tx, Part::Payments(payments)).await?;
+            }
+            if applications_wanted.await.unwrap_or(false) {
+                let applications =
+                    Table::paged("payment_applications.csv", &store, needs.applications).await?;
+                send(&tx, Part::Applications(applications)).await?;
+            }
             invoices_wanted.await.map_err(|_| Stop::Gone)?;
             let index = if needs.invoices {
                 InvoiceIndex::load(&store).await?
@@ -75,6 +99,11 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
     Parts {
         next: rx,
         invoices_wanted: Some(wanted),
+        wanted: VecDeque::from([
+            (Lazy::Contacts, contacts),
+            (Lazy::Payments, payments),
+            (Lazy::Applications, applications),
+        ]),
     }
 }
 

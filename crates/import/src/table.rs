@@ -115,6 +115,15 @@ impl<R: Record> Table<R> {
         Ok(table)
     }
 
+    /// Takes the stored keys `loaded` holds, read once a row needed them: the rows counted
+    /// before stay counted (none of them looked a key up).
+    pub fn take_keys(&mut self, loaded: Table<R>) {
+        let counts = std::mem::take(&mut self.counts);
+        *self = loaded;
+        self.counts.rows += counts.rows;
+        self.counts.unchanged += counts.unchanged;
+    }
+
     /// Whether `key` is in the store or in this sync.
     pub fn exists(&self, key: &str) -> bool {
         self.keys.contains_key(key)

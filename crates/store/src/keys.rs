@@ -53,4 +53,38 @@ impl Store {
         });
         Ok(out)
     }
+
+    /// The latest effective date of the stored applications to each of `invoices`
+    /// (`company_id`, `tran_id`) that has any.
+    pub async fn latest_applications(
+        &self,
+        invoices: &[(&str, &str)],
+    ) -> Result<HashMap<(String, String), NaiveDate>, StoreError> {
+        const CHUNK: usize = 500;
+        let mut by_company: HashMap<&str, Vec<&str>> = HashMap::default();
+        for (company, tran) in invoices {
+            by_company.entry(company).or_default().push(tran);
+        }
+        let mut out = HashMap::default();
+        for (company, trans) in by_company {
+            for chunk in trans.chunks(CHUNK) {
+                let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT tran_id, MAX(effective_date) FROM payment_applications \
+                     WHERE company_id = $1 AND tran_id IN ({}) GROUP BY tran_id",
+                    marks.join(", ")
+                );
+                on_pool!(self, pool => {
+                    let mut query = sqlx::query_as::<_, (String, NaiveDate)>(&sql).bind(company);
+                    for tran in chunk {
+                        query = query.bind(*tran);
+                    }
+                    for (tran, date) in query.fetch_all(pool).await? {
+                        out.insert((company.to_owned(), tran), date);
+                    }
+                });
+            }
+        }
+        Ok(out)
+    }
 }

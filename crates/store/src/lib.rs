@@ -8,6 +8,7 @@ mod bulk;
 mod desk;
 mod disputes;
 mod keys;
+mod lines;
 pub mod pages;
 mod plans;
 mod postgres;
