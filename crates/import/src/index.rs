@@ -1,7 +1,10 @@
 //! The invoices the store holds, as the item pages give them: what a sync compares against
 //! and patches, then writes back page by page.
 
+use std::hash::BuildHasher;
+
 use foldhash::{HashMap, HashSet};
+use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
@@ -43,11 +46,20 @@ impl Entry {
     }
 }
 
+/// The index's hash of a `tran_id`.
+fn tran_hash(tran: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(tran)
+}
+
 #[derive(Default)]
 struct Company {
     customers: Vec<Key>,
     numbers: HashMap<Key, u32>,
-    items: HashMap<Key, Entry>,
+    /// Every invoice with its `tran_id`, in the order read: filled and walked in order.
+    items: Vec<(Key, Entry)>,
+    /// Each invoice's place in `items`, by `tran_id`: four bytes a slot, so the ten million
+    /// lookups and inserts of a sync touch a small table.
+    places: HashTable<u32>,
     dirty: HashSet<u32>,
     last: Option<u32>,
 }
@@ -77,6 +89,42 @@ impl Company {
 
     fn page(&self, entry: &Entry) -> u32 {
         pages::page_of(&self.customers[entry.customer as usize])
+    }
+
+    fn reserve(&mut self, items: usize) {
+        let Company {
+            items: all, places, ..
+        } = self;
+        all.reserve(items);
+        places.reserve(items, |p| tran_hash(&all[*p as usize].0));
+    }
+
+    /// The place of invoice `tran`.
+    fn place(&self, tran: &str) -> Option<usize> {
+        (self.places)
+            .find(tran_hash(tran), |p| self.items[*p as usize].0 == tran)
+            .map(|p| *p as usize)
+    }
+
+    /// Adds or replaces invoice `tran`; gives the one replaced.
+    fn put(&mut self, tran: &str, entry: Entry) -> Option<Entry> {
+        let Company { items, places, .. } = self;
+        let found = places.entry(
+            tran_hash(tran),
+            |p| items[*p as usize].0 == tran,
+            |p| tran_hash(&items[*p as usize].0),
+        );
+        match found {
+            TableEntry::Occupied(place) => Some(std::mem::replace(
+                &mut items[*place.get() as usize].1,
+                entry,
+            )),
+            TableEntry::Vacant(place) => {
+                place.insert(items.len() as u32);
+                items.push((tran.into(), entry));
+                None
+            }
+        }
     }
 }
 
@@ -109,12 +157,7 @@ impl InvoiceIndex {
         let mut index = InvoiceIndex::default();
         for (company, bytes) in store.page_bytes(None).await? {
             let items = usize::try_from(bytes / pages::MIN_ITEM_BYTES).unwrap_or(0);
-            index
-                .companies
-                .entry(company)
-                .or_default()
-                .items
-                .reserve(items);
+            index.companies.entry(company).or_default().reserve(items);
         }
         store
             .item_pages(None, |company, _, data| {
@@ -161,7 +204,7 @@ impl InvoiceIndex {
         };
         let page = c.page(&entry);
         c.dirty.insert(page);
-        if let Some(old) = c.items.insert(i.tran_id.into(), entry) {
+        if let Some(old) = c.put(i.tran_id, entry) {
             let old_page = c.page(&old);
             c.dirty.insert(old_page);
         }
@@ -170,16 +213,17 @@ impl InvoiceIndex {
     /// A stored invoice, to check and mark in one lookup.
     pub fn find(&mut self, company: &str, tran: &str) -> Option<Found<'_>> {
         let c = self.companies.get_mut(company)?;
-        let entry = c.items.get_mut(tran)?;
+        let place = c.place(tran)?;
         Some(Found {
-            entry,
+            entry: &mut c.items[place].1,
             customers: &c.customers,
             dirty: &mut c.dirty,
         })
     }
 
     pub fn get(&self, company: &str, tran: &str) -> Option<&Entry> {
-        self.companies.get(company)?.items.get(tran)
+        let c = self.companies.get(company)?;
+        Some(&c.items[c.place(tran)?].1)
     }
 
     /// The invoice under a joined `company␟tran_id` key.
