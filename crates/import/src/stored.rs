@@ -71,13 +71,6 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
             send(&tx, Part::Currencies(currencies)).await?;
             let customers = Table::paged("customers.csv", &store, needs.customers).await?;
             send(&tx, Part::Customers(customers)).await?;
-            // The stored invoices are read on a task of their own while the first files are
-            // read, and dropped (to be read again at the end) if the applications' keys are
-            // wanted: the two largest parts are never held at once.
-            let mut early = needs.invoices.then(|| {
-                let store = store.clone();
-                tokio::spawn(async move { InvoiceIndex::load(&store).await })
-            });
             if contacts_wanted.await.unwrap_or(false) {
                 let contacts = Table::paged("contacts.csv", &store, needs.contacts).await?;
                 send(&tx, Part::Contacts(contacts)).await?;
@@ -87,22 +80,15 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
                 send(&tx, Part::Payments(payments)).await?;
             }
             if applications_wanted.await.unwrap_or(false) {
-                if let Some(index) = early.take() {
-                    index.abort();
-                }
                 let applications =
                     Table::paged("payment_applications.csv", &store, needs.applications).await?;
                 send(&tx, Part::Applications(applications)).await?;
             }
             invoices_wanted.await.map_err(|_| Stop::Gone)?;
-            let index = match early {
-                Some(index) => match index.await {
-                    Ok(loaded) => loaded?,
-                    // Never aborted once awaited: only a panic ends it early, and goes on here.
-                    Err(e) => std::panic::resume_unwind(e.into_panic()),
-                },
-                None if needs.invoices => InvoiceIndex::load(&store).await?,
-                None => InvoiceIndex::default(),
+            let index = if needs.invoices {
+                InvoiceIndex::load(&store).await?
+            } else {
+                InvoiceIndex::default()
             };
             send(&tx, Part::Invoices(index)).await
         };
