@@ -392,7 +392,8 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
             .index
             .insert(&row.company_id, &indexed(&row, hash), line),
     }
-    if unsettled {
+    // An unchanged row keeps the closing date worked out above.
+    if unsettled && stored.is_some_and(|s| s.0 != hash) {
         sync.unsettled.push((row, hash, stored.map(|s| s.0)));
         return;
     }
