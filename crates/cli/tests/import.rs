@@ -344,11 +344,8 @@ US01,C1,I2,2015-01-01,2015-01-31,100,0\n",
         "2015-03-05",
     );
     // I2 now closed 2015-02-20: 50 days to pay, 20 late.
+    assert_eq!(c1_days_to_pay(&db), "47.50");
     let rows = db.aging_json(&["--as-of", "2015-03-10"]);
-    assert_eq!(
-        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
-        "47.50"
-    );
     assert_eq!(
         field(row(&rows, "customer_id", "C1"), "avg_days_late"),
         "17.50"
@@ -365,11 +362,8 @@ US01,C1,I2,2015-01-01,2015-01-31,100,0\n",
         "2015-03-06",
     );
     // I2 now closed 2015-02-25: 55 days to pay, 25 late; I1 still 45 and 15.
+    assert_eq!(c1_days_to_pay(&db), "50.00");
     let rows = db.aging_json(&["--as-of", "2015-03-10"]);
-    assert_eq!(
-        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
-        "50.00"
-    );
     assert_eq!(
         field(row(&rows, "customer_id", "C1"), "avg_days_late"),
         "20.00"
@@ -570,12 +564,7 @@ fn an_application_in_a_later_sync_dates_from_its_stored_payment() {
         ],
         "2015-03-01",
     );
-    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
-    assert_eq!(
-        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
-        "59.00",
-        "closed on the sync date"
-    );
+    assert_eq!(c1_days_to_pay(&db), "59.00", "closed on the sync date");
     let summary = db.import(
         "two",
         &[(
@@ -588,12 +577,7 @@ fn an_application_in_a_later_sync_dates_from_its_stored_payment() {
         summary.contains("payment_applications.csv 1 rows (1 new"),
         "{summary}"
     );
-    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
-    assert_eq!(
-        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
-        "34.00",
-        "closed on the payment's date"
-    );
+    assert_eq!(c1_days_to_pay(&db), "34.00", "closed on the payment's date");
 }
 
 #[test]
@@ -616,6 +600,12 @@ fn text_keeps_quotes_commas_line_breaks_tabs_and_backslashes() {
         again.contains("customers.csv 1 rows (0 new, 0 changed, 1 unchanged)"),
         "{again}"
     );
+}
+
+/// C1's average days to pay its closed invoices, as of 2015-03-10.
+fn c1_days_to_pay(db: &TestDb) -> String {
+    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
+    field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total")
 }
 
 /// The counts of a sync's summary, without its number and time.
@@ -839,9 +829,8 @@ fn an_unchanged_application_moves_with_its_payments_date() {
         summary.contains("payment_applications.csv 1 rows (0 new, 1 changed, 0 unchanged)"),
         "{summary}"
     );
-    let rows = db.aging_json(&["--as-of", "2015-03-10"]);
     assert_eq!(
-        field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+        c1_days_to_pay(&db),
         "44.00",
         "closed on the payment's new date"
     );
@@ -887,9 +876,8 @@ fn an_invoice_a_resync_closes_closes_on_its_stored_applications() {
             summary.contains("invoices.csv 2 rows (0 new, 1 changed, 1 unchanged)"),
             "{summary}"
         );
-        let rows = db.aging_json(&["--as-of", "2015-03-10"]);
         assert_eq!(
-            field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+            c1_days_to_pay(&db),
             "34.00",
             "closed on its application's date, not the sync's ({} files)",
             brought.len()
