@@ -156,7 +156,7 @@ impl InvoiceIndex {
     pub async fn load(store: &Store) -> Result<InvoiceIndex, StoreError> {
         let mut index = InvoiceIndex::default();
         for (company, bytes) in store.page_bytes(None).await? {
-            let items = usize::try_from(bytes / pages::MIN_ITEM_BYTES).unwrap_or(0);
+            let items = usize::try_from(bytes / pages::TYPICAL_ITEM_BYTES).unwrap_or(0);
             index.companies.entry(company).or_default().reserve(items);
         }
         store
@@ -259,12 +259,12 @@ impl InvoiceIndex {
                     bucket.push((tran, entry));
                 }
             }
-            for page in 0..PAGES {
-                let Some(mut bucket) = buckets.remove(&page) else {
+            for page_no in 0..PAGES {
+                let Some(mut bucket) = buckets.remove(&page_no) else {
                     continue;
                 };
                 bucket.sort_unstable_by_key(|(tran, entry)| (rank[entry.customer as usize], *tran));
-                let mut data = Vec::with_capacity(bucket.len() * 80);
+                let mut page = pages::PageWriter::with_items(bucket.len());
                 for (tran, entry) in bucket {
                     let indexed = IndexedItem {
                         customer_id: &c.customers[entry.customer as usize],
@@ -273,9 +273,9 @@ impl InvoiceIndex {
                         hash: entry.hash,
                         item: entry.item(),
                     };
-                    pages::encode(&mut data, &indexed);
+                    page.push(&indexed);
                 }
-                each(company_id, page, data)?;
+                each(company_id, page_no, page.finish())?;
             }
         }
         Ok(())

@@ -105,8 +105,12 @@ pub struct Memory {
 impl Memory {
     /// The memory of a file whose last sync left `old` (empty: none to use).
     pub fn new(old: Vec<u64>) -> Memory {
+        // The file holds about as many lines as before: room for them from the start, so
+        // that ten million hashes are not copied as their lists grow.
         Memory {
             used: vec![0; old.len().div_ceil(64)],
+            new: Vec::with_capacity(old.len() + old.len() / 16),
+            skipped_keys: Vec::with_capacity(old.len()),
             old,
             ..Memory::default()
         }

@@ -5,7 +5,7 @@
 //! so they always agree; the aging reads only pages.
 
 use arrears_domain::{Item, Money, TranType};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::tx::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
@@ -34,11 +34,45 @@ pub struct IndexedItem<'p> {
     pub item: Item,
 }
 
+/// A little less than an item of a typical book takes in a page (about 30 bytes, with
+/// ten-character ids): what holds the items of pages is sized from their bytes by this, so
+/// that it rarely has to grow (and be copied) as they are read.
+pub const TYPICAL_ITEM_BYTES: i64 = 26;
+
+/// What a page of the present layout starts with. A page of the first layout starts with
+/// the length of its first customer's id, never zero.
+const MAGIC: [u8; 4] = *b"\0\0P2";
+
+/// The bits of an item's first byte, after its `tran_type` in the two lowest.
+const NEW_CUSTOMER: u8 = 1 << 2;
+const NEW_CURRENCY: u8 = 1 << 3;
+const HAS_DUE: u8 = 1 << 4;
+const HAS_CLOSING: u8 = 1 << 5;
+/// `balance` is `amount`.
+const BALANCE_IS_AMOUNT: u8 = 1 << 6;
+/// `amount_hc` is `amount` and `balance_hc` is `balance`.
+const HC_IS_SAME: u8 = 1 << 7;
+
+fn days(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A signed number as a variable-length integer: small ones of either sign take one byte.
+fn put_signed(out: &mut Vec<u8>, n: i64) {
+    put_varint(out, ((n << 1) ^ (n >> 63)) as u64);
+}
+
 const NO_DATE: i32 = i32::MIN;
 
-/// The fewest bytes an item takes in a page (with one-character ids); a typical one takes 80.
-pub const MIN_ITEM_BYTES: i64 = 64;
-
+/// A text after its length in two bytes, and a date in four (key pages).
 fn put_str(out: &mut Vec<u8>, text: &str) {
     let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&len.to_le_bytes());
@@ -46,28 +80,102 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
 }
 
 fn put_date(out: &mut Vec<u8>, date: Option<NaiveDate>) {
-    let days = date.map_or(NO_DATE, |d| chrono::Datelike::num_days_from_ce(&d));
+    let days = date.map_or(NO_DATE, |d| d.num_days_from_ce());
     out.extend_from_slice(&days.to_le_bytes());
 }
 
-/// Appends one item to a page.
-pub fn encode(out: &mut Vec<u8>, entry: &IndexedItem<'_>) {
-    put_str(out, entry.customer_id);
-    put_str(out, entry.tran_id);
-    put_str(out, entry.currency);
-    out.extend_from_slice(&entry.hash.to_le_bytes());
-    let i = &entry.item;
-    out.push(match i.tran_type {
-        TranType::Invoice => 0,
-        TranType::CreditMemo => 1,
-        TranType::FinanceCharge => 2,
-        TranType::DebitMemo => 3,
-    });
-    put_date(out, Some(i.tran_date));
-    put_date(out, i.due_date);
-    put_date(out, i.closing_date);
-    for m in [i.amount, i.balance, i.amount_hc, i.balance_hc] {
-        out.extend_from_slice(&m.raw().to_le_bytes());
+/// Writes one page, item by item. An item takes a byte of flags, its `tran_id`, its hash,
+/// its dates as differences (the transaction date from the item before, the others from the
+/// transaction date) and its amounts as variable-length integers; a customer's id and a
+/// currency are written where they change, an amount that repeats another is not written.
+#[derive(Default)]
+pub struct PageWriter {
+    data: Vec<u8>,
+    /// Where the last customer's id and currency are in `data`.
+    customer: Option<(usize, usize)>,
+    currency: Option<(usize, usize)>,
+    tran_date: i64,
+}
+
+impl PageWriter {
+    /// A writer with room for about `items` items.
+    pub fn with_items(items: usize) -> PageWriter {
+        PageWriter {
+            data: Vec::with_capacity(items * TYPICAL_ITEM_BYTES as usize + MAGIC.len()),
+            ..PageWriter::default()
+        }
+    }
+
+    /// Whether `text` is the one written at `at`.
+    fn repeats(&self, at: Option<(usize, usize)>, text: &str) -> bool {
+        at.is_some_and(|(start, end)| self.data[start..end] == *text.as_bytes())
+    }
+
+    /// Writes `text` and gives where it is.
+    fn put_text(&mut self, text: &str) -> Option<(usize, usize)> {
+        put_varint(&mut self.data, text.len() as u64);
+        self.data.extend_from_slice(text.as_bytes());
+        Some((self.data.len() - text.len(), self.data.len()))
+    }
+
+    /// Appends one item.
+    pub fn push(&mut self, entry: &IndexedItem<'_>) {
+        if self.data.is_empty() {
+            self.data.extend_from_slice(&MAGIC);
+        }
+        let i = &entry.item;
+        let mut flags = match i.tran_type {
+            TranType::Invoice => 0,
+            TranType::CreditMemo => 1,
+            TranType::FinanceCharge => 2,
+            TranType::DebitMemo => 3,
+        };
+        let new_customer = !self.repeats(self.customer, entry.customer_id);
+        let new_currency = !self.repeats(self.currency, entry.currency);
+        for (bit, set) in [
+            (NEW_CUSTOMER, new_customer),
+            (NEW_CURRENCY, new_currency),
+            (HAS_DUE, i.due_date.is_some()),
+            (HAS_CLOSING, i.closing_date.is_some()),
+            (BALANCE_IS_AMOUNT, i.balance == i.amount),
+            (
+                HC_IS_SAME,
+                i.amount_hc == i.amount && i.balance_hc == i.balance,
+            ),
+        ] {
+            if set {
+                flags |= bit;
+            }
+        }
+        self.data.push(flags);
+        if new_customer {
+            self.customer = self.put_text(entry.customer_id);
+        }
+        self.put_text(entry.tran_id);
+        if new_currency {
+            self.currency = self.put_text(entry.currency);
+        }
+        let out = &mut self.data;
+        out.extend_from_slice(&entry.hash.to_le_bytes());
+        let tran_date = days(i.tran_date);
+        put_signed(out, tran_date - self.tran_date);
+        self.tran_date = tran_date;
+        for date in [i.due_date, i.closing_date].into_iter().flatten() {
+            put_signed(out, days(date) - tran_date);
+        }
+        put_signed(out, i.amount.raw());
+        if i.balance != i.amount {
+            put_signed(out, i.balance.raw());
+        }
+        if flags & HC_IS_SAME == 0 {
+            put_signed(out, i.amount_hc.raw());
+            put_signed(out, i.balance_hc.raw());
+        }
+    }
+
+    /// The page: empty when it holds no item.
+    pub fn finish(self) -> Vec<u8> {
+        self.data
     }
 }
 
@@ -75,63 +183,210 @@ pub fn encode(out: &mut Vec<u8>, entry: &IndexedItem<'_>) {
 struct Reader<'p> {
     data: &'p [u8],
     at: usize,
+    /// The last customer's id and currency read, and transaction date, in days.
+    customer: Option<&'p str>,
+    currency: Option<&'p str>,
+    tran_date: i64,
+    /// Dates by their day numbers, each in the slot of its number modulo [`DATES`].
+    dates: [(i32, NaiveDate); DATES],
+}
+
+const DATES: usize = 1024;
+
+impl<'p> Reader<'p> {
+    fn new(data: &'p [u8]) -> Reader<'p> {
+        Reader {
+            data,
+            at: 0,
+            customer: None,
+            currency: None,
+            tran_date: 0,
+            dates: [(NaiveDate::MIN.num_days_from_ce(), NaiveDate::MIN); DATES],
+        }
+    }
+}
+
+#[cold]
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("item page {what}"))
 }
 
 impl<'p> Reader<'p> {
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&'p [u8], StoreError> {
         let bytes = self
             .data
-            .get(self.at..self.at + n)
-            .ok_or_else(|| StoreError::Corrupt("item page ends early".into()))?;
+            .get(self.at..self.at.saturating_add(n))
+            .ok_or_else(|| corrupt("ends early"))?;
         self.at += n;
         Ok(bytes)
     }
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], StoreError> {
         let mut out = [0; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    fn text(&mut self) -> Result<&'p str, StoreError> {
-        let len = u16::from_le_bytes(self.array()?);
-        std::str::from_utf8(self.take(usize::from(len))?)
-            .map_err(|_| StoreError::Corrupt("item page text".into()))
+    #[inline]
+    fn byte(&mut self) -> Result<u8, StoreError> {
+        let b = *self
+            .data
+            .get(self.at)
+            .ok_or_else(|| corrupt("ends early"))?;
+        self.at += 1;
+        Ok(b)
     }
 
-    fn date(&mut self) -> Result<Option<NaiveDate>, StoreError> {
-        let days = i32::from_le_bytes(self.array()?);
-        if days == NO_DATE {
-            return Ok(None);
+    #[inline]
+    fn varint(&mut self) -> Result<u64, StoreError> {
+        let first = self.byte()?;
+        if first < 0x80 {
+            return Ok(u64::from(first));
         }
-        NaiveDate::from_num_days_from_ce_opt(days)
-            .map(Some)
-            .ok_or_else(|| StoreError::Corrupt("item page date".into()))
+        let mut n = u64::from(first & 0x7f);
+        for shift in (7..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err(corrupt("number"))
     }
 
+    #[inline]
+    fn signed(&mut self) -> Result<i64, StoreError> {
+        let n = self.varint()?;
+        Ok(((n >> 1) as i64) ^ -((n & 1) as i64))
+    }
+
+    #[inline]
+    fn utf8(bytes: &'p [u8]) -> Result<&'p str, StoreError> {
+        std::str::from_utf8(bytes).map_err(|_| corrupt("text"))
+    }
+
+    #[inline]
+    fn text(&mut self) -> Result<&'p str, StoreError> {
+        let len = usize::try_from(self.varint()?).map_err(|_| corrupt("text"))?;
+        Reader::utf8(self.take(len)?)
+    }
+
+    /// A text after its length in two bytes (the first layout, and key pages).
+    #[inline]
+    fn fixed_text(&mut self) -> Result<&'p str, StoreError> {
+        let len = u16::from_le_bytes(self.array()?);
+        Reader::utf8(self.take(usize::from(len))?)
+    }
+
+    /// A date as its day number in four bytes, [`NO_DATE`] for none.
+    #[inline]
+    fn fixed_date(&mut self) -> Result<Option<NaiveDate>, StoreError> {
+        match i32::from_le_bytes(self.array()?) {
+            NO_DATE => Ok(None),
+            days => self.date(i64::from(days), 0).map(Some),
+        }
+    }
+
+    /// The day `days` after the day numbered `from`. A page's dates fall within a few years:
+    /// each is worked out from its number once and then found in a small table.
+    #[inline]
+    fn date(&mut self, from: i64, days: i64) -> Result<NaiveDate, StoreError> {
+        let day = from.checked_add(days).ok_or_else(|| corrupt("date"))?;
+        let slot = &mut self.dates[(day as usize) % DATES];
+        if i64::from(slot.0) == day {
+            return Ok(slot.1);
+        }
+        let date = i32::try_from(day)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .ok_or_else(|| corrupt("date"))?;
+        *slot = (day as i32, date);
+        Ok(date)
+    }
+
+    #[inline]
     fn money(&mut self) -> Result<Money, StoreError> {
-        Ok(Money::from_raw(i64::from_le_bytes(self.array()?)))
+        Ok(Money::from_raw(self.signed()?))
     }
 
     fn next(&mut self) -> Result<Option<IndexedItem<'p>>, StoreError> {
         if self.at >= self.data.len() {
             return Ok(None);
         }
-        let (customer_id, tran_id, currency) = (self.text()?, self.text()?, self.text()?);
-        let hash = i64::from_le_bytes(self.array()?);
-        let tran_type = match self.array::<1>()?[0] {
-            0 => TranType::Invoice,
-            1 => TranType::CreditMemo,
-            2 => TranType::FinanceCharge,
-            3 => TranType::DebitMemo,
-            other => return Err(StoreError::Corrupt(format!("item page tran_type {other}"))),
+        let flags = self.byte()?;
+        if flags & NEW_CUSTOMER != 0 {
+            self.customer = Some(self.text()?);
+        }
+        let tran_id = self.text()?;
+        if flags & NEW_CURRENCY != 0 {
+            self.currency = Some(self.text()?);
+        }
+        let (Some(customer_id), Some(currency)) = (self.customer, self.currency) else {
+            return Err(corrupt("customer"));
         };
-        let tran_date = self
-            .date()?
-            .ok_or_else(|| StoreError::Corrupt("item page tran_date".into()))?;
-        let (due_date, closing_date) = (self.date()?, self.date()?);
-        let (amount, balance, amount_hc, balance_hc) =
-            (self.money()?, self.money()?, self.money()?, self.money()?);
+        let hash = i64::from_le_bytes(self.array()?);
+        let tran_day = self.tran_date.checked_add(self.signed()?);
+        let tran_day = tran_day.ok_or_else(|| corrupt("date"))?;
+        let tran_date = self.date(tran_day, 0)?;
+        self.tran_date = tran_day;
+        let mut later = |bit: u8| -> Result<Option<NaiveDate>, StoreError> {
+            if flags & bit == 0 {
+                return Ok(None);
+            }
+            let days = self.signed()?;
+            self.date(tran_day, days).map(Some)
+        };
+        let (due_date, closing_date) = (later(HAS_DUE)?, later(HAS_CLOSING)?);
+        let amount = self.money()?;
+        let balance = if flags & BALANCE_IS_AMOUNT != 0 {
+            amount
+        } else {
+            self.money()?
+        };
+        let (amount_hc, balance_hc) = if flags & HC_IS_SAME != 0 {
+            (amount, balance)
+        } else {
+            (self.money()?, self.money()?)
+        };
+        let item = Item {
+            tran_type: tran_type(flags & 3)?,
+            tran_date,
+            due_date,
+            amount,
+            balance,
+            amount_hc,
+            balance_hc,
+            closing_date,
+            excluded_hc: Money::ZERO,
+            plan: None,
+        };
+        Ok(Some(IndexedItem {
+            customer_id,
+            tran_id,
+            currency,
+            hash,
+            item,
+        }))
+    }
+
+    /// An item of a page of the first layout, which a store keeps until a sync rewrites the
+    /// page: each text after its length in two bytes, each date and amount whole.
+    fn next_first_layout(&mut self) -> Result<Option<IndexedItem<'p>>, StoreError> {
+        if self.at >= self.data.len() {
+            return Ok(None);
+        }
+        let (customer_id, tran_id, currency) =
+            (self.fixed_text()?, self.fixed_text()?, self.fixed_text()?);
+        let hash = i64::from_le_bytes(self.array()?);
+        let tran_type = tran_type(self.byte()?)?;
+        let tran_date = self.fixed_date()?.ok_or_else(|| corrupt("tran_date"))?;
+        let (due_date, closing_date) = (self.fixed_date()?, self.fixed_date()?);
+        let mut money = || -> Result<Money, StoreError> {
+            Ok(Money::from_raw(i64::from_le_bytes(self.array()?)))
+        };
+        let (amount, balance, amount_hc, balance_hc) = (money()?, money()?, money()?, money()?);
         let item = Item {
             tran_type,
             tran_date,
@@ -154,11 +409,28 @@ impl<'p> Reader<'p> {
     }
 }
 
+fn tran_type(code: u8) -> Result<TranType, StoreError> {
+    Ok(match code {
+        0 => TranType::Invoice,
+        1 => TranType::CreditMemo,
+        2 => TranType::FinanceCharge,
+        3 => TranType::DebitMemo,
+        other => return Err(corrupt(&format!("tran_type {other}"))),
+    })
+}
+
 /// Calls `each` for every item of a page, in the order they were written.
 pub fn decode<'p>(data: &'p [u8], mut each: impl FnMut(IndexedItem<'p>)) -> Result<(), StoreError> {
-    let mut reader = Reader { data, at: 0 };
-    while let Some(item) = reader.next()? {
-        each(item);
+    let mut reader = Reader::new(data);
+    if data.starts_with(&MAGIC) {
+        reader.at = MAGIC.len();
+        while let Some(item) = reader.next()? {
+            each(item);
+        }
+    } else {
+        while let Some(item) = reader.next_first_layout()? {
+            each(item);
+        }
     }
     Ok(())
 }
@@ -428,6 +700,7 @@ impl Tx {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -473,14 +746,153 @@ mod tests {
                 },
             },
         ];
-        let mut page = Vec::new();
+        let mut page = PageWriter::default();
         for item in &items {
-            encode(&mut page, item);
+            page.push(item);
         }
+        let page = page.finish();
+        assert!(page.starts_with(&MAGIC));
         let mut back = Vec::new();
         decode(&page, |i| back.push(i)).unwrap();
         assert_eq!(back, items);
         assert!(decode(&page[..page.len() - 1], |_| ()).is_err());
+        for end in MAGIC.len()..page.len() {
+            let mut part = Vec::new();
+            let read = decode(&page[..end], |i| part.push(i));
+            assert!(read.is_err() || part.len() < items.len(), "cut at {end}");
+        }
+        assert_eq!(PageWriter::default().finish(), b"");
+    }
+
+    /// A page of the first layout, as a store made before the present one holds until a
+    /// sync rewrites it.
+    fn first_layout(items: &[IndexedItem<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for entry in items {
+            put_str(&mut out, entry.customer_id);
+            put_str(&mut out, entry.tran_id);
+            put_str(&mut out, entry.currency);
+            out.extend_from_slice(&entry.hash.to_le_bytes());
+            let i = &entry.item;
+            out.push(i.tran_type as u8);
+            put_date(&mut out, Some(i.tran_date));
+            put_date(&mut out, i.due_date);
+            put_date(&mut out, i.closing_date);
+            for m in [i.amount, i.balance, i.amount_hc, i.balance_hc] {
+                out.extend_from_slice(&m.raw().to_le_bytes());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_page_of_the_first_layout_is_still_read() {
+        let item = IndexedItem {
+            customer_id: "C1",
+            tran_id: "I1",
+            currency: "USD",
+            hash: 99,
+            item: Item {
+                tran_type: TranType::DebitMemo,
+                tran_date: date(2026, 11, 2),
+                due_date: Some(date(2026, 12, 2)),
+                amount: Money::from_raw(1_000_000),
+                balance: Money::from_raw(400_000),
+                amount_hc: Money::from_raw(1_000_000),
+                balance_hc: Money::from_raw(400_000),
+                closing_date: None,
+                excluded_hc: Money::ZERO,
+                plan: None,
+            },
+        };
+        let other = IndexedItem {
+            tran_id: "I2",
+            ..item.clone()
+        };
+        let page = first_layout(&[item.clone(), other.clone()]);
+        let mut back = Vec::new();
+        decode(&page, |i| back.push(i)).unwrap();
+        assert_eq!(back, [item, other]);
+        assert!(decode(&page[..page.len() - 1], |_| ()).is_err());
+    }
+
+    fn arbitrary_item() -> impl Strategy<Value = (String, String, String, i64, Item)> {
+        let day =
+            (-800_000i32..3_000_000).prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).unwrap());
+        let money = prop_oneof![Just(0i64), -1_000_000_000i64..1_000_000_000, any::<i64>()]
+            .prop_map(Money::from_raw);
+        (
+            (
+                "[A-C]{1,2}",
+                "[a-z0-9é]{0,4}",
+                prop_oneof![Just("USD"), Just("EUR"), Just("")],
+            ),
+            any::<i64>(),
+            (
+                0u8..4,
+                day.clone(),
+                proptest::option::of(day.clone()),
+                proptest::option::of(day),
+            ),
+            (money.clone(), money.clone(), money.clone(), money),
+            (any::<bool>(), any::<bool>()),
+        )
+            .prop_map(
+                |(
+                    (customer, tran, currency),
+                    hash,
+                    (kind, tran_date, due_date, closing_date),
+                    (amount, balance, amount_hc, balance_hc),
+                    (paid_as_billed, home),
+                )| {
+                    let balance = if paid_as_billed { amount } else { balance };
+                    let (amount_hc, balance_hc) = if home {
+                        (amount, balance)
+                    } else {
+                        (amount_hc, balance_hc)
+                    };
+                    let item = Item {
+                        tran_type: tran_type(kind).unwrap(),
+                        tran_date,
+                        due_date,
+                        amount,
+                        balance,
+                        amount_hc,
+                        balance_hc,
+                        closing_date,
+                        excluded_hc: Money::ZERO,
+                        plan: None,
+                    };
+                    (customer, tran, currency.to_owned(), hash, item)
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn any_items_come_back_as_written(items in proptest::collection::vec(arbitrary_item(), 0..40)) {
+            let items: Vec<IndexedItem<'_>> = items
+                .iter()
+                .map(|(customer_id, tran_id, currency, hash, item)| IndexedItem {
+                    customer_id,
+                    tran_id,
+                    currency,
+                    hash: *hash,
+                    item: item.clone(),
+                })
+                .collect();
+            let mut page = PageWriter::default();
+            for item in &items {
+                page.push(item);
+            }
+            let page = page.finish();
+            let mut back = Vec::new();
+            decode(&page, |i| back.push(i)).unwrap();
+            prop_assert_eq!(&back, &items);
+            let (old, mut first) = (first_layout(&items), Vec::new());
+            decode(&old, |i| first.push(i)).unwrap();
+            prop_assert_eq!(first, items);
+        }
     }
 
     #[test]
@@ -541,11 +953,11 @@ pub mod keys {
         data: &'p [u8],
         mut each: impl FnMut(&'p str, KeyState),
     ) -> Result<(), StoreError> {
-        let mut reader = Reader { data, at: 0 };
+        let mut reader = Reader::new(data);
         while reader.at < data.len() {
-            let rest = reader.text()?;
+            let rest = reader.fixed_text()?;
             let hash = i64::from_le_bytes(reader.array()?);
-            let date = reader.date()?;
+            let date = reader.fixed_date()?;
             each(rest, KeyState { hash, date });
         }
         Ok(())
