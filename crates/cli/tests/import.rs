@@ -884,3 +884,153 @@ fn an_invoice_a_resync_closes_closes_on_its_stored_applications() {
         );
     }
 }
+
+/// An item page as the version before wrote it: for each item its customer, `tran_id` and
+/// currency after their lengths in two bytes, the row's hash, the `tran_type`, its three
+/// dates as day numbers (`i32::MIN` for none) and its four amounts in ten-thousandths, as a
+/// literal of `db`'s SQL.
+type FirstLayoutItem<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    i64,
+    i64,
+);
+
+fn first_layout_page(db: &TestDb, items: &[FirstLayoutItem<'_>]) -> String {
+    use chrono::Datelike;
+    let day = |date: Option<&str>| {
+        date.map_or(i32::MIN, |d| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .expect("date")
+                .num_days_from_ce()
+        })
+    };
+    let mut page = Vec::new();
+    for &(customer, tran, tran_date, due_date, closing_date, amount, balance) in items {
+        for text in [customer, tran, "USD"] {
+            page.extend_from_slice(&(text.len() as u16).to_le_bytes());
+            page.extend_from_slice(text.as_bytes());
+        }
+        page.extend_from_slice(&0i64.to_le_bytes());
+        page.push(0);
+        for d in [day(Some(tran_date)), day(due_date), day(closing_date)] {
+            page.extend_from_slice(&d.to_le_bytes());
+        }
+        for m in [amount, balance, amount, balance] {
+            page.extend_from_slice(&(m * 100).to_le_bytes());
+        }
+    }
+    let hex: String = page.iter().map(|b| format!("{b:02x}")).collect();
+    if db.is_postgres() {
+        format!("'\\x{hex}'::bytea")
+    } else {
+        format!("X'{hex}'")
+    }
+}
+
+#[test]
+fn item_pages_the_version_before_wrote_are_read_and_a_sync_rewrites_those_it_changes() {
+    let db = TestDb::new();
+    book(&db);
+    // The store as the version before left it: its item pages in the first layout (amounts
+    // in hundredths here).
+    let items = [
+        (
+            "C1",
+            "I1",
+            "2015-01-01",
+            Some("2015-03-02"),
+            None,
+            400_000,
+            400_000,
+        ),
+        (
+            "C1",
+            "I2",
+            "2015-01-10",
+            Some("2015-02-09"),
+            None,
+            600_000,
+            600_000,
+        ),
+        (
+            "C2",
+            "I3",
+            "2015-02-01",
+            Some("2015-03-03"),
+            Some("2015-03-15"),
+            10_025,
+            0,
+        ),
+    ];
+    let page = |customer: &str| arrears_store::pages::page_of(customer);
+    db.execute("DELETE FROM item_pages").expect("pages");
+    let mut pages: Vec<u32> = items.iter().map(|i| page(i.0)).collect();
+    pages.dedup();
+    for p in &pages {
+        let of_page: Vec<_> = items.iter().copied().filter(|i| page(i.0) == *p).collect();
+        let data = first_layout_page(&db, &of_page);
+        db.execute(&format!(
+            "INSERT INTO item_pages (company_id, page, data) VALUES ('US01', {p}, {data})"
+        ))
+        .expect("first layout");
+    }
+    let rows = db.aging_json(&["--as-of", "2015-03-15"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "total_age"),
+        "10000.00"
+    );
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "total_past_due"),
+        "10000.00"
+    );
+    // C2's only invoice is paid: it still counts in its sales and days to pay.
+    let c2 = |rows: &[serde_json::Value]| {
+        let c2 = row(rows, "customer_id", "C2");
+        (
+            field(c2, "net_credit_sales"),
+            field(c2, "avg_days_to_pay_total"),
+        )
+    };
+    assert_eq!(c2(&rows), ("100.25".to_owned(), "42.00".to_owned()));
+    let invoices = db.aging_json(&["--by", "invoice", "--as-of", "2015-03-15"]);
+    assert_eq!(field(row(&invoices, "tran_id", "I1"), "balance"), "4000.00");
+
+    let paid = INVOICES.replace(
+        "US01,C1,I2,IN,2015-01-10,2015-02-09,6000,6000",
+        "US01,C1,I2,IN,2015-01-10,2015-02-09,6000,1000",
+    );
+    let summary = db.import("paid", &[("invoices.csv", &paid)], "2015-03-16");
+    assert!(
+        summary.contains("invoices.csv 3 rows (0 new, 1 changed, 2 unchanged)"),
+        "{summary}"
+    );
+    let rows = db.aging_json(&["--as-of", "2015-03-16"]);
+    assert_eq!(
+        field(row(&rows, "customer_id", "C1"), "total_age"),
+        "5000.00"
+    );
+    assert_eq!(c2(&rows), ("100.25".to_owned(), "42.00".to_owned()));
+    let invoices = db.aging_json(&["--by", "invoice", "--as-of", "2015-03-16"]);
+    assert_eq!(field(row(&invoices, "tran_id", "I2"), "balance"), "1000.00");
+    // C1's page is now in the present layout (it starts with two zero bytes, "P" and 2); a
+    // page the sync did not change keeps the layout it had.
+    let present = |p: u32| {
+        let starts = if db.is_postgres() {
+            "substring(data from 1 for 4) = '\\x00005032'::bytea"
+        } else {
+            "substr(data, 1, 4) = X'00005032'"
+        };
+        db.execute(&format!(
+            "UPDATE item_pages SET page = page WHERE company_id = 'US01' AND page = {p} AND {starts}"
+        ))
+        .expect("layout")
+    };
+    assert_eq!(present(page("C1")), 1);
+    if page("C2") != page("C1") {
+        assert_eq!(present(page("C2")), 0);
+    }
+}
