@@ -71,24 +71,43 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
             send(&tx, Part::Currencies(currencies)).await?;
             let customers = Table::paged("customers.csv", &store, needs.customers).await?;
             send(&tx, Part::Customers(customers)).await?;
+            // The stored invoices are read on a task of their own while the first files are
+            // read, as long as no row wants the keys of contacts, payments or applications
+            // (a re-sync whose line memory knows those files unchanged). Once one does, they
+            // are dropped and read at the end, as a sync that reads every row needs: the
+            // largest parts are never held at once.
+            let mut early = needs.invoices.then(|| {
+                let store = store.clone();
+                Stopped(tokio::spawn(
+                    async move { InvoiceIndex::load(&store).await },
+                ))
+            });
+            let mut drop_early = || early = None;
             if contacts_wanted.await.unwrap_or(false) {
+                drop_early();
                 let contacts = Table::paged("contacts.csv", &store, needs.contacts).await?;
                 send(&tx, Part::Contacts(contacts)).await?;
             }
             if payments_wanted.await.unwrap_or(false) {
+                drop_early();
                 let payments = Table::paged("payments.csv", &store, needs.payments).await?;
                 send(&tx, Part::Payments(payments)).await?;
             }
             if applications_wanted.await.unwrap_or(false) {
+                drop_early();
                 let applications =
                     Table::paged("payment_applications.csv", &store, needs.applications).await?;
                 send(&tx, Part::Applications(applications)).await?;
             }
             invoices_wanted.await.map_err(|_| Stop::Gone)?;
-            let index = if needs.invoices {
-                InvoiceIndex::load(&store).await?
-            } else {
-                InvoiceIndex::default()
+            let index = match &mut early {
+                Some(Stopped(index)) => match index.await {
+                    Ok(loaded) => loaded?,
+                    // Never aborted once awaited: only a panic ends it early, and goes on here.
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                },
+                None if needs.invoices => InvoiceIndex::load(&store).await?,
+                None => InvoiceIndex::default(),
             };
             send(&tx, Part::Invoices(index)).await
         };
@@ -104,6 +123,16 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
             (Lazy::Payments, payments),
             (Lazy::Applications, applications),
         ]),
+    }
+}
+
+/// A task stopped when it is dropped: a sync that ends early, or no longer needs what the
+/// task reads, does not go on reading it.
+struct Stopped<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Stopped<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
