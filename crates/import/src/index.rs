@@ -155,8 +155,7 @@ pub struct InvoiceIndex {
 impl InvoiceIndex {
     pub async fn load(store: &Store) -> Result<InvoiceIndex, StoreError> {
         let mut index = InvoiceIndex::default();
-        for (company, bytes) in store.page_bytes(None).await? {
-            let items = usize::try_from(bytes / pages::TYPICAL_ITEM_BYTES).unwrap_or(0);
+        for (company, items) in store.item_counts().await? {
             index.companies.entry(company).or_default().reserve(items);
         }
         store

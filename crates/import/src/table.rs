@@ -94,7 +94,7 @@ impl<R: Record> Table<R> {
         let mut table = Table::new(file, Keys::default());
         table.dirty = Some(HashMap::default());
         if needed {
-            let bytes: i64 = store.page_bytes(Some(R::TABLE)).await?.values().sum();
+            let bytes: i64 = store.page_bytes(R::TABLE).await?.values().sum();
             let keys = &mut table.keys;
             keys.reserve(usize::try_from(bytes / pages::keys::MIN_KEY_BYTES).unwrap_or(0));
             store

@@ -37,7 +37,10 @@ pub struct IndexedItem<'p> {
 /// A little less than an item of a typical book takes in a page (about 30 bytes, with
 /// ten-character ids): what holds the items of pages is sized from their bytes by this, so
 /// that it rarely has to grow (and be copied) as they are read.
-pub const TYPICAL_ITEM_BYTES: i64 = 26;
+const TYPICAL_ITEM_BYTES: i64 = 26;
+
+/// The fewest bytes an item takes in a page of the first layout (a typical one took 80).
+const FIRST_LAYOUT_ITEM_BYTES: i64 = 64;
 
 /// What a page of the present layout starts with. A page of the first layout starts with
 /// the length of its first customer's id, never zero.
@@ -603,21 +606,35 @@ impl Store {
         Ok(out)
     }
 
-    /// Bytes of the item pages (`table` `None`) or of the key pages of `table`, per company:
-    /// what a reader sizes its maps by before decoding them.
+    /// Bytes of the key pages of `table`, per company: what a reader sizes its maps by
+    /// before decoding them.
     pub async fn page_bytes(
         &self,
-        table: Option<&str>,
+        table: &str,
     ) -> Result<foldhash::HashMap<String, i64>, StoreError> {
-        const ITEMS: &str =
-            "SELECT company_id, SUM(LENGTH(data)) FROM item_pages GROUP BY company_id";
         const KEYS: &str = "SELECT company_id, SUM(LENGTH(data)) FROM key_pages \
              WHERE table_name = $1 GROUP BY company_id";
-        let rows: Vec<(String, i64)> = on_pool!(self, pool => match table {
-            None => sqlx::query_as(ITEMS).fetch_all(pool).await?,
-            Some(table) => sqlx::query_as(KEYS).bind(table).fetch_all(pool).await?,
-        });
+        let rows: Vec<(String, i64)> =
+            on_pool!(self, pool => sqlx::query_as(KEYS).bind(table).fetch_all(pool).await?);
         Ok(rows.into_iter().collect())
+    }
+
+    /// About how many items the item pages of each company hold, from their bytes and
+    /// layout: what a reader sizes its lists by before decoding them.
+    pub async fn item_counts(&self) -> Result<foldhash::HashMap<String, usize>, StoreError> {
+        const ITEMS: &str = "SELECT company_id, SUM(LENGTH(data)), \
+             SUM(CASE WHEN SUBSTR(data, 1, 4) = $1 THEN 0 ELSE LENGTH(data) END) \
+             FROM item_pages GROUP BY company_id";
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, pool =>
+            sqlx::query_as(ITEMS).bind(&MAGIC[..]).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(company, bytes, first_layout)| {
+                let items = (bytes - first_layout) / TYPICAL_ITEM_BYTES
+                    + first_layout / FIRST_LAYOUT_ITEM_BYTES;
+                (company, usize::try_from(items).unwrap_or(0))
+            })
+            .collect())
     }
 
     /// Reads the pages of `list` (`(company, page, bytes)`) on a task of its own, a few
