@@ -353,25 +353,13 @@ impl<'p> Reader<'p> {
         } else {
             (self.money()?, self.money()?)
         };
-        let item = Item {
-            tran_type: tran_type(flags & 3)?,
-            tran_date,
-            due_date,
-            amount,
-            balance,
-            amount_hc,
-            balance_hc,
-            closing_date,
-            excluded_hc: Money::ZERO,
-            plan: None,
-        };
-        Ok(Some(IndexedItem {
-            customer_id,
-            tran_id,
-            currency,
+        Ok(Some(indexed(
+            (customer_id, tran_id, currency),
             hash,
-            item,
-        }))
+            tran_type(flags & 3)?,
+            (tran_date, due_date, closing_date),
+            [amount, balance, amount_hc, balance_hc],
+        )))
     }
 
     /// An item of a page of the first layout, which a store keeps until a sync rewrites the
@@ -389,8 +377,33 @@ impl<'p> Reader<'p> {
         let mut money = || -> Result<Money, StoreError> {
             Ok(Money::from_raw(i64::from_le_bytes(self.array()?)))
         };
-        let (amount, balance, amount_hc, balance_hc) = (money()?, money()?, money()?, money()?);
-        let item = Item {
+        let amounts = [money()?, money()?, money()?, money()?];
+        Ok(Some(indexed(
+            (customer_id, tran_id, currency),
+            hash,
+            tran_type,
+            (tran_date, due_date, closing_date),
+            amounts,
+        )))
+    }
+}
+
+/// An item as a page gives it: its customer, `tran_id` and currency, its row's hash, its
+/// transaction, due and closing dates, and its `amount`, `balance`, `amount_hc` and
+/// `balance_hc`.
+fn indexed<'p>(
+    (customer_id, tran_id, currency): (&'p str, &'p str, &'p str),
+    hash: i64,
+    tran_type: TranType,
+    (tran_date, due_date, closing_date): (NaiveDate, Option<NaiveDate>, Option<NaiveDate>),
+    [amount, balance, amount_hc, balance_hc]: [Money; 4],
+) -> IndexedItem<'p> {
+    IndexedItem {
+        customer_id,
+        tran_id,
+        currency,
+        hash,
+        item: Item {
             tran_type,
             tran_date,
             due_date,
@@ -401,14 +414,7 @@ impl<'p> Reader<'p> {
             closing_date,
             excluded_hc: Money::ZERO,
             plan: None,
-        };
-        Ok(Some(IndexedItem {
-            customer_id,
-            tran_id,
-            currency,
-            hash,
-            item,
-        }))
+        },
     }
 }
 
@@ -868,18 +874,14 @@ mod tests {
                     } else {
                         (amount_hc, balance_hc)
                     };
-                    let item = Item {
-                        tran_type: tran_type(kind).unwrap(),
-                        tran_date,
-                        due_date,
-                        amount,
-                        balance,
-                        amount_hc,
-                        balance_hc,
-                        closing_date,
-                        excluded_hc: Money::ZERO,
-                        plan: None,
-                    };
+                    let item = indexed(
+                        ("", "", ""),
+                        0,
+                        tran_type(kind).unwrap(),
+                        (tran_date, due_date, closing_date),
+                        [amount, balance, amount_hc, balance_hc],
+                    )
+                    .item;
                     (customer, tran, currency.to_owned(), hash, item)
                 },
             )
