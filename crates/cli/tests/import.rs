@@ -747,8 +747,7 @@ fn a_key_on_an_unchanged_line_and_on_a_changed_one_is_a_duplicate() {
     book(&db);
     // The changed row after the unchanged one with its key, then before it.
     let after = format!("{INVOICES}US01,C2,I1,IN,2015-01-01,2015-03-02,4000,3000\n");
-    db.folder("after", &[("invoices.csv", &after)]);
-    let err = db.fails(&["import", "after", "--as-of", "2015-03-16"]);
+    let err = db.import_fails("after", &[("invoices.csv", &after)], "2015-03-16");
     assert!(
         err.contains("invoices.csv:5: tran_id: duplicate key, first on line 2"),
         "{err}"
@@ -757,16 +756,14 @@ fn a_key_on_an_unchanged_line_and_on_a_changed_one_is_a_duplicate() {
         "US01,C1,I1,",
         "US01,C2,I1,IN,2015-01-01,2015-03-02,4000,3000\nUS01,C1,I1,",
     );
-    db.folder("before", &[("invoices.csv", &before)]);
-    let err = db.fails(&["import", "before", "--as-of", "2015-03-16"]);
+    let err = db.import_fails("before", &[("invoices.csv", &before)], "2015-03-16");
     assert!(
         err.contains("invoices.csv:3: tran_id: duplicate key, first on line 2"),
         "{err}"
     );
     // The same line twice: once unchanged, once a duplicate.
     let twice = format!("{INVOICES}US01,C1,I2,IN,2015-01-10,2015-02-09,6000,6000\n");
-    db.folder("twice", &[("invoices.csv", &twice)]);
-    let err = db.fails(&["import", "twice", "--as-of", "2015-03-16"]);
+    let err = db.import_fails("twice", &[("invoices.csv", &twice)], "2015-03-16");
     assert!(
         err.contains("invoices.csv:5: tran_id: duplicate key, first on line 3"),
         "{err}"
@@ -779,22 +776,22 @@ fn an_unchanged_line_is_read_again_when_what_it_means_moved() {
     book(&db);
     // C1's invoices had no currency: their customer's. In euros they need home amounts.
     let euros = CUSTOMERS.replace("Acme Hardware,15000,USD", "Acme Hardware,15000,EUR");
-    db.folder(
+    let err = db.import_fails(
         "euros",
         &[("customers.csv", &euros), ("invoices.csv", INVOICES)],
+        "2015-03-16",
     );
-    let err = db.fails(&["import", "euros", "--as-of", "2015-03-16"]);
     assert!(
         err.contains("invoices.csv:2: amount_hc: required when the currency (EUR)"),
         "{err}"
     );
     // The company's home currency moves: every USD row needs home amounts.
     let cad = COMPANIES.replace("USD", "CAD");
-    db.folder(
+    let err = db.import_fails(
         "cad",
         &[("companies.csv", &cad), ("invoices.csv", INVOICES)],
+        "2015-03-16",
     );
-    let err = db.fails(&["import", "cad", "--as-of", "2015-03-16"]);
     assert!(
         err.contains("invoices.csv:3: amount_hc: required when the currency (USD)"),
         "{err}"

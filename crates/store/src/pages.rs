@@ -115,10 +115,10 @@ impl PageWriter {
     }
 
     /// Writes `text` and gives where it is.
-    fn put_text(&mut self, text: &str) -> Option<(usize, usize)> {
+    fn put_text(&mut self, text: &str) -> (usize, usize) {
         put_varint(&mut self.data, text.len() as u64);
         self.data.extend_from_slice(text.as_bytes());
-        Some((self.data.len() - text.len(), self.data.len()))
+        (self.data.len() - text.len(), self.data.len())
     }
 
     /// Appends one item.
@@ -152,11 +152,11 @@ impl PageWriter {
         }
         self.data.push(flags);
         if new_customer {
-            self.customer = self.put_text(entry.customer_id);
+            self.customer = Some(self.put_text(entry.customer_id));
         }
         self.put_text(entry.tran_id);
         if new_currency {
-            self.currency = self.put_text(entry.currency);
+            self.currency = Some(self.put_text(entry.currency));
         }
         let out = &mut self.data;
         out.extend_from_slice(&entry.hash.to_le_bytes());

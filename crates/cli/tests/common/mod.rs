@@ -170,6 +170,12 @@ impl TestDb {
         self.ok(&["import", path(&dir), "--as-of", as_of])
     }
 
+    /// Imports a folder of files, expecting failure; gives what it printed on standard error.
+    pub fn import_fails(&self, name: &str, files: &[(&str, &str)], as_of: &str) -> String {
+        let dir = self.folder(name, files);
+        self.fails(&["import", path(&dir), "--as-of", as_of])
+    }
+
     /// `aging --format json`, parsed.
     pub fn aging_json(&self, extra: &[&str]) -> Vec<serde_json::Value> {
         let mut args = vec!["aging", "--format", "json"];
