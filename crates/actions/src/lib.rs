@@ -25,7 +25,7 @@ use arrears_domain::value::{Num, item_values, packed_figures};
 use arrears_domain::{Context, Figures, History, InvoiceStats, Item, ItemFigures, Money};
 use arrears_store::{
     ActivitySummary, CustomerRow, GenerateRun, IssueClosing, NewActivity, NewIssue, OpenIssue,
-    Scope, Store, StoreError, pages::PageCustomers,
+    Scope, Store, StoreError, pages::PageMarks,
 };
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
@@ -110,7 +110,8 @@ pub struct Outcome {
 pub struct Timings {
     /// Reading the setup, the open work and the customers.
     pub load: Duration,
-    /// Reading the item pages and working out every customer's figures and decisions.
+    /// Reading the item pages and working out every customer's figures and decisions; the
+    /// new issues of each batch of customers are written meanwhile, as it is decided.
     pub evaluate: Duration,
     /// Of which: running the compiled filters (the processor time of the worker threads,
     /// summed).
@@ -119,7 +120,8 @@ pub struct Timings {
     /// invoice view).
     pub customers: u64,
     pub filter_runs: u64,
-    /// Writing the issues and the log.
+    /// The writing left once every customer is decided: the last new issues, the closings,
+    /// the run's log, the commit.
     pub write: Duration,
 }
 
@@ -679,8 +681,6 @@ struct Run<'a> {
     closes: Vec<IssueClosing>,
     errors: Vec<String>,
     timings: Timings,
-    /// Customers whose items this worker met.
-    seen: Vec<usize>,
     /// The rules' verdicts on each customer of the batch at hand, and what the filter sets
     /// gave over its customers and its items: kept from batch to batch.
     hits: Vec<Vec<Hit>>,
@@ -705,9 +705,6 @@ fn thread_time() -> Duration {
         _ => Duration::ZERO,
     }
 }
-
-/// Customers without items are decided this many at a time.
-const UNSEEN_BATCH: usize = 4096;
 
 /// A customer with its items and their `(tran_id, currency)`.
 type WithItems<'a> = (&'a CustomerRow, &'a [Item], &'a [(&'a str, &'a str)]);
@@ -1089,29 +1086,65 @@ struct Shared {
     customers: Vec<CustomerRow>,
 }
 
-/// What one worker decided.
+/// What one worker decided, besides the new issues it handed on batch by batch.
 struct Decided {
     changes: Vec<Change>,
-    creates: Vec<NewIssue>,
     closes: Vec<IssueClosing>,
     errors: Vec<String>,
     timings: Timings,
 }
 
-/// Decides for the customers of the item pages `pages` brings, on the machine's two cores:
-/// each worker takes the next page as soon as it is done with one. Each worker's lists come
-/// back in order (see [`by_change`]; new issues by customer, then rule).
+/// Customers decided at a time: a batch's new issues are handed on together.
+const BATCH: usize = 4096;
+
+/// The new issues of the `n`-th batch of customers.
+type Made = (usize, Vec<NewIssue>);
+
+/// Decides for every customer, in the order they were read, on the machine's two cores: once
+/// each customer's place in its item page (`pages`) is marked, the customers are taken
+/// [`BATCH`] at a time, each worker taking the next batch as soon as it is done with one.
+/// Each batch's new issues (by customer, then rule) go to `made` with the batch's number, so
+/// that they can be written in order while later batches are decided.
 fn decide(
     shared: &Shared,
-    pages: std::sync::mpsc::Receiver<(String, Vec<u8>)>,
+    pages: Vec<(String, Vec<u8>)>,
+    made: &tokio::sync::mpsc::Sender<Made>,
 ) -> Result<Vec<Decided>, StoreError> {
     let customers = &shared.customers;
     let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(customers.len());
     for (i, c) in customers.iter().enumerate() {
         index.insert((c.company_id.as_str(), c.customer_id.as_str()), i);
     }
-    let pages = std::sync::Mutex::new(pages);
     let stopped = || StoreError::Corrupt("a generate worker stopped".into());
+    // Each page read once on either core, marking where its customers' items start.
+    let marks: Vec<PageMarks<'_>> = std::thread::scope(|scope| {
+        let half = pages.len().div_ceil(WORKERS).max(1);
+        let reading: Vec<_> = pages
+            .chunks(half)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, data)| PageMarks::read(data))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut marks = Vec::with_capacity(pages.len());
+        for r in reading {
+            marks.extend(r.join().map_err(|_| stopped())??);
+        }
+        Ok::<_, StoreError>(marks)
+    })?;
+    // Where each customer's items are: its page and its place there.
+    let mut places: Vec<Option<(u32, u32)>> = vec![None; customers.len()];
+    for (p, ((company, _), page)) in pages.iter().zip(&marks).enumerate() {
+        for (n, customer) in page.customers().enumerate() {
+            if let Some(&i) = index.get(&(company.as_str(), customer)) {
+                places[i] = Some((p as u32, n as u32));
+            }
+        }
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let new_run = || Run {
         setup: &shared.setup,
         work: &shared.work,
@@ -1120,86 +1153,73 @@ fn decide(
         // At most one ladder issue per customer on most days: room for it up front saves
         // copying millions of issues as the lists grow.
         changes: Vec::with_capacity(customers.len() / WORKERS),
-        creates: Vec::with_capacity(customers.len() / WORKERS),
+        creates: Vec::new(),
         closes: Vec::new(),
         errors: Vec::new(),
         timings: Timings::default(),
-        seen: Vec::new(),
         hits: Vec::new(),
         verdicts: Default::default(),
     };
-    let mut runs = std::thread::scope(|scope| {
+    let rank = |company: &str, customer: &str| index.get(&(company, customer)).copied();
+    std::thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)
             .map(|_| {
-                let (pages, index) = (&pages, &index);
+                let (next, places, marks) = (&next, &places, &marks);
                 scope.spawn(move || {
                     let mut run = new_run();
+                    let (mut items, mut ids) = (Vec::new(), Vec::new());
+                    let mut spans = Vec::with_capacity(BATCH);
                     loop {
-                        // The lock is held only while a page is taken, not while it is read.
-                        let next = pages.lock().map_err(|_| stopped())?.recv();
-                        let Ok((company, data)) = next else { break };
-                        let page = PageCustomers::read(&data)?;
-                        let mut batch = Vec::new();
-                        for (customer, items, ids) in page.iter() {
-                            if let Some(&i) = index.get(&(company.as_str(), customer)) {
-                                run.seen.push(i);
-                                batch.push((&customers[i], items, ids));
-                            }
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let first = n * BATCH;
+                        if first >= customers.len() {
+                            break;
                         }
+                        let last = (first + BATCH).min(customers.len());
+                        // The batch's items, one customer after another.
+                        items.clear();
+                        ids.clear();
+                        spans.clear();
+                        for place in &places[first..last] {
+                            let start = items.len();
+                            if let Some((p, n)) = *place {
+                                marks[p as usize].items(n as usize, &mut items, &mut ids)?;
+                            }
+                            spans.push(start..items.len());
+                        }
+                        let batch: Vec<WithItems<'_>> = customers[first..last]
+                            .iter()
+                            .zip(&spans)
+                            .map(|(c, span)| (c, &items[span.clone()], &ids[span.clone()]))
+                            .collect();
                         run.customers(&batch);
+                        let mut creates = std::mem::take(&mut run.creates);
+                        creates.sort_by_cached_key(|c| {
+                            (rank(&c.company_id, &c.customer_id), c.seq_no)
+                        });
+                        if made.blocking_send((n, creates)).is_err() {
+                            // The writing stopped on an error of its own, reported there.
+                            break;
+                        }
                     }
-                    Ok(run)
+                    // Changes in customer order: the merge after is then a pass.
+                    run.changes.sort_by_cached_key(|c| {
+                        let place = rank(&c.company_id, &c.customer_id);
+                        (place, c.change == ChangeKind::Create, c.seq_no)
+                    });
+                    Ok(Decided {
+                        changes: run.changes,
+                        closes: run.closes,
+                        errors: run.errors,
+                        timings: run.timings,
+                    })
                 })
             })
             .collect();
         workers
             .into_iter()
             .map(|w| w.join().map_err(|_| stopped())?)
-            .collect::<Result<Vec<Run<'_>>, StoreError>>()
-    })?;
-    // Customers without items: their rules may still match (a welcome call, say).
-    let mut seen = vec![false; customers.len()];
-    for i in runs.iter().flat_map(|r| &r.seen) {
-        seen[*i] = true;
-    }
-    let unseen: Vec<_> = customers
-        .iter()
-        .zip(&seen)
-        .filter(|(_, seen)| !**seen)
-        .map(|(customer, _)| (customer, &[][..], &[][..]))
-        .collect();
-    for batch in unseen.chunks(UNSEEN_BATCH) {
-        runs[0].customers(batch);
-    }
-    // Each worker puts its own lists in customer order, both at once: the merges after are
-    // then a pass each. A customer's place among the customers (read in order) is its key: no
-    // name is compared, and each issue (some 500 bytes) moves a few times instead of twenty.
-    let rank = |company: &str, customer: &str| index.get(&(company, customer)).copied();
-    std::thread::scope(|scope| {
-        let sorting: Vec<_> = runs
-            .into_iter()
-            .map(|mut run| {
-                scope.spawn(move || {
-                    run.changes.sort_by_cached_key(|c| {
-                        let place = rank(&c.company_id, &c.customer_id);
-                        (place, c.change == ChangeKind::Create, c.seq_no)
-                    });
-                    run.creates
-                        .sort_by_cached_key(|c| (rank(&c.company_id, &c.customer_id), c.seq_no));
-                    Decided {
-                        changes: run.changes,
-                        creates: run.creates,
-                        closes: run.closes,
-                        errors: run.errors,
-                        timings: run.timings,
-                    }
-                })
-            })
-            .collect();
-        sorting
-            .into_iter()
-            .map(|s| s.join().map_err(|_| stopped()))
-            .collect::<Result<Vec<_>, StoreError>>()
+            .collect::<Result<Vec<Decided>, StoreError>>()
     })
 }
 
@@ -1257,8 +1277,20 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     let customers = Owned::of(scope).spawn(store, move |s, o| async move {
         s.customer_rows_reading(o.scope(), None, &texts).await
     });
+    // Every item page, read beside the rest: customers are decided in key order, and a page
+    // holds customers of the whole range.
+    let pages = Owned::of(scope).spawn(store, move |s, o| async move {
+        let mut pages = Vec::new();
+        s.item_pages(o.company.as_deref(), |company_id, _, data| {
+            pages.push((company_id.to_owned(), data));
+            Ok(())
+        })
+        .await
+        .map(|()| pages)
+    });
     let work = Known::load(store, setup.needs_details(), options.as_of, scope).await?;
     let customers = joined(customers).await?;
+    let pages = joined(pages).await?;
     let load = clock.elapsed();
     let clock = Instant::now();
     let mut errors = setup.errors.clone();
@@ -1270,27 +1302,47 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         options: options.clone(),
         customers,
     });
-    // The workers decide on a thread of their own while this task reads the item pages and
-    // hands them over, a few pages ahead.
-    let (pages, taken) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(WORKERS * 2);
+    // The workers decide on a thread of their own while this task writes the new issues of
+    // each batch of customers, in order, as the batches after are decided.
+    let (made, mut parts) = tokio::sync::mpsc::channel::<Made>(WORKERS * 2);
     let deciding = tokio::task::spawn_blocking({
         let shared = shared.clone();
-        move || decide(&shared, taken)
+        move || decide(&shared, pages, &made)
     });
-    let read = store
-        .item_pages(company, |company_id, _, data| {
-            pages
-                .send((company_id.to_owned(), data))
-                .map_err(|_| StoreError::Corrupt("the generate workers stopped".into()))
-        })
-        .await;
-    drop(pages);
-    let decided = deciding
-        .await
-        .map_err(|e| ActionsError::Invalid(format!("generate stopped: {e}")))??;
-    read?;
+    let stopped =
+        |e: tokio::task::JoinError| ActionsError::Invalid(format!("generate stopped: {e}"));
+    let log = |created: usize, closed: usize, errors: &[String]| GenerateRun {
+        run_id: 0,
+        company_id: options.company.clone(),
+        run_date: options.as_of,
+        credit_class: options.credit_class.clone(),
+        started_at,
+        finished_at: Utc::now(),
+        run_by: options.run_by.clone(),
+        source: options.source.clone(),
+        created: created as i64,
+        closed: closed as i64,
+        errors: errors.to_vec(),
+    };
+    let mut writing = match options.preview {
+        true => None,
+        false => Some(store.start_generate(&log(0, 0, &[])).await?),
+    };
+    // Batches come as the workers finish them, and are written by their number.
+    let mut created = 0;
+    let (mut waiting, mut next) = (std::collections::BTreeMap::new(), 0);
+    while let Some((n, part)) = parts.recv().await {
+        waiting.insert(n, part);
+        while let Some(part) = waiting.remove(&next) {
+            next += 1;
+            created += part.len();
+            if let Some(w) = &mut writing {
+                w.issues(part).await?;
+            }
+        }
+    }
+    let decided = deciding.await.map_err(stopped)??;
     let mut changes = Vec::with_capacity(decided.iter().map(|r| r.changes.len()).sum());
-    let mut creates = Vec::with_capacity(WORKERS);
     let mut closes = Vec::new();
     let mut timings = Timings {
         load,
@@ -1298,7 +1350,6 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     };
     for run in decided {
         changes.extend(run.changes);
-        creates.push(run.creates);
         closes.extend(run.closes);
         errors.extend(run.errors);
         timings.filters += run.timings.filters;
@@ -1306,7 +1357,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         timings.filter_runs += run.timings.filter_runs;
     }
     errors[setup_errors..].sort();
-    // Which worker took which page varies from run to run; the order of closing does not.
+    // Which worker took which batch varies from run to run; the order of closing does not.
     closes.sort_by(|a, b| {
         (&a.company_id, &a.customer_id, a.issue_id).cmp(&(
             &b.company_id,
@@ -1325,24 +1376,9 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         changes: Vec::new(),
         timings: Timings::default(),
     };
-    if !options.preview {
-        let log = GenerateRun {
-            run_id: 0,
-            company_id: options.company.clone(),
-            run_date: options.as_of,
-            credit_class: options.credit_class.clone(),
-            started_at,
-            finished_at: Utc::now(),
-            run_by: options.run_by.clone(),
-            source: options.source.clone(),
-            created: creates.iter().map(Vec::len).sum::<usize>() as i64,
-            closed: closes.len() as i64,
-            errors: outcome.errors.clone(),
-        };
-        outcome.run_id = Some(store.record_generate(creates, &closes, &log).await?);
-    } else {
-        // A preview's new issues are only counted: freed beside the printing.
-        std::thread::spawn(move || drop(creates));
+    if let Some(w) = writing {
+        let log = log(created, closes.len(), &outcome.errors);
+        outcome.run_id = Some(w.finish(&closes, &log).await?);
     }
     timings.write = clock.elapsed();
     outcome.timings = timings;

@@ -812,3 +812,62 @@ fn each_customer_of_a_mixed_page_gets_its_own_class_rules() {
         .collect();
     assert_eq!(got, expected);
 }
+
+/// Issues of the store as `(issue_id, company_id, customer_id)`, by id.
+fn issue_ids(db: &TestDb) -> Vec<(i64, String, String)> {
+    let out = db.ok(&["actions", "list", "--format", "json"]);
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
+    let mut ids: Vec<(i64, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["issue_id"].as_i64().unwrap(),
+                r["company_id"].as_str().unwrap().to_owned(),
+                r["customer_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Whether ids follow the customers' order.
+fn in_customer_order(issues: &[(i64, String, String)]) -> bool {
+    issues
+        .windows(2)
+        .all(|w| (&w[0].1, &w[0].2) <= (&w[1].1, &w[1].2))
+}
+
+/// A run over more customers than a worker decides at a time: the batches are decided on both
+/// cores in whatever order they finish and written as they come, in the customers' order, so
+/// issue ids follow that order across batches; a preview prints what the run then does.
+#[test]
+fn a_run_over_many_batches_numbers_its_issues_in_customer_order() {
+    let db = TestDb::new();
+    // Two batches of 4096 customers and more: most customers get an issue on the first day.
+    db.ok(&["demo", "--customers", "5000", "--as-of", "2026-11-24"]);
+    let first = issue_ids(&db);
+    let customers: std::collections::HashSet<_> = first.iter().map(|i| &i.2).collect();
+    assert!(
+        customers.len() > 3000,
+        "{} customers with issues",
+        customers.len()
+    );
+    assert!(in_customer_order(&first));
+
+    let preview = generate(&db, "2026-12-04", &["--preview"]);
+    let run = generate(&db, "2026-12-04", &[]);
+    assert_eq!(lines(&preview), lines(&run));
+    let created = run
+        .iter()
+        .filter(|c| field(c, "change") == "create")
+        .count();
+    assert!(created > 100, "{created} created");
+    let last = first.last().map_or(0, |i| i.0);
+    let second: Vec<_> = issue_ids(&db).into_iter().filter(|i| i.0 > last).collect();
+    assert_eq!(second.len(), created);
+    assert_eq!(second.first().map(|i| i.0), Some(last + 1));
+    assert!(in_customer_order(&second));
+    assert!(generate(&db, "2026-12-04", &[]).is_empty());
+}

@@ -54,8 +54,8 @@ pub use syncs::{FileCounts, SyncRecord, SyncStatus};
 pub use tx::Tx;
 pub use user_actions::{UserActionEdit, UserActionRecord, UserActionType, WorkCount};
 pub use work::{
-    ActivitySummary, GenerateRun, IssueClosing, IssueRecord, LARGE_WRITE, NewActivity, NewIssue,
-    OpenIssue, Queue, QueueItem,
+    ActivitySummary, GenerateRun, GenerateWrite, IssueClosing, IssueRecord, LARGE_WRITE,
+    NewActivity, NewIssue, OpenIssue, Queue, QueueItem,
 };
 pub use workflow::{
     Activity, ActivityRecord, Actor, Event, EventQuery, FollowUp, InvoiceNote, IssueHead, Logged,

@@ -511,44 +511,89 @@ pub fn customers_of<'p>(
     Ok(())
 }
 
-/// The customers of one item page, in order, each with its items and their `(tran_id,
-/// currency)`: a page holds whole customers.
-pub struct PageCustomers<'p> {
-    items: Vec<Item>,
-    ids: Vec<(&'p str, &'p str)>,
-    /// Each customer and where its items start.
-    starts: Vec<(&'p str, usize)>,
+/// The customers of one item page and where each one's items start, so that they can be read
+/// in any order: a page holds its customers by hash, and a run may want them in key order.
+pub struct PageMarks<'p> {
+    data: &'p [u8],
+    /// Each customer, with the reader's state before its first item.
+    marks: Vec<(&'p str, Mark<'p>)>,
 }
 
-impl<'p> PageCustomers<'p> {
-    pub fn read(data: &'p [u8]) -> Result<PageCustomers<'p>, StoreError> {
-        let mut page = PageCustomers {
-            items: Vec::new(),
-            ids: Vec::new(),
-            starts: Vec::new(),
-        };
-        decode(data, |i| {
-            if page.starts.last().is_none_or(|(c, _)| *c != i.customer_id) {
-                page.starts.push((i.customer_id, page.items.len()));
+/// Enough of a reader's state to read on from a place in a page: an item's currency may be
+/// the item's before, and its transaction date is a number of days from that item's.
+#[derive(Clone, Copy)]
+struct Mark<'p> {
+    at: usize,
+    currency: Option<&'p str>,
+    tran_date: i64,
+}
+
+impl<'p> PageMarks<'p> {
+    /// Reads the page once, marking where each customer's items start.
+    pub fn read(data: &'p [u8]) -> Result<PageMarks<'p>, StoreError> {
+        let mut reader = Reader::new(data);
+        let dense = data.starts_with(&MAGIC);
+        if dense {
+            reader.at = MAGIC.len();
+        }
+        let mut marks: Vec<(&str, Mark<'_>)> = Vec::new();
+        loop {
+            let mark = Mark {
+                at: reader.at,
+                currency: reader.currency,
+                tran_date: reader.tran_date,
+            };
+            let next = if dense {
+                reader.next()?
+            } else {
+                reader.next_first_layout()?
+            };
+            let Some(item) = next else { break };
+            if marks.last().is_none_or(|(c, _)| *c != item.customer_id) {
+                marks.push((item.customer_id, mark));
             }
-            page.items.push(i.item);
-            page.ids.push((i.tran_id, i.currency));
-        })?;
-        Ok(page)
+        }
+        Ok(PageMarks { data, marks })
     }
 
-    /// Each customer with its items, in the page's order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'p str, &[Item], &[(&'p str, &'p str)])> + '_ {
-        self.starts
-            .iter()
-            .enumerate()
-            .map(|(n, &(customer, start))| {
-                let end = self
-                    .starts
-                    .get(n + 1)
-                    .map_or(self.items.len(), |&(_, next)| next);
-                (customer, &self.items[start..end], &self.ids[start..end])
-            })
+    /// The page's customers, in its order: the n-th is read by [`PageMarks::items`]`(n, …)`.
+    pub fn customers(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.marks.iter().map(|(customer, _)| *customer)
+    }
+
+    /// Adds the n-th customer's items to `items`, and their `(tran_id, currency)` to `ids`.
+    pub fn items(
+        &self,
+        n: usize,
+        items: &mut Vec<Item>,
+        ids: &mut Vec<(&'p str, &'p str)>,
+    ) -> Result<(), StoreError> {
+        let Some(&(customer, mark)) = self.marks.get(n) else {
+            return Ok(());
+        };
+        let end = self
+            .marks
+            .get(n + 1)
+            .map_or(self.data.len(), |(_, next)| next.at);
+        let mut reader = Reader::new(&self.data[..end]);
+        reader.at = mark.at;
+        reader.currency = mark.currency;
+        reader.tran_date = mark.tran_date;
+        let dense = self.data.starts_with(&MAGIC);
+        loop {
+            let next = if dense {
+                reader.next()?
+            } else {
+                reader.next_first_layout()?
+            };
+            let Some(item) = next else { break };
+            if item.customer_id != customer {
+                return Err(corrupt("customer"));
+            }
+            items.push(item.item);
+            ids.push((item.tran_id, item.currency));
+        }
+        Ok(())
     }
 }
 
@@ -910,7 +955,69 @@ mod tests {
             prop_assert_eq!(&back, &items);
             let (old, mut first) = (first_layout(&items), Vec::new());
             decode(&old, |i| first.push(i)).unwrap();
-            prop_assert_eq!(first, items);
+            prop_assert_eq!(&first, &items);
+            // Each customer's items read from its mark, the last customer first.
+            let written: Vec<_> = items
+                .iter()
+                .map(|i| (i.customer_id, i.tran_id, i.currency, i.item.clone()))
+                .collect();
+            for data in [&page, &old] {
+                let marks = PageMarks::read(data).unwrap();
+                let customers: Vec<&str> = marks.customers().collect();
+                let mut runs = Vec::new();
+                for n in (0..customers.len()).rev() {
+                    let (mut found, mut ids) = (Vec::new(), Vec::new());
+                    marks.items(n, &mut found, &mut ids).unwrap();
+                    prop_assert!(!found.is_empty());
+                    let run: Vec<_> = ids
+                        .iter()
+                        .zip(found)
+                        .map(|(&(tran_id, currency), item)| (customers[n], tran_id, currency, item))
+                        .collect();
+                    runs.push(run);
+                }
+                runs.reverse();
+                prop_assert_eq!(&runs.concat(), &written);
+            }
+        }
+    }
+
+    #[test]
+    fn a_customer_is_read_from_its_mark_and_a_cut_page_gives_fewer() {
+        let item = |customer_id, tran_id| IndexedItem {
+            customer_id,
+            tran_id,
+            currency: "USD",
+            hash: 1,
+            item: Item {
+                tran_type: TranType::Invoice,
+                tran_date: date(2015, 1, 1),
+                due_date: Some(date(2015, 3, 2)),
+                amount: Money::from_raw(10_000),
+                balance: Money::from_raw(10_000),
+                amount_hc: Money::from_raw(10_000),
+                balance_hc: Money::from_raw(10_000),
+                closing_date: None,
+                excluded_hc: Money::ZERO,
+                plan: None,
+            },
+        };
+        let mut page = PageWriter::default();
+        for entry in [item("C1", "I1"), item("C1", "I2"), item("C2", "I3")] {
+            page.push(&entry);
+        }
+        let page = page.finish();
+        let marks = PageMarks::read(&page).unwrap();
+        assert_eq!(marks.customers().collect::<Vec<_>>(), ["C1", "C2"]);
+        let (mut items, mut ids) = (Vec::new(), Vec::new());
+        marks.items(1, &mut items, &mut ids).unwrap();
+        assert_eq!(ids, [("I3", "USD")]);
+        marks.items(5, &mut items, &mut ids).unwrap();
+        assert_eq!(items.len(), 1, "no customer at 5");
+        for end in MAGIC.len()..page.len() {
+            if let Ok(cut) = PageMarks::read(&page[..end]) {
+                assert!(cut.customers().count() < 2, "cut at {end}");
+            }
         }
     }
 

@@ -315,22 +315,16 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Opens and closes issues and logs the run, all in one transaction; gives the run's id.
-    /// `creates` may come in parts (one per thread that decided them), in any order: they are
-    /// written by customer, and a customer's by rule, whichever part holds them.
-    pub async fn record_generate(
-        &self,
-        creates: Vec<Vec<NewIssue>>,
-        closes: &[IssueClosing],
-        run: &GenerateRun,
-    ) -> Result<i64, StoreError> {
+    /// Starts writing a generate run: one transaction, opened with the run's row (on SQLite it
+    /// takes the write lock, so the ids read next stay free until the commit). The new issues
+    /// follow in order ([`GenerateWrite::issues`]), and [`GenerateWrite::finish`] closes
+    /// issues, completes the run's row and commits; dropped before, it writes nothing.
+    pub async fn start_generate(&self, run: &GenerateRun) -> Result<GenerateWrite, StoreError> {
         const RUN: &str = "INSERT INTO generate_runs (run_date, credit_class, started_at, finished_at, \
              run_by, source, created, closed, errors, company_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING run_id";
         let mut tx = self.begin().await?;
-        let run_id = on_tx!(&mut tx, tx => {
-            // The run's row comes first: on SQLite it takes the write lock, so the ids read
-            // next stay free until the commit.
+        let (run_id, next_issue, next_activity) = on_tx!(&mut tx, tx => {
             let run_id: i64 = sqlx::query_scalar(RUN)
                 .bind(run.run_date)
                 .bind(&run.credit_class)
@@ -350,72 +344,16 @@ impl Store {
                 .fetch_one(&mut **tx).await?;
             (run_id, first_issue, first_activity)
         });
-        let (run_id, first_issue, first_activity) = run_id;
-        // By customer: the indexes by customer then grow in order, page after page, instead
-        // of at a million random places. The places are sorted, not the issues themselves
-        // (some 500 bytes each).
-        let written = creates.iter().map(Vec::len).sum::<usize>() + closes.len();
-        let mut order: Vec<(u32, u32)> = Vec::with_capacity(written);
-        for (p, part) in creates.iter().enumerate() {
-            order.extend((0..part.len()).map(|i| (p as u32, i as u32)));
-        }
-        let of = |&(p, i): &(u32, u32)| &creates[p as usize][i as usize];
-        order.sort_by(|a, b| {
-            let (a, b) = (of(a), of(b));
-            (&a.company_id, &a.customer_id, a.seq_no).cmp(&(
-                &b.company_id,
-                &b.customer_id,
-                b.seq_no,
-            ))
-        });
-        match &mut tx {
-            Tx::Sqlite(tx) => {
-                let numbered: Vec<(i64, i64, &NewIssue)> = order
-                    .iter()
-                    .enumerate()
-                    .map(|(n, place)| {
-                        (first_issue + n as i64, first_activity + n as i64, of(place))
-                    })
-                    .collect();
-                crate::sqlite::with_handle(tx, |c| {
-                    let closed = close_issues_sqlite(c, closes)?;
-                    write_issues_sqlite(c, &numbered, run)?;
-                    insert_events_sqlite(c, generate_events(&[], &closed), run)
-                })
-                .await?;
-                // A million new issues are freed beside the commit.
-                drop(numbered);
-                std::thread::spawn(move || drop(creates));
-            }
-            Tx::Postgres(tx) => {
-                let closed = close_issues_postgres(tx, closes).await?;
-                insert_issues_postgres(tx, creates, order, (first_issue, first_activity), run)
-                    .await?;
-                let events: Vec<GeneratedEvent> = generate_events(&[], &closed).collect();
-                crate::postgres::copy_binary(
-                    tx,
-                    INSERT_EVENT.trim_start_matches("INSERT INTO ").trim(),
-                    events_binary(&events, run.finished_at),
-                )
-                .await?;
-            }
-        }
-        if let Tx::Postgres(tx) = &mut tx {
-            // Ids were given here; the identity sequences move past them for later inserts.
-            for (table, column) in [("issues", "issue_id"), ("activities", "activity_id")] {
-                let sql = format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), \
-                     GREATEST((SELECT COALESCE(MAX({column}), 0) FROM {table}), 1))"
-                );
-                sqlx::query(&sql).execute(&mut **tx).await?;
-            }
-        }
-        tx.commit().await?;
-        if written >= LARGE_WRITE {
-            self.refresh_statistics(&["issues", "activities", "activity_invoices", "events"])
-                .await?;
-        }
-        Ok(run_id)
+        Ok(GenerateWrite {
+            store: self.clone(),
+            tx,
+            run_id,
+            next_issue,
+            next_activity,
+            at: Utc::now(),
+            written: 0,
+            encoding: None,
+        })
     }
 
     /// The work queue: issues of one user (or all), open ones only unless `all`, by priority
@@ -542,14 +480,136 @@ impl Store {
     }
 }
 
+/// A generate run being written ([`Store::start_generate`]).
+pub struct GenerateWrite {
+    store: Store,
+    tx: Tx,
+    run_id: i64,
+    /// The ids the next new issue and its first activity take.
+    next_issue: i64,
+    next_activity: i64,
+    /// When the run's issues and events are logged as made.
+    at: DateTime<Utc>,
+    /// Rows changed so far: new issues, then closings.
+    written: usize,
+    /// On PostgreSQL, the last part's rows being encoded on a thread of their own while the
+    /// server takes in the part before.
+    encoding: Option<tokio::task::JoinHandle<Chunk>>,
+}
+
+impl GenerateWrite {
+    /// Writes the next new issues, each with its first activity, tags and event, numbered
+    /// after those before: parts come by customer, and a customer's by rule, so that ids
+    /// follow that order and the indexes by customer grow page after page.
+    pub async fn issues(&mut self, part: Vec<NewIssue>) -> Result<(), StoreError> {
+        let (first_issue, first_activity) = (self.next_issue, self.next_activity);
+        let n = part.len() as i64;
+        self.next_issue += n;
+        self.next_activity += n;
+        self.written += part.len();
+        let at = self.at;
+        match &mut self.tx {
+            Tx::Sqlite(tx) => {
+                let numbered = numbered(&part, first_issue, first_activity);
+                crate::sqlite::with_handle(tx, |c| write_issues_sqlite(c, &numbered, at)).await?;
+            }
+            Tx::Postgres(tx) => {
+                let encoding = tokio::task::spawn_blocking(move || {
+                    Chunk::of(&numbered(&part, first_issue, first_activity), at)
+                });
+                if let Some(before) = self.encoding.replace(encoding) {
+                    encoded(before).await?.copy(tx).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes `closes`, completes the run's row (when it finished, what it created and
+    /// closed, its errors) and commits; gives the run's id.
+    pub async fn finish(
+        mut self,
+        closes: &[IssueClosing],
+        run: &GenerateRun,
+    ) -> Result<i64, StoreError> {
+        const RUN: &str = "UPDATE generate_runs SET finished_at = $1, created = $2, closed = $3, \
+             errors = $4 WHERE run_id = $5";
+        self.written += closes.len();
+        let at = self.at;
+        match &mut self.tx {
+            Tx::Sqlite(tx) => {
+                crate::sqlite::with_handle(tx, |c| {
+                    let closed = close_issues_sqlite(c, closes)?;
+                    insert_events_sqlite(c, generate_events(&[], &closed), at)
+                })
+                .await?;
+            }
+            Tx::Postgres(tx) => {
+                if let Some(last) = self.encoding.take() {
+                    encoded(last).await?.copy(tx).await?;
+                }
+                let closed = close_issues_postgres(tx, closes).await?;
+                let events: Vec<GeneratedEvent> = generate_events(&[], &closed).collect();
+                crate::postgres::copy_binary(
+                    tx,
+                    INSERT_EVENT.trim_start_matches("INSERT INTO ").trim(),
+                    events_binary(&events, at),
+                )
+                .await?;
+                // Ids were given here; the identity sequences move past them for later
+                // inserts.
+                for (table, column) in [("issues", "issue_id"), ("activities", "activity_id")] {
+                    let sql = format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), \
+                         GREATEST((SELECT COALESCE(MAX({column}), 0) FROM {table}), 1))"
+                    );
+                    sqlx::query(&sql).execute(&mut **tx).await?;
+                }
+            }
+        }
+        on_tx!(&mut self.tx, tx => {
+            sqlx::query(RUN)
+                .bind(run.finished_at)
+                .bind(run.created)
+                .bind(run.closed)
+                .bind(run.errors.join("\n"))
+                .bind(self.run_id)
+                .execute(&mut **tx)
+                .await?;
+        });
+        self.tx.commit().await?;
+        if self.written >= LARGE_WRITE {
+            self.store
+                .refresh_statistics(&["issues", "activities", "activity_invoices", "events"])
+                .await?;
+        }
+        Ok(self.run_id)
+    }
+}
+
+/// Issues numbered from their first ids on.
+fn numbered(
+    part: &[NewIssue],
+    first_issue: i64,
+    first_activity: i64,
+) -> Vec<(i64, i64, &NewIssue)> {
+    part.iter()
+        .enumerate()
+        .map(|(n, issue)| (first_issue + n as i64, first_activity + n as i64, issue))
+        .collect()
+}
+
+async fn encoded(encoding: tokio::task::JoinHandle<Chunk>) -> Result<Chunk, StoreError> {
+    encoding
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("writing the new issues stopped: {e}")))
+}
+
 /// New issues with their ids and their first activity's ids.
 type Numbered<'a> = [(i64, i64, &'a NewIssue)];
 
 /// Rows after which a write refreshes the planner's statistics.
 pub const LARGE_WRITE: usize = 10_000;
-
-/// Issues written per `COPY` on PostgreSQL.
-const COPY_ISSUES: usize = 50_000;
 
 const INSERT_ISSUE: &str = "INSERT INTO issues (issue_id, company_id, customer_id, subject, \
      action_code, priority, credit_class, seq_no, assigned_user, is_open, created_date, \
@@ -570,7 +630,7 @@ const SQLITE_BATCH: usize = 4096;
 fn write_issues_sqlite(
     c: &rusqlite::Connection,
     numbered: &Numbered<'_>,
-    run: &GenerateRun,
+    at: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     std::thread::scope(|scope| {
         let (batches, events) = std::sync::mpsc::sync_channel::<Vec<GeneratedEvent>>(2);
@@ -583,13 +643,13 @@ fn write_issues_sqlite(
             }
         });
         for batch in numbered.chunks(SQLITE_BATCH) {
-            insert_issues_sqlite(c, batch, run)?;
+            insert_issues_sqlite(c, batch, at)?;
             let made = events.recv().map_err(|_| {
                 rusqlite::Error::ToSqlConversionFailure(
                     std::io::Error::other("the events of the new issues were not written").into(),
                 )
             })?;
-            insert_events_sqlite(c, made.into_iter(), run)?;
+            insert_events_sqlite(c, made.into_iter(), at)?;
         }
         Ok(())
     })
@@ -599,7 +659,7 @@ fn write_issues_sqlite(
 fn insert_issues_sqlite(
     c: &rusqlite::Connection,
     numbered: &Numbered<'_>,
-    run: &GenerateRun,
+    at: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     use rusqlite::params;
     let day = |d: NaiveDate| d.to_string();
@@ -610,7 +670,7 @@ fn insert_issues_sqlite(
         "{INSERT_ACTIVITY} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))?;
     let mut tag = c.prepare_cached(&format!("{INSERT_TAG} VALUES (?1, ?2, ?3, ?4)"))?;
-    let created_at = run.finished_at.to_rfc3339();
+    let created_at = at.to_rfc3339();
     for (issue_id, activity_id, i) in numbered {
         issue.execute(params![
             issue_id,
@@ -731,45 +791,6 @@ impl Chunk {
         crate::postgres::copy_binary(tx, &target(INSERT_TAG), self.tags).await?;
         crate::postgres::copy_binary(tx, &target(INSERT_EVENT), self.events).await
     }
-}
-
-/// Writes new issues to PostgreSQL a chunk at a time, in the order given: a thread of its own
-/// encodes the next chunk while the server takes in the one before.
-async fn insert_issues_postgres(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-    creates: Vec<Vec<NewIssue>>,
-    order: Vec<(u32, u32)>,
-    (first_issue, first_activity): (i64, i64),
-    run: &GenerateRun,
-) -> Result<(), StoreError> {
-    let run_at = run.finished_at;
-    let (chunks, mut encoded) = tokio::sync::mpsc::channel::<Chunk>(1);
-    let writer = tokio::task::spawn_blocking(move || {
-        for (k, part) in order.chunks(COPY_ISSUES).enumerate() {
-            let numbered: Vec<(i64, i64, &NewIssue)> = part
-                .iter()
-                .enumerate()
-                .map(|(j, &(p, i))| {
-                    let n = (k * COPY_ISSUES + j) as i64;
-                    (
-                        first_issue + n,
-                        first_activity + n,
-                        &creates[p as usize][i as usize],
-                    )
-                })
-                .collect();
-            if chunks.blocking_send(Chunk::of(&numbered, run_at)).is_err() {
-                // The copy stopped on an error of its own, reported there.
-                return;
-            }
-        }
-    });
-    while let Some(chunk) = encoded.recv().await {
-        chunk.copy(tx).await?;
-    }
-    writer
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("writing the new issues stopped: {e}")))
 }
 
 /// Closes open issues and their open activities, statement by statement on SQLite's handle;
@@ -1002,12 +1023,12 @@ const INSERT_EVENT: &str = "INSERT INTO events (at, business_date, user_id, comp
 fn insert_events_sqlite(
     c: &rusqlite::Connection,
     events: impl Iterator<Item = GeneratedEvent>,
-    run: &GenerateRun,
+    at: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     let mut insert = c.prepare_cached(&format!(
         "{INSERT_EVENT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))?;
-    let at = run.finished_at.to_rfc3339();
+    let at = at.to_rfc3339();
     for e in events {
         insert.execute(rusqlite::params![
             at,
