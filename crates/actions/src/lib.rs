@@ -1094,8 +1094,16 @@ struct Decided {
     timings: Timings,
 }
 
-/// Customers decided at a time: a batch's new issues are handed on together.
-const BATCH: usize = 4096;
+/// Customers decided at a time: a batch's new issues are handed on together. Small enough
+/// that a batch's figures stay in the processor's cache while its filters run over them.
+const BATCH: usize = 1024;
+
+/// New issues handed to the writer at a time: a few batches' worth.
+const WRITE_AT_ONCE: usize = 8192;
+
+/// Batches the workers may decide ahead of the writer: enough that it finds the next few
+/// batches' issues ready whenever it is done with some.
+const AHEAD: usize = 32;
 
 /// The new issues of the `n`-th batch of customers.
 type Made = (usize, Vec<NewIssue>);
@@ -1304,7 +1312,7 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
     });
     // The workers decide on a thread of their own while this task writes the new issues of
     // each batch of customers, in order, as the batches after are decided.
-    let (made, mut parts) = tokio::sync::mpsc::channel::<Made>(WORKERS * 2);
+    let (made, mut parts) = tokio::sync::mpsc::channel::<Made>(AHEAD);
     let deciding = tokio::task::spawn_blocking({
         let shared = shared.clone();
         move || decide(&shared, pages, &made)
@@ -1328,8 +1336,9 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
         true => None,
         false => Some(store.start_generate(&log(0, 0, &[])).await?),
     };
-    // Batches come as the workers finish them, and are written by their number.
-    let mut created = 0;
+    // Batches come as the workers finish them, and are written by their number, a few at a
+    // time.
+    let (mut created, mut pending) = (0, Vec::new());
     let (mut waiting, mut next) = (std::collections::BTreeMap::new(), 0);
     while let Some((n, part)) = parts.recv().await {
         waiting.insert(n, part);
@@ -1337,11 +1346,19 @@ pub async fn generate(store: &Store, options: &Options) -> Result<Outcome, Actio
             next += 1;
             created += part.len();
             if let Some(w) = &mut writing {
-                w.issues(part).await?;
+                pending.extend(part);
+                if pending.len() >= WRITE_AT_ONCE {
+                    w.issues(std::mem::take(&mut pending)).await?;
+                }
             }
         }
     }
     let decided = deciding.await.map_err(stopped)??;
+    if let Some(w) = &mut writing
+        && !pending.is_empty()
+    {
+        w.issues(pending).await?;
+    }
     let mut changes = Vec::with_capacity(decided.iter().map(|r| r.changes.len()).sum());
     let mut closes = Vec::new();
     let mut timings = Timings {

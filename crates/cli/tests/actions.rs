@@ -845,7 +845,7 @@ fn in_customer_order(issues: &[(i64, String, String)]) -> bool {
 #[test]
 fn a_run_over_many_batches_numbers_its_issues_in_customer_order() {
     let db = TestDb::new();
-    // Two batches of 4096 customers and more: most customers get an issue on the first day.
+    // Five batches of 1,024 customers: most customers get an issue on the first day.
     db.ok(&["demo", "--customers", "5000", "--as-of", "2026-11-24"]);
     let first = issue_ids(&db);
     let customers: std::collections::HashSet<_> = first.iter().map(|i| &i.2).collect();
