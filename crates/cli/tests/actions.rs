@@ -871,3 +871,26 @@ fn a_run_over_many_batches_numbers_its_issues_in_customer_order() {
     assert!(in_customer_order(&second));
     assert!(generate(&db, "2026-12-04", &[]).is_empty());
 }
+
+/// A run that cannot read the book stops with one line saying why, and writes nothing: the
+/// run's transaction, opened before its customers are decided, is rolled back whole.
+#[test]
+fn a_run_that_fails_writes_nothing() {
+    let db = TestDb::new();
+    setup(&db);
+    let cut = db
+        .execute("UPDATE item_pages SET data = SUBSTR(data, 1, LENGTH(data) - 1)")
+        .expect("cut the pages");
+    assert!(cut > 0);
+    for extra in [&["--preview"][..], &[]] {
+        let mut args = vec!["actions", "generate", "--as-of", FRIDAY];
+        args.extend_from_slice(extra);
+        let stderr = db.fails(&args);
+        assert!(stderr.contains("item page ends early"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+    let queue = db.ok(&["actions", "list", "--format", "csv"]);
+    assert_eq!(queue.lines().count(), 1, "no issue: {queue}");
+    let runs = db.ok(&["actions", "runs", "--format", "csv"]);
+    assert_eq!(runs.lines().count(), 1, "no run: {runs}");
+}

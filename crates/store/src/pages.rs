@@ -192,6 +192,8 @@ struct Reader<'p> {
     tran_date: i64,
     /// Dates by their day numbers, each in the slot of its number modulo [`DATES`].
     dates: [(i32, NaiveDate); DATES],
+    /// Whether an item page is of the present layout (not the first).
+    dense: bool,
 }
 
 const DATES: usize = 1024;
@@ -205,6 +207,26 @@ impl<'p> Reader<'p> {
             currency: None,
             tran_date: 0,
             dates: [(NaiveDate::MIN.num_days_from_ce(), NaiveDate::MIN); DATES],
+            dense: false,
+        }
+    }
+
+    /// A reader of the items of a page of either layout, at its first item.
+    fn of_items(data: &'p [u8]) -> Reader<'p> {
+        let dense = data.starts_with(&MAGIC);
+        Reader {
+            at: if dense { MAGIC.len() } else { 0 },
+            dense,
+            ..Reader::new(data)
+        }
+    }
+
+    /// The next item of the page, in its layout.
+    fn item(&mut self) -> Result<Option<IndexedItem<'p>>, StoreError> {
+        if self.dense {
+            self.next()
+        } else {
+            self.next_first_layout()
         }
     }
 }
@@ -430,16 +452,9 @@ fn tran_type(code: u8) -> Result<TranType, StoreError> {
 
 /// Calls `each` for every item of a page, in the order they were written.
 pub fn decode<'p>(data: &'p [u8], mut each: impl FnMut(IndexedItem<'p>)) -> Result<(), StoreError> {
-    let mut reader = Reader::new(data);
-    if data.starts_with(&MAGIC) {
-        reader.at = MAGIC.len();
-        while let Some(item) = reader.next()? {
-            each(item);
-        }
-    } else {
-        while let Some(item) = reader.next_first_layout()? {
-            each(item);
-        }
+    let mut reader = Reader::of_items(data);
+    while let Some(item) = reader.item()? {
+        each(item);
     }
     Ok(())
 }
@@ -531,11 +546,7 @@ struct Mark<'p> {
 impl<'p> PageMarks<'p> {
     /// Reads the page once, marking where each customer's items start.
     pub fn read(data: &'p [u8]) -> Result<PageMarks<'p>, StoreError> {
-        let mut reader = Reader::new(data);
-        let dense = data.starts_with(&MAGIC);
-        if dense {
-            reader.at = MAGIC.len();
-        }
+        let mut reader = Reader::of_items(data);
         let mut marks: Vec<(&str, Mark<'_>)> = Vec::new();
         loop {
             let mark = Mark {
@@ -543,12 +554,7 @@ impl<'p> PageMarks<'p> {
                 currency: reader.currency,
                 tran_date: reader.tran_date,
             };
-            let next = if dense {
-                reader.next()?
-            } else {
-                reader.next_first_layout()?
-            };
-            let Some(item) = next else { break };
+            let Some(item) = reader.item()? else { break };
             if marks.last().is_none_or(|(c, _)| *c != item.customer_id) {
                 marks.push((item.customer_id, mark));
             }
@@ -575,18 +581,13 @@ impl<'p> PageMarks<'p> {
             .marks
             .get(n + 1)
             .map_or(self.data.len(), |(_, next)| next.at);
-        let mut reader = Reader::new(&self.data[..end]);
-        reader.at = mark.at;
-        reader.currency = mark.currency;
-        reader.tran_date = mark.tran_date;
-        let dense = self.data.starts_with(&MAGIC);
-        loop {
-            let next = if dense {
-                reader.next()?
-            } else {
-                reader.next_first_layout()?
-            };
-            let Some(item) = next else { break };
+        let mut reader = Reader {
+            at: mark.at,
+            currency: mark.currency,
+            tran_date: mark.tran_date,
+            ..Reader::of_items(&self.data[..end])
+        };
+        while let Some(item) = reader.item()? {
             if item.customer_id != customer {
                 return Err(corrupt("customer"));
             }
