@@ -23,14 +23,36 @@ pub struct Args {
     quiet: bool,
 }
 
-pub async fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
+pub async fn run(store: &Store, url: &str, args: Args) -> anyhow::Result<ExitCode> {
     let options = Options {
         sync_date: args.as_of.date(),
         run_by: args.user.unwrap_or_else(current_user),
         progress: !args.quiet && std::io::stderr().is_terminal(),
         source: None,
     };
-    match arrears_import::sync(store, &args.dir, options).await {
+    // A first book on SQLite is loaded under a rollback journal when nothing else has the
+    // store open; the store then goes back to its write-ahead log.
+    let first_book = store.backend() == "sqlite" && store.holds_no_book().await?;
+    let store = if first_book {
+        store.close().await;
+        match Store::open_for_first_book(url).await? {
+            Some(first) => first,
+            None => Store::open(url).await?,
+        }
+    } else {
+        store.clone()
+    };
+    let synced = arrears_import::sync(&store, &args.dir, options).await;
+    if first_book {
+        store.close().await;
+        match Store::open(url).await {
+            Ok(reopened) => reopened.close().await,
+            Err(e) => eprintln!(
+                "warning: the store goes back to its write-ahead log when next opened: {e}"
+            ),
+        }
+    }
+    match synced {
         Ok(report) => {
             warn(&report.warnings);
             println!("{}", summary(&report));

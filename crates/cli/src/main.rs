@@ -164,7 +164,7 @@ fn one_line(e: &anyhow::Error) -> String {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = Store::open(&cli.db).await?;
     let code = match cli.command {
-        Command::Import(args) => import::run(&store, args).await?,
+        Command::Import(args) => import::run(&store, &cli.db, args).await?,
         Command::Aging(args) => aging::run(&store, args).await?,
         Command::Syncs(args) => syncs::run(&store, args).await?,
         Command::Actions(args) => actions::run(&store, args).await?,

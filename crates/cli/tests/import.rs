@@ -467,6 +467,86 @@ fn a_sync_killed_midway_leaves_the_store_as_it_was() {
     );
 }
 
+/// SQLite's journal mode, read on a connection of its own.
+fn journal_mode(db: &TestDb) -> String {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    })
+}
+
+/// A first book loads whole, whether the sync has the store to itself (on SQLite it then
+/// writes under a rollback journal) or another connection holds it open (it keeps its
+/// write-ahead log); either way the store is left in its write-ahead log, where readers read
+/// while a sync writes, and a second sync over it is told apart from a first.
+#[test]
+fn a_first_book_loads_whole_alone_or_beside_a_reader() {
+    let maker = TestDb::new();
+    maker.ok(&[
+        "demo",
+        "--customers",
+        "300",
+        "--as-of",
+        "2026-11-23",
+        "--export",
+        "book",
+    ]);
+    let book = maker.dir.path().join("book");
+    let alone = TestDb::new();
+    alone.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
+    let summary = alone.ok(&["import", path(&book), "--quiet", "--as-of", "2026-11-23"]);
+    assert!(
+        summary.contains("customers.csv 300 rows (300 new"),
+        "{summary}"
+    );
+    let expected = alone.ok(&["aging", "--by", "customer", "--format", "csv"]);
+    assert_eq!(expected.lines().count(), 301, "{expected}");
+    let again = alone.ok(&["import", path(&book), "--quiet", "--as-of", "2026-11-23"]);
+    assert!(again.contains("300 unchanged"), "{again}");
+    if alone.is_postgres() {
+        return;
+    }
+    assert_eq!(journal_mode(&alone), "wal");
+    let beside = TestDb::new();
+    beside.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reader = runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&beside.url).await.unwrap();
+        let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert!(companies > 0);
+        conn
+    });
+    let summary = beside.ok(&["import", path(&book), "--quiet", "--as-of", "2026-11-23"]);
+    assert!(
+        summary.contains("customers.csv 300 rows (300 new"),
+        "{summary}"
+    );
+    runtime.block_on(async {
+        use sqlx::Connection;
+        reader.close().await.unwrap();
+    });
+    assert_eq!(
+        beside.ok(&["aging", "--by", "customer", "--format", "csv"]),
+        expected
+    );
+    assert_eq!(journal_mode(&beside), "wal");
+}
+
 #[test]
 fn a_long_import_on_a_terminal_shows_rows_per_second_and_what_is_left() {
     let maker = TestDb::new();

@@ -209,6 +209,19 @@ impl InvoiceIndex {
         }
     }
 
+    /// Makes room for `rows` invoices in all, shared among the companies as the invoices
+    /// indexed so far are.
+    pub fn expect(&mut self, rows: usize) {
+        let indexed: usize = self.companies.values().map(|c| c.items.len()).sum();
+        if indexed == 0 {
+            return;
+        }
+        for c in self.companies.values_mut() {
+            let share = rows.saturating_mul(c.items.len()) / indexed;
+            c.reserve(share.saturating_sub(c.items.len()));
+        }
+    }
+
     /// A stored invoice, to check and mark in one lookup.
     pub fn find(&mut self, company: &str, tran: &str) -> Option<Found<'_>> {
         let c = self.companies.get_mut(company)?;

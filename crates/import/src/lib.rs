@@ -132,6 +132,8 @@ pub(crate) struct Sync {
     pub moved: Moved,
     /// The store, for what is remembered of each file.
     pub store: Store,
+    /// Whether the store held no book when the sync began: nothing of it is read.
+    pub first_book: bool,
 }
 
 /// Changes that give an unchanged line of a later file another meaning: its row must be read
@@ -157,7 +159,13 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     let started = Instant::now();
     let started_at = Utc::now();
     let (present, others) = present_files(dir)?;
-    let wants = |names: &[&str]| names.iter().any(|n| present.iter().any(|p| p == n));
+    // A store without a book has nothing to read besides its setup: the sync reads nothing
+    // more on other connections, which a first book loaded under a rollback journal (see
+    // `Store::open_for_first_book`) would keep waiting until it commits.
+    let mut tx = store.begin_sync().await?;
+    let first_book = tx.holds_no_book().await?;
+    let wants =
+        |names: &[&str]| !first_book && names.iter().any(|n| present.iter().any(|p| p == n));
     let parts = stored::load(
         store,
         stored::Needs {
@@ -218,6 +226,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         unsettled: Vec::new(),
         moved: Moved::default(),
         store: store.clone(),
+        first_book,
         out: None,
     };
     sync.progress.enabled = sync.options.progress;
@@ -232,7 +241,6 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         sync.progress.done();
         (sync, read)
     });
-    let mut tx = store.begin().await?;
     let actor = Actor {
         user_id: &run_by,
         at: started_at,

@@ -81,10 +81,7 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
                 take_stored(sync)?;
                 take_stored(sync)?;
             }
-            "invoices.csv" => {
-                settle_applications(sync)?;
-                take_stored(sync)?;
-            }
+            "invoices.csv" => take_stored(sync)?,
             _ => {}
         }
         if has(name) {
@@ -100,9 +97,7 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
             }
             "payment_applications.csv" => {
                 decide(sync, Lazy::Applications, false)?;
-                let pages = sync.payments.key_pages();
-                sync.payments.release();
-                send_key_pages(sync, PaymentRow::TABLE, pages)?;
+                settle_applications(sync)?;
             }
             _ => {}
         }
@@ -129,16 +124,29 @@ fn send_invoice_pages(sync: &mut Sync) -> Result<(), Failure> {
     })
 }
 
-/// Once the applications are read: the latest application of every invoice, then their keys
-/// go to the writer and are freed, and the stored invoices may be read.
+/// Once the applications are read: the key pages of payments and applications, worked out
+/// side by side (the writer has caught up and waits for the invoices); then the payments' keys
+/// are freed before the latest application of every invoice is found, so that the two are
+/// never held at once. The applications' keys then go to the writer and are freed, and the
+/// stored invoices may be read.
 fn settle_applications(sync: &mut Sync) -> Result<(), Failure> {
+    let (payments, applications) = (&sync.payments, &sync.applications);
+    let (payment_pages, application_pages) = std::thread::scope(|s| {
+        let payment_pages = s.spawn(|| payments.key_pages());
+        let application_pages = applications.key_pages();
+        let payment_pages = payment_pages
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (payment_pages, application_pages)
+    });
+    sync.payments.release();
+    send_key_pages(sync, PaymentRow::TABLE, payment_pages)?;
     sync.closing = closing::closing_dates(&sync.applications);
-    let pages = sync.applications.key_pages();
     sync.applications.release();
     if let Some(wanted) = sync.parts.invoices_wanted.take() {
         let _ = wanted.send(());
     }
-    send_key_pages(sync, ApplicationRow::TABLE, pages)
+    send_key_pages(sync, ApplicationRow::TABLE, application_pages)
 }
 
 /// Says whether each lazy table up to `upto` is wanted: `upto` when `load`, the ones before it
@@ -239,7 +247,7 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
     let remembered = memory::FILES.iter().find(|(f, ..)| *f == name);
     let stamp = memory::stamp(&file.header);
     let mut memory = match remembered {
-        Some(_) if memory_usable(sync, name) => {
+        Some(_) if !sync.first_book && memory_usable(sync, name) => {
             let old =
                 tokio::runtime::Handle::current().block_on(sync.store.line_memory(name, stamp))?;
             Some(Memory::new(old))
@@ -298,6 +306,9 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         }
         f.finish(&mut sync.problems);
         rows += 1;
+        if rows == SIZED_AFTER && sync.first_book {
+            expect_rows(sync, name, rows, file.position(), file.size);
+        }
         sync.progress.tick(name, rows, file.position(), file.size);
         flush(sync, name, false)?;
     }
@@ -315,6 +326,29 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         }
     }
     Ok(())
+}
+
+/// Rows read in full before a file's row count is guessed from its size.
+const SIZED_AFTER: i64 = 4_096;
+
+/// Makes room for the rows a file of a first book will bring, guessed from the size of its
+/// first `rows` (`read` bytes of `size`): the keys of a large file then need no growing, each
+/// step of which would copy them all into memory the process touches for the first time. (A
+/// later sync holds the stored keys, read with room for them, or none at all: its unchanged
+/// lines are known from the line memory.)
+fn expect_rows(sync: &mut Sync, name: &str, rows: i64, read: u64, size: u64) {
+    let Ok(rows) = u64::try_from(rows) else {
+        return;
+    };
+    let expected = usize::try_from(rows.saturating_mul(size) / read.max(1)).unwrap_or(0);
+    match name {
+        "customers.csv" => sync.customers.expect(expected),
+        "contacts.csv" => sync.contacts.expect(expected),
+        "payments.csv" => sync.payments.expect(expected),
+        "payment_applications.csv" => sync.applications.expect(expected),
+        "invoices.csv" => sync.index.expect(expected),
+        _ => {}
+    }
 }
 
 /// Whether an unchanged line of `name` still means what it meant: nothing its rows depend on

@@ -124,6 +124,11 @@ impl<R: Record> Table<R> {
         self.counts.unchanged += counts.unchanged;
     }
 
+    /// Makes room for `rows` keys in all.
+    pub fn expect(&mut self, rows: usize) {
+        self.keys.reserve(rows.saturating_sub(self.keys.len()));
+    }
+
     /// Whether `key` is in the store or in this sync.
     pub fn exists(&self, key: &str) -> bool {
         self.keys.contains_key(key)

@@ -32,6 +32,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Begins a sync's transaction: on SQLite with the write lock taken at once, so that what
+    /// the sync reads first is what it writes over.
+    pub async fn begin_sync(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
 impl Tx {
     /// Inserts the new rows and updates the others.
     pub async fn upsert<R: Record>(&mut self, rows: &[Change<R>]) -> Result<(), StoreError> {
@@ -54,6 +65,13 @@ impl Tx {
             });
         }
         Ok(())
+    }
+
+    /// Whether the store, as this transaction sees it, holds no customer, and so no book
+    /// at all: a sync that finds it so reads nothing stored besides its setup.
+    pub async fn holds_no_book(&mut self) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT NOT EXISTS (SELECT 1 FROM customers)";
+        Ok(on_tx!(self, tx => sqlx::query_scalar::<_, bool>(SQL).fetch_one(&mut **tx).await?))
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {

@@ -70,7 +70,11 @@ const CHUNK: usize = 10_000;
 impl Kept {
     /// Copies the stored rows as they stand, valid until `$3`; the first copy of a day is the
     /// one kept, so that two syncs on one day keep what the day began with. SQLite gets one
-    /// key a statement (`$1`, `$2`), PostgreSQL arrays of them.
+    /// key a statement (`$1`, `$2`), PostgreSQL arrays of them. On SQLite the copy is an
+    /// `INSERT OR IGNORE` (the key is the table's only constraint a copy can break): an
+    /// `INSERT … SELECT` that may stop halfway on a conflict makes SQLite copy every page it
+    /// touches into a statement journal first, which took three quarters of the writing of a
+    /// re-sync's changed invoices.
     fn keep_sql(&self, many: bool) -> String {
         let columns = self.columns.join(", ");
         let from = if many {
@@ -88,10 +92,20 @@ impl Kept {
             )
         };
         let copied: Vec<String> = self.columns.iter().map(|c| format!("s.{c}")).collect();
+        let (insert, conflict) = if many {
+            (
+                "INSERT",
+                format!(
+                    " ON CONFLICT (company_id, {key}, valid_to) DO NOTHING",
+                    key = self.key
+                ),
+            )
+        } else {
+            ("INSERT OR IGNORE", String::new())
+        };
         format!(
-            "INSERT INTO {v} (company_id, {key}, valid_to, absent, {columns}) \
-             SELECT s.company_id, s.{key}, $3, FALSE, {copied} FROM {from} \
-             ON CONFLICT (company_id, {key}, valid_to) DO NOTHING",
+            "{insert} INTO {v} (company_id, {key}, valid_to, absent, {columns}) \
+             SELECT s.company_id, s.{key}, $3, FALSE, {copied} FROM {from}{conflict}",
             v = self.versions,
             key = self.key,
             copied = copied.join(", ")
