@@ -422,18 +422,26 @@ fn a_missing_or_empty_folder_is_one_clear_error() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-#[test]
-fn a_sync_killed_midway_leaves_the_store_as_it_was() {
+/// A store holding the demo book of `customers` customers of 2026-11-23, whose sync files
+/// it keeps in its folder's `book`.
+fn demo_book(customers: u32) -> TestDb {
     let maker = TestDb::new();
+    let customers = customers.to_string();
     maker.ok(&[
         "demo",
         "--customers",
-        "4000",
+        &customers,
         "--as-of",
         "2026-11-23",
         "--export",
         "book",
     ]);
+    maker
+}
+
+#[test]
+fn a_sync_killed_midway_leaves_the_store_as_it_was() {
+    let maker = demo_book(4000);
     let book = maker.dir.path().join("book");
     let db = TestDb::new();
     db.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
@@ -489,16 +497,7 @@ fn journal_mode(db: &TestDb) -> String {
 /// while a sync writes, and a second sync over it is told apart from a first.
 #[test]
 fn a_first_book_loads_whole_alone_or_beside_a_reader() {
-    let maker = TestDb::new();
-    maker.ok(&[
-        "demo",
-        "--customers",
-        "300",
-        "--as-of",
-        "2026-11-23",
-        "--export",
-        "book",
-    ]);
+    let maker = demo_book(300);
     let book = maker.dir.path().join("book");
     let alone = TestDb::new();
     alone.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
@@ -549,16 +548,7 @@ fn a_first_book_loads_whole_alone_or_beside_a_reader() {
 
 #[test]
 fn a_long_import_on_a_terminal_shows_rows_per_second_and_what_is_left() {
-    let maker = TestDb::new();
-    maker.ok(&[
-        "demo",
-        "--customers",
-        "300",
-        "--as-of",
-        "2026-11-23",
-        "--export",
-        "book",
-    ]);
+    let maker = demo_book(300);
     let db = TestDb::new();
     let command = format!(
         "{} import {}",
