@@ -30,9 +30,7 @@ impl Store {
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
-}
 
-impl Store {
     /// Begins a sync's transaction: on SQLite with the write lock taken at once, so that what
     /// the sync reads first is what it writes over.
     pub async fn begin_sync(&self) -> Result<Tx, StoreError> {

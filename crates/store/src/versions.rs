@@ -73,8 +73,8 @@ impl Kept {
     /// key a statement (`$1`, `$2`), PostgreSQL arrays of them. On SQLite the copy is an
     /// `INSERT OR IGNORE` (the key is the table's only constraint a copy can break): an
     /// `INSERT … SELECT` that may stop halfway on a conflict makes SQLite copy every page it
-    /// touches into a statement journal first, which took three quarters of the writing of a
-    /// re-sync's changed invoices.
+    /// touches into a statement journal first (about 3 s of the 11 s a 10M re-sync spent writing
+    /// its half a million changed invoices).
     fn keep_sql(&self, many: bool) -> String {
         let columns = self.columns.join(", ");
         let from = if many {
