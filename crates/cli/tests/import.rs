@@ -478,11 +478,7 @@ fn a_sync_killed_midway_leaves_the_store_as_it_was() {
 /// SQLite's journal mode, read on a connection of its own.
 fn journal_mode(db: &TestDb) -> String {
     use sqlx::Connection;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    common::block_on(async {
         let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
         sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&mut conn)
@@ -494,21 +490,34 @@ fn journal_mode(db: &TestDb) -> String {
 /// A first book loads whole, whether the sync has the store to itself (on SQLite it then
 /// writes under a rollback journal) or another connection holds it open (it keeps its
 /// write-ahead log); either way the store is left in its write-ahead log, where readers read
-/// while a sync writes, and a second sync over it is told apart from a first.
+/// while a sync writes, and a second sync over it is told apart from a first. SQLite's cache
+/// is kept small, so that the first sync writes pages into the file long before it commits:
+/// a read of the store on another connection would then wait for the commit, and fail.
 #[test]
 fn a_first_book_loads_whole_alone_or_beside_a_reader() {
     let maker = demo_book(300);
     let book = maker.dir.path().join("book");
     let alone = TestDb::new();
     alone.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
-    let summary = alone.ok(&["import", path(&book), "--quiet", "--as-of", "2026-11-23"]);
+    let import = |db: &TestDb| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
+            .args(["import", path(&book), "--quiet", "--as-of", "2026-11-23"])
+            .env("ARREARS_DB", &db.url)
+            .env("ARREARS_SQLITE_CACHE_KIB", "64")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let summary = import(&alone);
     assert!(
         summary.contains("customers.csv 300 rows (300 new"),
         "{summary}"
     );
     let expected = alone.ok(&["aging", "--by", "customer", "--format", "csv"]);
     assert_eq!(expected.lines().count(), 301, "{expected}");
-    let again = alone.ok(&["import", path(&book), "--quiet", "--as-of", "2026-11-23"]);
+    let again = import(&alone);
     assert!(again.contains("300 unchanged"), "{again}");
     if alone.is_postgres() {
         return;
@@ -516,11 +525,7 @@ fn a_first_book_loads_whole_alone_or_beside_a_reader() {
     assert_eq!(journal_mode(&alone), "wal");
     let beside = TestDb::new();
     beside.import("first", &[("companies.csv", COMPANIES)], "2026-11-23");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let reader = runtime.block_on(async {
+    let reader = common::block_on(async {
         use sqlx::Connection;
         let mut conn = sqlx::SqliteConnection::connect(&beside.url).await.unwrap();
         let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
@@ -530,12 +535,12 @@ fn a_first_book_loads_whole_alone_or_beside_a_reader() {
         assert!(companies > 0);
         conn
     });
-    let summary = beside.ok(&["import", path(&book), "--quiet", "--as-of", "2026-11-23"]);
+    let summary = import(&beside);
     assert!(
         summary.contains("customers.csv 300 rows (300 new"),
         "{summary}"
     );
-    runtime.block_on(async {
+    common::block_on(async {
         use sqlx::Connection;
         reader.close().await.unwrap();
     });
@@ -544,6 +549,27 @@ fn a_first_book_loads_whole_alone_or_beside_a_reader() {
         expected
     );
     assert_eq!(journal_mode(&beside), "wal");
+}
+
+#[test]
+fn a_cache_size_that_is_not_a_number_is_one_clear_error() {
+    let db = TestDb::new();
+    if db.is_postgres() {
+        return;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["aging"])
+        .env("ARREARS_DB", &db.url)
+        .env("ARREARS_SQLITE_CACHE_KIB", "lots")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("ARREARS_SQLITE_CACHE_KIB=\"lots\" is not a positive number of KiB"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]

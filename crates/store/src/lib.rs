@@ -64,8 +64,11 @@ pub use workflow::{
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// SQLite's page cache per connection.
+/// SQLite's page cache per connection, unless `ARREARS_SQLITE_CACHE_KIB` sets another.
 const CACHE_KIB: i64 = 65_536;
+
+/// Whether the store holds no customer, and so no book at all.
+const NO_BOOK: &str = "SELECT NOT EXISTS (SELECT 1 FROM customers)";
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Why the store could not do what was asked.
@@ -141,8 +144,7 @@ impl Store {
 
     /// Whether the store holds no customer, and so no book at all.
     pub async fn holds_no_book(&self) -> Result<bool, StoreError> {
-        const SQL: &str = "SELECT NOT EXISTS (SELECT 1 FROM customers)";
-        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, bool>(SQL).fetch_one(pool).await?))
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, bool>(NO_BOOK).fetch_one(pool).await?))
     }
 
     async fn connect(url: &str, journal: SqliteJournalMode) -> Result<Store, StoreError> {
@@ -167,13 +169,21 @@ impl Store {
             if path.is_empty() {
                 return Err(connect("no file name given".into()));
             }
+            let cache_kib = match std::env::var("ARREARS_SQLITE_CACHE_KIB") {
+                Ok(kib) => kib.parse::<i64>().ok().filter(|k| *k > 0).ok_or_else(|| {
+                    connect(format!(
+                        "ARREARS_SQLITE_CACHE_KIB={kib:?} is not a positive number of KiB"
+                    ))
+                })?,
+                Err(_) => CACHE_KIB,
+            };
             let options = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
                 .journal_mode(journal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
-                .pragma("cache_size", format!("-{CACHE_KIB}"))
+                .pragma("cache_size", format!("-{cache_kib}"))
                 .pragma("temp_store", "memory")
                 .page_size(16384);
             let pool = SqlitePoolOptions::new()

@@ -68,8 +68,9 @@ impl Tx {
     /// Whether the store, as this transaction sees it, holds no customer, and so no book
     /// at all: a sync that finds it so reads nothing stored besides its setup.
     pub async fn holds_no_book(&mut self) -> Result<bool, StoreError> {
-        const SQL: &str = "SELECT NOT EXISTS (SELECT 1 FROM customers)";
-        Ok(on_tx!(self, tx => sqlx::query_scalar::<_, bool>(SQL).fetch_one(&mut **tx).await?))
+        Ok(on_tx!(self, tx => {
+            sqlx::query_scalar::<_, bool>(crate::NO_BOOK).fetch_one(&mut **tx).await?
+        }))
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
