@@ -157,7 +157,79 @@ impl Part {
     }
 }
 
+/// The orderings a comparison accepts, as bits (less 1, equal 2, greater 4): a test over a
+/// column compares each value and looks its ordering up, with no choice of operator per value.
+#[derive(Clone, Copy)]
+struct Accepts(u8);
+
+impl Accepts {
+    fn of(op: BinaryOp) -> Accepts {
+        Accepts(match op {
+            BinaryOp::Lt => 0b001,
+            BinaryOp::Le => 0b011,
+            BinaryOp::Eq => 0b010,
+            BinaryOp::Ne => 0b101,
+            BinaryOp::Gt => 0b100,
+            BinaryOp::Ge => 0b110,
+            _ => 0,
+        })
+    }
+
+    /// What [`decide`] gives for two values.
+    #[inline]
+    fn holds<T: Ord>(self, a: T, b: T) -> bool {
+        (self.0 >> (a.cmp(&b) as i8 + 1)) & 1 == 1
+    }
+}
+
+/// The bits of `out` from one answer per cell, 64 cells a word; bits past the cells are 0.
+#[inline]
+fn bits<'a>(cells: &[Cell<'a>], out: &mut [u64], answer: impl Fn(Cell<'a>) -> bool) {
+    for (word, chunk) in out.iter_mut().zip(cells.chunks(64)) {
+        let mut w = 0u64;
+        for (i, cell) in chunk.iter().enumerate() {
+            w |= u64::from(answer(*cell)) << i;
+        }
+        *word = w;
+    }
+}
+
 impl FieldTest {
+    /// The test on a whole column, as bits: `truth` where the cell's answer is true, `null`
+    /// where it is null, as [`FieldTest::on`] answers cell by cell. The common kinds compare
+    /// their values in a loop of their own.
+    pub(crate) fn on_column(&self, cells: &[Cell<'_>], truth: &mut [u64], null: &mut [u64]) {
+        null.fill(0);
+        match self {
+            FieldTest::Money { op, raw, .. } => {
+                let (accepts, raw) = (Accepts::of(*op), *raw);
+                bits(cells, truth, |cell| match cell {
+                    Cell::Money(m) => accepts.holds(m.raw(), raw),
+                    other => self.on(other) == Some(true),
+                });
+            }
+            FieldTest::Int { op, value } => {
+                let (accepts, value) = (Accepts::of(*op), *value);
+                bits(cells, truth, |cell| match cell {
+                    Cell::Int(i) => accepts.holds(i, value),
+                    other => self.on(other) == Some(true),
+                });
+            }
+            FieldTest::Date { op, day } => {
+                let (accepts, day) = (Accepts::of(*op), *day);
+                bits(cells, truth, |cell| match cell {
+                    Cell::Date(d) => accepts.holds(d, day),
+                    other => self.on(other) == Some(true),
+                });
+            }
+            FieldTest::Bool => {
+                bits(cells, truth, |cell| cell == Cell::Bool(true));
+                bits(cells, null, |cell| !matches!(cell, Cell::Bool(_)));
+            }
+            _ => bits(cells, truth, |cell| self.on(cell) == Some(true)),
+        }
+    }
+
     /// The test on the field's value.
     #[inline]
     fn on(&self, cell: Cell<'_>) -> Option<bool> {

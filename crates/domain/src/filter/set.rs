@@ -2,9 +2,11 @@
 //! of them makes (`balance > 0` in every rung of a collections ladder) is worked out once
 //! per row and its answer reused by the others.
 
+use std::collections::HashMap;
+
 use super::compile::{Part, Top};
 use super::syntax::BinaryOp;
-use super::{EvalError, Filter, Row, View};
+use super::{Cell, EvalError, Filter, Row, View};
 
 /// One filter of the set: its top chain as positions in the set's distinct tests.
 enum Plan {
@@ -20,38 +22,52 @@ pub struct FilterSet {
 }
 
 /// What a set's filters gave over a batch of rows ([`FilterSet::run`]): for each filter
-/// and row, whether it matched, or the error it met. Kept from batch to batch, so that its
-/// buffers are not freed and grown again.
+/// and row, whether it matched, or the error it met. Held as bits, 64 rows a word, and kept
+/// from batch to batch, so that its buffers are not freed and grown again.
 #[derive(Default)]
 pub struct Verdicts {
     rows: usize,
-    /// Each test's answer on each row, test by test (`tests × rows`).
-    answers: Vec<Answer>,
-    /// Each filter's verdict on each row, filter by filter (`filters × rows`).
-    verdicts: Vec<Verdict>,
+    /// Words a row of bits takes: `rows` bits, rounded up to whole words.
+    words: usize,
+    /// Each test's answers (`tests × words` each): the rows it answered, and of those where
+    /// it was true, null, or failed.
+    made: Vec<u64>,
+    truth: Vec<u64>,
+    null: Vec<u64>,
+    failed: Vec<u64>,
+    /// Each filter's verdicts (`filters × words` each): the rows it matched, and those where
+    /// it failed.
+    yes: Vec<u64>,
+    broke: Vec<u64>,
+    /// The errors met, and which of them each failed test and filter met on a row.
     errors: Vec<EvalError>,
-    /// The rows a chain has not decided yet, those of them a test has not answered yet, and
-    /// whether a test gave null on each.
-    live: Vec<u32>,
-    todo: Vec<u32>,
-    null: Vec<bool>,
+    test_errors: HashMap<(u32, u32), u32>,
+    filter_errors: HashMap<(u32, u32), u32>,
+    /// A chain's rows not decided yet, those a test gave null on, and a test's rows to make.
+    live: Vec<u64>,
+    nulls: Vec<u64>,
+    which: Vec<u32>,
+    every: Vec<u32>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Answer {
-    Unknown,
-    False,
-    True,
-    Null,
-    /// The n-th error of the batch.
-    Failed(u32),
+/// Whether bit `row` of a row of words is set.
+#[inline]
+fn bit(words: &[u64], row: usize) -> bool {
+    (words[row / 64] >> (row % 64)) & 1 == 1
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    No,
-    Yes,
-    Failed(u32),
+/// The positions of the set bits of a row of words, in order.
+fn ones(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    words.iter().enumerate().flat_map(|(k, &word)| {
+        let mut w = word;
+        std::iter::from_fn(move || {
+            (w != 0).then(|| {
+                let b = w.trailing_zeros();
+                w &= w - 1;
+                k as u32 * 64 + b
+            })
+        })
+    })
 }
 
 impl Verdicts {
@@ -64,11 +80,39 @@ impl Verdicts {
     /// as no), or the error it met there.
     #[inline]
     pub fn get(&self, filter: usize, row: usize) -> Result<bool, &EvalError> {
-        match self.verdicts[filter * self.rows + row] {
-            Verdict::No => Ok(false),
-            Verdict::Yes => Ok(true),
-            Verdict::Failed(e) => Err(&self.errors[e as usize]),
+        let words = &self.yes[filter * self.words..];
+        if bit(words, row) {
+            return Ok(true);
         }
+        if !bit(&self.broke[filter * self.words..], row) {
+            return Ok(false);
+        }
+        match self.filter_errors.get(&(filter as u32, row as u32)) {
+            Some(&e) => Err(&self.errors[e as usize]),
+            None => Ok(false),
+        }
+    }
+
+    /// Room for a batch of `rows` rows, `tests` tests and `filters` filters, all unanswered.
+    fn start(&mut self, rows: usize, tests: usize, filters: usize) {
+        self.rows = rows;
+        self.words = rows.div_ceil(64);
+        for (bits, n) in [
+            (&mut self.made, tests),
+            (&mut self.truth, tests),
+            (&mut self.null, tests),
+            (&mut self.failed, tests),
+            (&mut self.yes, filters),
+            (&mut self.broke, filters),
+        ] {
+            bits.clear();
+            bits.resize(n * self.words, 0);
+        }
+        self.errors.clear();
+        self.test_errors.clear();
+        self.filter_errors.clear();
+        self.every.clear();
+        self.every.extend(0..rows as u32);
     }
 }
 
@@ -117,112 +161,156 @@ impl FilterSet {
     }
 
     /// Runs every filter of the set over `rows` into `out`: what [`Filter::matches_row`]
-    /// gives for each filter and row. Filter by filter, each test over the rows still
-    /// undecided: a test runs over many rows in a row (the same field and comparison each
-    /// time), at most once per row, and a chain stops for a row at its first deciding test,
-    /// as it does row by row (a division in a later test never runs where an earlier test
-    /// decided).
+    /// gives for each filter and row. Filter by filter, each test of its chain over the rows
+    /// still undecided, 64 rows a word: a test is made at most once per row, over a whole
+    /// column at a time where a third of the rows need it; and a chain stops for a row at
+    /// its first deciding test, as it does row by row (a division in a later test never runs
+    /// where an earlier test decided).
     pub fn run<R: Row>(&self, rows: &[R], out: &mut Verdicts) {
-        let n = rows.len();
-        out.rows = n;
-        out.answers.clear();
-        out.answers.resize(self.tests.len() * n, Answer::Unknown);
-        out.verdicts.clear();
-        out.verdicts.resize(self.plans.len() * n, Verdict::No);
-        out.errors.clear();
-        let Verdicts {
-            answers,
-            verdicts,
-            errors,
-            live,
-            todo,
-            null,
-            ..
-        } = out;
-        let mut cells = Vec::with_capacity(n);
-        // Test `t`'s answers on the rows of `live` that have none yet: the field's column read
-        // at once, then one comparison over it.
-        let mut make = |t: usize, live: &[u32], answers: &mut [Answer]| {
-            let answers = &mut answers[t * n..(t + 1) * n];
-            todo.clear();
-            todo.extend(
-                live.iter()
-                    .copied()
-                    .filter(|&r| answers[r as usize] == Answer::Unknown),
-            );
-            self.tests[t].run_column(rows, todo, &mut cells, |r, out| {
-                answers[r as usize] = match out {
-                    Ok(Some(true)) => Answer::True,
-                    Ok(Some(false)) => Answer::False,
-                    Ok(None) => Answer::Null,
-                    Err(e) => {
-                        errors.push(e);
-                        Answer::Failed(errors.len() as u32 - 1)
-                    }
-                };
-            });
-        };
-        null.clear();
-        null.resize(n, false);
+        out.start(rows.len(), self.tests.len(), self.plans.len());
+        let words = out.words;
+        let mut cells = Vec::new();
         for (f, plan) in self.plans.iter().enumerate() {
-            let verdicts = &mut verdicts[f * n..(f + 1) * n];
+            let (op, tests) = match plan {
+                Plan::Test(t) => (BinaryOp::And, std::slice::from_ref(t)),
+                Plan::Chain(op, tests) => (*op, tests.as_slice()),
+            };
+            let Verdicts { live, nulls, .. } = out;
             live.clear();
-            live.extend(0..n as u32);
-            match plan {
-                Plan::Test(t) => {
-                    make(*t, live, answers);
-                    for (verdict, answer) in verdicts.iter_mut().zip(&answers[t * n..]) {
-                        *verdict = match answer {
-                            Answer::True => Verdict::Yes,
-                            Answer::Failed(e) => Verdict::Failed(*e),
-                            _ => Verdict::No,
-                        };
+            live.resize(words, !0);
+            if let Some(last) = live.last_mut() {
+                *last >>= words * 64 - rows.len();
+            }
+            nulls.clear();
+            nulls.resize(words, 0);
+            let or = op == BinaryOp::Or;
+            for &t in tests {
+                self.make(t, rows, out, &mut cells);
+                let Verdicts {
+                    truth,
+                    null,
+                    failed,
+                    yes,
+                    broke,
+                    live,
+                    nulls,
+                    test_errors,
+                    filter_errors,
+                    ..
+                } = &mut *out;
+                let at = |bits: &[u64], w: usize| bits[t * words + w];
+                let mut any = 0;
+                for w in 0..words {
+                    let (l, truth, null, failed) =
+                        (live[w], at(truth, w), at(null, w), at(failed, w));
+                    let fail = l & failed;
+                    // `||` is decided by a true, `&&` by a false (neither null nor failed).
+                    let decided = if or {
+                        l & truth
+                    } else {
+                        l & !truth & !null & !failed
+                    };
+                    if or {
+                        yes[f * words + w] |= decided;
                     }
-                }
-                Plan::Chain(op, tests) => {
-                    let decides = if *op == BinaryOp::Or {
-                        Answer::True
-                    } else {
-                        Answer::False
-                    };
-                    let decided = if decides == Answer::True {
-                        Verdict::Yes
-                    } else {
-                        Verdict::No
-                    };
-                    null.fill(false);
-                    for &t in tests {
-                        make(t, live, answers);
-                        let answers = &answers[t * n..(t + 1) * n];
-                        live.retain(|&r| {
-                            let r = r as usize;
-                            match answers[r] {
-                                Answer::Failed(e) => verdicts[r] = Verdict::Failed(e),
-                                a if a == decides => verdicts[r] = decided,
-                                Answer::Null => {
-                                    null[r] = true;
-                                    return true;
-                                }
-                                _ => return true,
+                    nulls[w] |= l & null;
+                    live[w] = l & !fail & !decided;
+                    any |= live[w];
+                    if fail != 0 {
+                        broke[f * words + w] |= fail;
+                        for row in ones(&[fail]) {
+                            let row = row + w as u32 * 64;
+                            if let Some(&e) = test_errors.get(&(t as u32, row)) {
+                                filter_errors.insert((f as u32, row), e);
                             }
-                            false
-                        });
-                        if live.is_empty() {
-                            break;
                         }
                     }
-                    // What no test decided: an `&&` of trues is true unless one was null; an
-                    // `||` of falses is false.
-                    for &r in live.iter() {
-                        let r = r as usize;
-                        verdicts[r] = if decides == Answer::False && !null[r] {
-                            Verdict::Yes
-                        } else {
-                            Verdict::No
-                        };
-                    }
+                }
+                if any == 0 {
+                    break;
+                }
+            }
+            // What no test decided: an `&&` of trues is true unless one was null; an `||` of
+            // falses is false.
+            if !or {
+                let Verdicts {
+                    yes, live, nulls, ..
+                } = &mut *out;
+                for w in 0..words {
+                    yes[f * words + w] = live[w] & !nulls[w];
                 }
             }
         }
     }
+
+    /// Makes test `t` on the live rows it has not answered yet: over the whole column when
+    /// it is a field's test and a third of the rows need it, else row by row over those
+    /// rows.
+    fn make<'r, R: Row>(
+        &self,
+        t: usize,
+        rows: &'r [R],
+        out: &mut Verdicts,
+        cells: &mut Vec<Cell<'r>>,
+    ) {
+        let words = out.words;
+        let range = t * words..(t + 1) * words;
+        let Verdicts {
+            made,
+            truth,
+            null,
+            failed,
+            errors,
+            test_errors,
+            live,
+            which,
+            every,
+            ..
+        } = out;
+        let made = &mut made[range.clone()];
+        let wanted: usize = live
+            .iter()
+            .zip(made.iter())
+            .map(|(l, m)| (l & !m).count_ones() as usize)
+            .sum();
+        if wanted == 0 {
+            return;
+        }
+        let (truth, null, failed) = (
+            &mut truth[range.clone()],
+            &mut null[range.clone()],
+            &mut failed[range],
+        );
+        if let Part::Field { slot, test } = &self.tests[t]
+            && wanted * DENSE >= rows.len()
+        {
+            cells.clear();
+            R::column(rows, *slot, every, cells);
+            test.on_column(cells, truth, null);
+            made.fill(!0);
+            return;
+        }
+        which.clear();
+        for (w, (l, m)) in live.iter().zip(made.iter_mut()).enumerate() {
+            which.extend(ones(&[l & !*m]).map(|b| b + w as u32 * 64));
+            *m |= l;
+        }
+        self.tests[t].run_column(rows, which, cells, |r, answer| {
+            let (w, b) = (r as usize / 64, 1u64 << (r % 64));
+            match answer {
+                Ok(Some(true)) => truth[w] |= b,
+                Ok(Some(false)) => {}
+                Ok(None) => null[w] |= b,
+                Err(e) => {
+                    failed[w] |= b;
+                    test_errors.insert((t as u32, r), errors.len() as u32);
+                    errors.push(e);
+                }
+            }
+        });
+    }
 }
+
+/// A field's test is made over its whole column when at least one row in this many needs it:
+/// reading every cell in one loop costs less than picking out a few.
+const DENSE: usize = 3;

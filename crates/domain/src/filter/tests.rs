@@ -508,7 +508,9 @@ proptest! {
     }
 
     /// Filters run as one set, sharing the tests they have in common, give on every row what
-    /// each gives on its own, in any order they are asked.
+    /// each gives on its own, in any order they are asked: over a few rows and over batches
+    /// of more than one word of 64, whose tests are made over whole columns or over the few
+    /// rows still undecided.
     #[test]
     fn a_set_of_filters_agrees_with_each_filter_alone(
         pool in proptest::collection::vec(leaf(), 1..5),
@@ -516,7 +518,10 @@ proptest! {
             (any::<bool>(), proptest::collection::vec(0usize..5, 1..5)),
             1..7,
         ),
-        rows in proptest::collection::vec(customer_row(), 1..6),
+        rows in prop_oneof![
+            proptest::collection::vec(customer_row(), 1..6),
+            proptest::collection::vec(customer_row(), 65..130),
+        ],
     ) {
         let filters: Vec<Filter> = shapes
             .iter()
