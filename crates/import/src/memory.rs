@@ -116,6 +116,11 @@ impl Memory {
         }
     }
 
+    /// This sync's lines, and the last sync's as the store holds them.
+    pub fn into_lines(self) -> (Vec<u64>, Vec<u64>) {
+        (self.new, self.old)
+    }
+
     /// Whether there are old lines to match.
     pub fn active(&self) -> bool {
         !self.old.is_empty()

@@ -322,7 +322,8 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
             repeated_keys(sync, dir, name, &memory, columns, column)?;
         }
         if sync.clean() {
-            send(sync, Batch::LineMemory(name, stamp, memory.new))?;
+            let (lines, stored) = memory.into_lines();
+            send(sync, Batch::LineMemory(name, stamp, lines, stored))?;
         }
     }
     Ok(())

@@ -32,8 +32,9 @@ pub enum Batch {
     KeyPages(&'static str, Vec<KeyPage>),
     /// One item page: company, page, packed items.
     ItemPage(String, u32, Vec<u8>),
-    /// What is remembered of a file: its name, stamp and line hashes.
-    LineMemory(&'static str, i64, Vec<u64>),
+    /// What is remembered of a file: its name, stamp and line hashes, and those the store
+    /// holds under that stamp (empty: none), written over only where they differ.
+    LineMemory(&'static str, i64, Vec<u64>, Vec<u64>),
     /// Unchanged invoices whose closing date moves: company, tran_id, date.
     ClosingDates(Vec<(String, String, Option<NaiveDate>)>),
 }
@@ -91,8 +92,8 @@ pub async fn write_all(
                 tx.keep_invoice_versions(day, &rows, loaded).await?;
                 tx.upsert(&rows).await?;
             }
-            Batch::LineMemory(file, stamp, lines) => {
-                tx.put_line_memory(file, stamp, &lines).await?;
+            Batch::LineMemory(file, stamp, lines, stored) => {
+                tx.put_line_memory(file, stamp, &lines, &stored).await?;
             }
             Batch::ItemPage(company, page, data) => tx.put_page(&company, page, &data).await?,
             Batch::ClosingDates(dates) => {
