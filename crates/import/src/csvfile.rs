@@ -199,6 +199,38 @@ impl CsvFile {
         true
     }
 
+    /// The key of the current record into `out`: its `columns`' trimmed texts joined as
+    /// [`arrears_store::key`] joins them, reading only as many fields as the key needs (a line
+    /// known unchanged is read no further). `false` when a key column is absent, empty or
+    /// not UTF-8.
+    pub fn key_of(&mut self, columns: &[&'static str], out: &mut String) -> bool {
+        out.clear();
+        let mut fields = 0;
+        for column in columns {
+            match self.place(column) {
+                Some(place) => fields = fields.max(place + 1),
+                None => return false,
+            }
+        }
+        self.records.split_first(fields);
+        for (i, column) in columns.iter().enumerate() {
+            let text = self
+                .place(column)
+                .and_then(|place| self.records.get(place))
+                .and_then(|raw| std::str::from_utf8(raw).ok())
+                .map(trim)
+                .unwrap_or_default();
+            if text.is_empty() {
+                return false;
+            }
+            if i > 0 {
+                out.push(arrears_store::KEY_SEP);
+            }
+            out.push_str(text);
+        }
+        true
+    }
+
     /// Bytes read so far, for progress.
     pub fn position(&self) -> u64 {
         self.records.position()

@@ -208,6 +208,21 @@ impl Records {
         self.count = self.ends.len();
     }
 
+    /// Finds the first `n` fields of the current record only (every field of a quoted one):
+    /// enough for a key in its first columns, without scanning the rest of the line.
+    pub fn split_first(&mut self, n: usize) {
+        if self.quoted {
+            return;
+        }
+        let raw = &self.buf[self.raw.0..self.raw.1];
+        self.ends.clear();
+        self.ends.extend(memchr::memchr_iter(b',', raw).take(n));
+        if self.ends.len() < n {
+            self.ends.push(raw.len());
+        }
+        self.count = self.ends.len();
+    }
+
     /// Fields of the current record, once split.
     pub fn len(&self) -> usize {
         self.count
@@ -282,6 +297,29 @@ mod tests {
         #[test]
         fn records_fields_and_lines_are_the_csv_crates(text in csv_text()) {
             prop_assert_eq!(ours(&text), theirs(&text));
+        }
+
+        /// The first fields of a record split only as far as they go are its first fields.
+        #[test]
+        fn the_first_fields_alone_are_those_of_the_whole_record(
+            text in csv_text(),
+            n in 1usize..5,
+        ) {
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(&text).unwrap();
+            std::io::Seek::rewind(&mut file).unwrap();
+            let mut records = Records::new(file);
+            let whole = ours(&text);
+            let mut at = 0;
+            while records.next().unwrap().is_some() {
+                records.split_first(n);
+                let first: Vec<Vec<u8>> = (0..n)
+                    .map_while(|i| records.get(i).map(<[u8]>::to_vec))
+                    .collect();
+                let fields = &whole[at].1;
+                prop_assert_eq!(&first[..], &fields[..n.min(fields.len())]);
+                at += 1;
+            }
         }
 
         #[test]
