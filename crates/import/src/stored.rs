@@ -63,16 +63,9 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
     let store = store.clone();
     tokio::spawn(async move {
         let parts = async {
-            let currencies = if needs.currencies {
-                store.customer_currencies().await?
-            } else {
-                HashMap::default()
-            };
-            send(&tx, Part::Currencies(currencies)).await?;
-            let customers = Table::paged("customers.csv", &store, needs.customers).await?;
-            send(&tx, Part::Customers(customers)).await?;
-            // The stored invoices are read on a task of their own while the first files are
-            // read, as long as no row wants the keys of contacts, payments or applications
+            // The stored invoices are read on a task of their own from the start, beside the
+            // currencies and the customers' keys (which the first file waits for on one
+            // core), as long as no row wants the keys of contacts, payments or applications
             // (a re-sync whose line memory knows those files unchanged). Once one does, they
             // are dropped and read at the end, as a sync that reads every row needs: the
             // largest parts are never held at once.
@@ -82,6 +75,14 @@ pub fn load(store: &Store, needs: Needs) -> Parts {
                     async move { InvoiceIndex::load(&store).await },
                 ))
             });
+            let currencies = if needs.currencies {
+                store.customer_currencies().await?
+            } else {
+                HashMap::default()
+            };
+            send(&tx, Part::Currencies(currencies)).await?;
+            let customers = Table::paged("customers.csv", &store, needs.customers).await?;
+            send(&tx, Part::Customers(customers)).await?;
             let mut drop_early = || early = None;
             if contacts_wanted.await.unwrap_or(false) {
                 drop_early();
