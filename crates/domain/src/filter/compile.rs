@@ -979,3 +979,78 @@ impl From<Money> for Cell<'_> {
         Cell::Money(m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::{BinaryOp, Cell, FieldTest};
+    use crate::Money;
+
+    /// A field's test made over a whole column (more than two words of 64 cells, of every
+    /// kind and null) answers each cell as it answers that cell alone.
+    #[test]
+    fn a_test_over_a_column_answers_each_cell_as_alone() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2015, 1, d).unwrap();
+        let cells: Vec<Cell<'_>> = (0..150i64)
+            .map(|i| match i % 7 {
+                0 => Cell::Null,
+                1 => Cell::Money(Money::from_raw((i - 75) * 10_000)),
+                2 => Cell::Rate(i - 75),
+                3 => Cell::Int(i % 20 - 10),
+                4 => Cell::Date(day(i as u32 % 28 + 1)),
+                5 => Cell::Bool(i % 2 == 0),
+                _ => Cell::Text(["IN", "CM", "FC"][i as usize % 3]),
+            })
+            .collect();
+        let mut tests = vec![
+            FieldTest::Bool,
+            FieldTest::TextIn {
+                set: Arc::from(["CM".to_owned(), "FC".to_owned()]),
+                has_null: true,
+            },
+        ];
+        for op in [
+            BinaryOp::Eq,
+            BinaryOp::Ne,
+            BinaryOp::Lt,
+            BinaryOp::Le,
+            BinaryOp::Gt,
+            BinaryOp::Ge,
+        ] {
+            tests.extend([
+                FieldTest::Money {
+                    op,
+                    raw: 0,
+                    exact: Decimal::ZERO,
+                },
+                FieldTest::Int { op, value: 0 },
+                FieldTest::Decimal {
+                    op,
+                    value: Decimal::new(5, 1),
+                },
+                FieldTest::Date { op, day: day(14) },
+                FieldTest::Text {
+                    op,
+                    text: Arc::from("CM"),
+                },
+            ]);
+        }
+        let bit = |words: &[u64], i: usize| (words[i / 64] >> (i % 64)) & 1 == 1;
+        for (n, test) in tests.iter().enumerate() {
+            let (mut truth, mut null) = (vec![!0; 3], vec![!0; 3]);
+            test.on_column(&cells, &mut truth, &mut null);
+            for (i, cell) in cells.iter().enumerate() {
+                let column = if bit(&null, i) {
+                    None
+                } else {
+                    Some(bit(&truth, i))
+                };
+                assert_eq!(column, test.on(*cell), "test {n}, cell {i}: {cell:?}");
+            }
+        }
+    }
+}

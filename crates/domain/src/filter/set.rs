@@ -56,16 +56,13 @@ fn bit(words: &[u64], row: usize) -> bool {
     (words[row / 64] >> (row % 64)) & 1 == 1
 }
 
-/// The positions of the set bits of a row of words, in order.
-fn ones(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
-    words.iter().enumerate().flat_map(|(k, &word)| {
-        let mut w = word;
-        std::iter::from_fn(move || {
-            (w != 0).then(|| {
-                let b = w.trailing_zeros();
-                w &= w - 1;
-                k as u32 * 64 + b
-            })
+/// The rows of the set bits of word `w` of a row of words, in order.
+fn ones(w: usize, mut word: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            let b = word.trailing_zeros();
+            word &= word - 1;
+            w as u32 * 64 + b
         })
     })
 }
@@ -218,8 +215,7 @@ impl FilterSet {
                     any |= live[w];
                     if fail != 0 {
                         broke[f * words + w] |= fail;
-                        for row in ones(&[fail]) {
-                            let row = row + w as u32 * 64;
+                        for row in ones(w, fail) {
                             if let Some(&e) = test_errors.get(&(t as u32, row)) {
                                 filter_errors.insert((f as u32, row), e);
                             }
@@ -292,7 +288,7 @@ impl FilterSet {
         }
         which.clear();
         for (w, (l, m)) in live.iter().zip(made.iter_mut()).enumerate() {
-            which.extend(ones(&[l & !*m]).map(|b| b + w as u32 * 64));
+            which.extend(ones(w, l & !*m));
             *m |= l;
         }
         self.tests[t].run_column(rows, which, cells, |r, answer| {

@@ -519,8 +519,8 @@ proptest! {
             1..7,
         ),
         rows in prop_oneof![
-            proptest::collection::vec(customer_row(), 1..6),
-            proptest::collection::vec(customer_row(), 65..130),
+            3 => proptest::collection::vec(customer_row(), 1..6),
+            1 => proptest::collection::vec(customer_row(), 65..100),
         ],
     ) {
         let filters: Vec<Filter> = shapes
