@@ -837,6 +837,83 @@ fn a_resync_that_knows_unchanged_lines_ends_as_one_that_reads_every_row() {
     );
 }
 
+/// A re-sync writes the line memory only of the files whose lines changed: that of a file
+/// whose every line is unchanged stays the very rows it was (SQLite's rowid, PostgreSQL's
+/// row version), and the next sync of the same folder still finds every line unchanged.
+#[test]
+fn a_resync_writes_the_line_memory_only_of_files_that_changed() {
+    let db = demo_book(120);
+    let book = db.dir.path().join("book");
+    let version = if db.is_postgres() {
+        "xmin::text"
+    } else {
+        "rowid"
+    };
+    let memory = |db: &TestDb| -> Vec<(String, String)> {
+        let sql = format!(
+            "SELECT file || ' ' || part || ' ' || {version} || ' ' || {} FROM line_memory \
+             ORDER BY file, part",
+            if db.is_postgres() {
+                "encode(data, 'hex')"
+            } else {
+                "hex(data)"
+            }
+        );
+        db.strings(&sql)
+            .into_iter()
+            .map(|row| {
+                let (file, rest) = row.split_once(' ').expect("file");
+                (file.to_owned(), rest.to_owned())
+            })
+            .collect()
+    };
+    let before = memory(&db);
+    assert!(
+        before.iter().any(|(f, _)| f == "payments.csv"),
+        "{before:?}"
+    );
+    edit_lines(&book, "invoices.csv", |lines| {
+        let line = lines.iter_mut().find(|l| !l.contains('"')).expect("line");
+        line.push_str(" called");
+    });
+    let resync = db.ok(&["import", path(&book), "--as-of", "2026-11-24"]);
+    assert!(
+        resync.contains("invoices.csv") && resync.contains(" 1 changed"),
+        "{resync}"
+    );
+    let after = memory(&db);
+    for file in [
+        "customers.csv",
+        "contacts.csv",
+        "payments.csv",
+        "payment_applications.csv",
+    ] {
+        let of = |rows: &[(String, String)]| -> Vec<String> {
+            rows.iter()
+                .filter(|(f, _)| f == file)
+                .map(|(_, r)| r.clone())
+                .collect()
+        };
+        assert_eq!(of(&after), of(&before), "{file}");
+    }
+    let invoices = |rows: &[(String, String)]| {
+        rows.iter()
+            .filter(|(f, _)| f == "invoices.csv")
+            .map(|(_, r)| r.rsplit(' ').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(invoices(&after), invoices(&before));
+    let again = db.ok(&["import", path(&book), "--as-of", "2026-11-25"]);
+    assert_eq!(
+        counts_of(&again)
+            .iter()
+            .filter(|c| !c.contains("(0 new, 0 changed,"))
+            .count(),
+        0,
+        "{again}"
+    );
+}
+
 #[test]
 fn a_key_on_an_unchanged_line_and_on_a_changed_one_is_a_duplicate() {
     let db = TestDb::new();

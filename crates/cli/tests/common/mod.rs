@@ -112,6 +112,20 @@ impl TestDb {
         })
     }
 
+    /// The first column of every row `sql` gives, as text, read on the store directly.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        use sqlx::Connection;
+        block_on(async {
+            if self.postgres.is_some() {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_all(&mut conn).await.unwrap()
+            } else {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_all(&mut conn).await.unwrap()
+            }
+        })
+    }
+
     /// Runs `arrears` on this store, in the test's folder.
     pub fn arrears(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_arrears"))

@@ -1013,14 +1013,7 @@ mod tests {
                 has_null: true,
             },
         ];
-        for op in [
-            BinaryOp::Eq,
-            BinaryOp::Ne,
-            BinaryOp::Lt,
-            BinaryOp::Le,
-            BinaryOp::Gt,
-            BinaryOp::Ge,
-        ] {
+        for op in BinaryOp::COMPARISONS {
             tests.extend([
                 FieldTest::Money {
                     op,

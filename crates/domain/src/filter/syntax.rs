@@ -111,6 +111,16 @@ impl BinaryOp {
     pub fn is_comparison(self) -> bool {
         self.level() == 3 && self != BinaryOp::In
     }
+
+    /// The six comparisons.
+    pub const COMPARISONS: [BinaryOp; 6] = [
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Lt,
+        BinaryOp::Le,
+        BinaryOp::Gt,
+        BinaryOp::Ge,
+    ];
 }
 
 /// The string functions a filter may call on a text.

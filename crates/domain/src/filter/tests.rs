@@ -389,16 +389,7 @@ fn date() -> impl Strategy<Value = Expr> {
 }
 
 fn comparison_op() -> impl Strategy<Value = BinaryOp> {
-    proptest::sample::select(
-        &[
-            BinaryOp::Eq,
-            BinaryOp::Ne,
-            BinaryOp::Lt,
-            BinaryOp::Le,
-            BinaryOp::Gt,
-            BinaryOp::Ge,
-        ][..],
-    )
+    proptest::sample::select(&BinaryOp::COMPARISONS[..])
 }
 
 fn leaf() -> impl Strategy<Value = Expr> {
