@@ -13,7 +13,9 @@ use crate::table::Table;
 pub struct Applied {
     pub date: NaiveDate,
     /// 0 when this sync writes none: every application to it is stored as it stands, and
-    /// was checked when it was written (invoices are never removed).
+    /// was checked when it was written (invoices are never removed). Also 0 once a good row
+    /// of this sync's `invoices.csv` brings the invoice: it is known, and takes its closing
+    /// date from here, so nothing is left to check once every file is read.
     pub line: u32,
 }
 

@@ -363,9 +363,13 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
         return;
     }
     let stored = found.as_ref().map(|f| (f.entry.hash, f.entry.closing_date));
+    // The applications to this invoice need no check once every file is read.
+    let applied = sync.closing.get_mut(&k).map(|a| {
+        a.line = 0;
+        a.date
+    });
     let mut unsettled = false;
     if row.balance.is_zero() {
-        let applied = sync.closing.get(&k).map(|a| a.date);
         // A stored invoice this sync closes may have stored applications the sync did not read.
         unsettled =
             applied.is_none() && !sync.applications_read && stored.is_some_and(|s| s.1.is_none());
