@@ -16,6 +16,7 @@ mod writer;
 
 use foldhash::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrears_store::{
@@ -90,7 +91,7 @@ pub enum Failure {
 /// Everything one sync holds while it reads the folder.
 pub(crate) struct Sync {
     /// Where good rows go to be written; `None` once reading is done.
-    pub out: Option<tokio::sync::mpsc::Sender<writer::Batch>>,
+    pub out: Option<writer::Queue>,
     pub options: Options,
     pub problems: Problems,
     pub warnings: Vec<String>,
@@ -107,6 +108,9 @@ pub(crate) struct Sync {
     pub customers: Table<CustomerRow>,
     pub contacts: Table<ContactRow>,
     pub payments: Table<PaymentRow>,
+    /// The payments once `payments.csv` is read, shared with the thread that packs their key
+    /// pages while the applications are read.
+    pub paid: Option<Arc<Table<PaymentRow>>>,
     pub applications: Table<ApplicationRow>,
     pub invoices: Table<InvoiceRow>,
     /// The stored invoices, from the item pages, once invoices are read.
@@ -149,6 +153,11 @@ pub(crate) struct Moved {
 }
 
 impl Sync {
+    /// The payments, wherever they are held.
+    pub fn payments(&self) -> &Table<PaymentRow> {
+        self.paid.as_deref().unwrap_or(&self.payments)
+    }
+
     pub fn clean(&self) -> bool {
         self.problems.is_empty()
     }
@@ -213,6 +222,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         customers: Table::new("customers.csv", Keys::default()),
         contacts: Table::new("contacts.csv", Keys::default()),
         payments: Table::new("payments.csv", Keys::default()),
+        paid: None,
         applications: Table::new("payment_applications.csv", Keys::default()),
         parts,
         invoices: Table::new("invoices.csv", Default::default()),
@@ -232,7 +242,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     sync.progress.enabled = sync.options.progress;
     sync.warnings.extend(others);
     let (run_by, sync_date) = (sync.options.run_by.clone(), sync.options.sync_date);
-    let (out, batches) = tokio::sync::mpsc::channel(4);
+    let (out, batches) = writer::queue();
     sync.out = Some(out);
     let (folder, names) = (dir.to_owned(), present.clone());
     let reader = tokio::task::spawn_blocking(move || {

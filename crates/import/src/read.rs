@@ -2,10 +2,12 @@
 //! and each table's keys freed once no later file needs them.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use arrears_store::{
     ActionCodeRow, ActivityTypeRow, ApplicationRow, CalendarRow, CompanyRow, ContactRow,
-    CreditClassRow, CustomerRow, InvoiceRow, Key, PaymentRow, ReasonCodeRow, Record, RuleRow,
+    CreditClassRow, CustomerRow, InvoiceRow, Key, Keys, PaymentRow, ReasonCodeRow, Record, RuleRow,
     UserRow, key,
 };
 
@@ -15,7 +17,7 @@ use crate::rows::{
     application, company, contact, customer, invoice, payment, settle_closing, user,
 };
 use crate::stored::{Lazy, Part};
-use crate::table::KeyPage;
+use crate::table::{KeyPage, Table};
 use crate::writer::Batch;
 use crate::{Failure, Sync, closing, setup};
 
@@ -75,6 +77,7 @@ fn columns(name: &str) -> (&'static [&'static str], &'static [&'static str]) {
 /// Reads every present file, in order, sending good rows to the writer.
 pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Result<(), Failure> {
     let has = |name: &str| present.iter().any(|p| p == name);
+    let mut packing = None;
     for name in crate::FILES {
         match name {
             "customers.csv" => {
@@ -83,6 +86,9 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
             }
             "invoices.csv" => take_stored(sync)?,
             _ => {}
+        }
+        if name == "payment_applications.csv" {
+            packing = pack_payments(sync);
         }
         if has(name) {
             read(sync, dir, name)?;
@@ -97,7 +103,7 @@ pub(crate) fn read_all(sync: &mut Sync, dir: &Path, present: &[String]) -> Resul
             }
             "payment_applications.csv" => {
                 decide(sync, Lazy::Applications, false)?;
-                settle_applications(sync)?;
+                settle_applications(sync, packing.take())?;
             }
             _ => {}
         }
@@ -124,24 +130,55 @@ fn send_invoice_pages(sync: &mut Sync) -> Result<(), Failure> {
     })
 }
 
-/// Once the applications are read: the key pages of payments and applications, worked out
-/// side by side (the writer has caught up and waits for the invoices); then the payments' keys
-/// are freed before the latest application of every invoice is found, so that the two are
-/// never held at once. The applications' keys then go to the writer and are freed, and the
-/// stored invoices may be read.
-fn settle_applications(sync: &mut Sync) -> Result<(), Failure> {
-    let (payments, applications) = (&sync.payments, &sync.applications);
-    let (payment_pages, application_pages) = std::thread::scope(|s| {
-        let payment_pages = s.spawn(|| payments.key_pages());
-        let application_pages = applications.key_pages();
-        let payment_pages = payment_pages
+/// Before the applications are read: once the payments are, and hold their stored keys if any
+/// row needed them, their key pages are packed on a thread of their own while the applications
+/// are read (which only look payments up). The payments' keys are then freed before the
+/// latest application of every invoice is worked out: a 10M first import peaks about 450 MiB
+/// lower than when both were packed once the applications were read. `None` while a later
+/// row may still want the payments' stored keys (then no payment row was read in full: no
+/// page of theirs changed).
+fn pack_payments(sync: &mut Sync) -> Option<JoinHandle<Vec<KeyPage>>> {
+    if (sync.parts.wanted.iter()).any(|(lazy, _)| *lazy == Lazy::Payments) {
+        return None;
+    }
+    let counts = sync.payments.counts.clone();
+    let read = std::mem::replace(
+        &mut sync.payments,
+        Table::new("payments.csv", Keys::default()),
+    );
+    sync.payments.counts = counts;
+    let read = Arc::new(read);
+    sync.paid = Some(Arc::clone(&read));
+    Some(std::thread::spawn(move || read.key_pages()))
+}
+
+/// Once the applications are read: the payments' key pages go to the writer and their keys are
+/// freed; then the key pages of the applications and the latest application of every invoice
+/// are worked out side by side (the writer waits for the invoices), the applications' keys
+/// freed, and the stored invoices may be read.
+fn settle_applications(
+    sync: &mut Sync,
+    packing: Option<JoinHandle<Vec<KeyPage>>>,
+) -> Result<(), Failure> {
+    let payment_pages = match packing {
+        Some(packing) => packing
             .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (payment_pages, application_pages)
-    });
+            .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        None => sync.payments.key_pages(),
+    };
+    sync.paid = None;
     sync.payments.release();
     send_key_pages(sync, PaymentRow::TABLE, payment_pages)?;
-    sync.closing = closing::closing_dates(&sync.applications);
+    let applications = &sync.applications;
+    let (closing, application_pages) = std::thread::scope(|s| {
+        let closing = s.spawn(|| closing::closing_dates(applications));
+        let pages = applications.key_pages();
+        let closing = closing
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (closing, pages)
+    });
+    sync.closing = closing;
     sync.applications.release();
     if let Some(wanted) = sync.parts.invoices_wanted.take() {
         let _ = wanted.send(());
@@ -219,8 +256,13 @@ fn send_key_pages(
 }
 
 fn send(sync: &Sync, batch: Batch) -> Result<(), Failure> {
+    send_rows(sync, batch, 0)
+}
+
+/// Sends a batch whose rows were read from `text` bytes of lines.
+fn send_rows(sync: &Sync, batch: Batch, text: usize) -> Result<(), Failure> {
     match &sync.out {
-        Some(out) if out.blocking_send(batch).is_err() => {
+        Some(out) if !out.blocking_send(batch, text) => {
             Err(Failure::Folder("the store stopped taking rows".into()))
         }
         _ => Ok(()),
@@ -260,6 +302,8 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
     let mut rows: i64 = 0;
     // The key of a line known unchanged, made in one buffer.
     let mut skipped = String::new();
+    // Bytes of the lines read in full since rows were last handed to the writer.
+    let mut unsent: usize = 0;
     while let Some(line) = file.next_row(&mut sync.problems) {
         let hash = memory.as_ref().map(|_| memory::line_hash(file.raw()));
         if let (Some(memory), Some(hash)) = (&mut memory, hash)
@@ -311,12 +355,15 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
             expect_rows(sync, name, rows, file.position(), file.size);
         }
         sync.progress.tick(name, rows, file.position(), file.size);
-        flush(sync, name, false)?;
+        unsent += file.raw().len();
+        if flush(sync, name, unsent >= BATCH_BYTES, unsent)? {
+            unsent = 0;
+        }
     }
     if name == "invoices.csv" {
         settle_closing(sync)?;
     }
-    flush(sync, name, true)?;
+    flush(sync, name, true, unsent)?;
     after_file(sync, name);
     if let (Some(memory), Some((_, columns, column))) = (memory, remembered) {
         if memory.may_repeat_a_key() {
@@ -424,8 +471,13 @@ fn repeated_keys(
     Ok(())
 }
 
-/// Hands the queued rows of `name` to the writer.
-fn flush(sync: &mut Sync, name: &str, all: bool) -> Result<(), Failure> {
+/// Lines read in full, in bytes, after which the rows they queued go to the writer even when
+/// fewer than a batch: a batch of a wide file (long comments, many columns) stays small.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// Hands the queued rows of `name`, read from `text` bytes of lines, to the writer: once there
+/// are enough of them, or all of them when `all`; says whether it did.
+fn flush(sync: &mut Sync, name: &str, all: bool, text: usize) -> Result<bool, Failure> {
     let clean = sync.clean();
     let batch = match name {
         "companies.csv" => sync.companies.take(clean, all).map(Batch::Companies),
@@ -447,8 +499,8 @@ fn flush(sync: &mut Sync, name: &str, all: bool) -> Result<(), Failure> {
         _ => sync.invoices.take(clean, all).map(Batch::Invoices),
     };
     match batch {
-        Some(batch) => send(sync, batch),
-        None => Ok(()),
+        Some(batch) => send_rows(sync, batch, text).map(|()| true),
+        None => Ok(false),
     }
 }
 

@@ -246,7 +246,7 @@ pub(crate) fn application(sync: &mut Sync, f: &mut Fields<'_>) {
     let payment_id = f.required_or_empty("payment_id");
     let tran_id = f.required_or_empty("tran_id");
     let payment_key = key(&[&company, &payment_id]);
-    let payment_date = sync.payments.stored(&payment_key).and_then(|s| s.date);
+    let payment_date = sync.payments().stored(&payment_key).and_then(|s| s.date);
     if !payment_id.is_empty() && payment_date.is_none() {
         f.problem(
             "payment_id",

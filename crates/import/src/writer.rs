@@ -9,7 +9,9 @@ use arrears_store::{
     StoreError, Tx, UserRow,
 };
 use chrono::NaiveDate;
-use tokio::sync::mpsc::Receiver;
+use std::sync::Arc;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::table::KeyPage;
 
@@ -39,7 +41,87 @@ pub enum Batch {
     ClosingDates(Vec<(String, String, Option<NaiveDate>)>),
 }
 
-/// Writes every batch until the reader is done. Each invoice and customer a sync changes is
+impl Batch {
+    /// About the memory the batch holds besides the text of its rows: the rows themselves,
+    /// the pages' data.
+    fn bytes(&self) -> usize {
+        fn rows<R>(rows: &[Change<R>]) -> usize {
+            size_of_val(rows)
+        }
+        match self {
+            Batch::Companies(r) => rows(r),
+            Batch::Users(r) => rows(r),
+            Batch::ActivityTypes(r) => rows(r),
+            Batch::CreditClasses(r) => rows(r),
+            Batch::ActionCodes(r) => rows(r),
+            Batch::ReasonCodes(r) => rows(r),
+            Batch::Rules(r) => rows(r),
+            Batch::Calendar(r) => rows(r),
+            Batch::Customers(r) => rows(r),
+            Batch::Contacts(r) => rows(r),
+            Batch::Payments(r) => rows(r),
+            Batch::Applications(r) => rows(r),
+            Batch::Invoices(r) => rows(r),
+            Batch::KeyPages(_, pages) => pages.iter().map(|(c, _, d)| c.len() + d.len()).sum(),
+            Batch::ItemPage(company, _, data) => company.len() + data.len(),
+            Batch::LineMemory(_, _, lines, stored) => (lines.len() + stored.len()) * 8,
+            Batch::ClosingDates(dates) => {
+                dates.len() * (size_of::<(String, String, Option<NaiveDate>)>() + 32)
+            }
+        }
+    }
+}
+
+/// Memory the batches on their way from the reading half to the writing half may hold, in
+/// KiB. When the writer is the slower half (SQLite on a slow core, or PostgreSQL), the rows
+/// queued cover the reader's pauses: a table of keys grown to a file's size, the key pages
+/// worked out once a file is read, the item pages at the end. With a few batches queued the
+/// writer sat idle through each of them (about a sixth of a 10M first import on SQLite on a
+/// slow machine).
+const QUEUE_KIB: u32 = 512 * 1024;
+
+/// A batch on its way to the writer, with the room it takes in the queue.
+pub struct Queued(Batch, OwnedSemaphorePermit);
+
+/// The reading half's end of the queue to the writer.
+pub struct Queue {
+    tx: UnboundedSender<Queued>,
+    room: Arc<Semaphore>,
+}
+
+/// The writing half's end: the batches, and the room they take, given back as each is written.
+pub struct Batches {
+    rx: UnboundedReceiver<Queued>,
+    room: Arc<Semaphore>,
+}
+
+/// A queue from the reading half to the writing half, holding at most [`QUEUE_KIB`].
+pub fn queue() -> (Queue, Batches) {
+    let (tx, rx) = unbounded_channel();
+    let room = Arc::new(Semaphore::new(QUEUE_KIB as usize));
+    let batches = Batches {
+        rx,
+        room: Arc::clone(&room),
+    };
+    (Queue { tx, room }, batches)
+}
+
+impl Queue {
+    /// Queues `batch`, whose rows hold `text` bytes of text (about the bytes of the lines they
+    /// were read from), once there is room for it: a batch larger than the whole queue waits
+    /// for it to empty. Called from the reading thread; `false` once the writer has stopped.
+    pub fn blocking_send(&self, batch: Batch, text: usize) -> bool {
+        let kib = u32::try_from((batch.bytes() + text) / 1024).unwrap_or(QUEUE_KIB);
+        let room = Arc::clone(&self.room).acquire_many_owned(kib.clamp(1, QUEUE_KIB));
+        match tokio::runtime::Handle::current().block_on(room) {
+            Ok(room) => self.tx.send(Queued(batch, room)).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Writes every batch until the reader is done. Once the writer stops, for any reason, the
+/// reader waits for room no longer. Each invoice and customer a sync changes is
 /// kept as it stood, valid until the sync's business date, and each new one of a company
 /// already loaded is marked absent before it: the aging of a past date reads the book as that
 /// day left it.
@@ -49,7 +131,17 @@ pub enum Batch {
 pub async fn write_all(
     tx: &mut Tx,
     actor: Actor<'_>,
-    mut batches: Receiver<Batch>,
+    mut batches: Batches,
+) -> Result<(), StoreError> {
+    let written = write_each(tx, actor, &mut batches.rx).await;
+    batches.room.close();
+    written
+}
+
+async fn write_each(
+    tx: &mut Tx,
+    actor: Actor<'_>,
+    batches: &mut UnboundedReceiver<Queued>,
 ) -> Result<(), StoreError> {
     let day = actor.business_date;
     // The companies with invoices (customers) before this sync, read before its first
@@ -58,7 +150,8 @@ pub async fn write_all(
     let mut with_customers: Option<HashSet<String>> = None;
     // The customers an admin assigned in Arrears, whose assignment the sync keeps.
     let mut assigned: Option<HashSet<(String, String)>> = None;
-    while let Some(batch) = batches.recv().await {
+    // The room a batch takes is given back once it is written.
+    while let Some(Queued(batch, _room)) = batches.recv().await {
         match batch {
             Batch::Companies(rows) => tx.upsert_logged(actor, &rows).await?,
             Batch::Users(rows) => tx.upsert_logged(actor, &rows).await?,
@@ -112,4 +205,59 @@ pub async fn write_all(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claiming(mib: usize) -> (Batch, usize) {
+        (Batch::Invoices(Vec::new()), mib << 20)
+    }
+
+    /// A reader ahead of the writer waits for room; a batch larger than the whole queue goes
+    /// once it is empty; once the writer stops, the reader waits no longer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_reader_waits_for_room_until_the_writer_stops() {
+        let (queue, mut batches) = queue();
+        let reading = tokio::task::spawn_blocking(move || {
+            let (batch, text) = claiming(300);
+            let first = queue.blocking_send(batch, text);
+            let (batch, text) = claiming(300);
+            // Waits until the first is written.
+            let second = queue.blocking_send(batch, text);
+            (first && second, queue)
+        });
+        let Some(Queued(_, first)) = batches.rx.recv().await else {
+            panic!("the first batch never came");
+        };
+        // The second waits for the room the first holds.
+        assert!(batches.rx.try_recv().is_err());
+        drop(first);
+        let Some(Queued(_, second)) = batches.rx.recv().await else {
+            panic!("the second batch never came");
+        };
+        let (sent, queue) = reading.await.expect("the reader ran");
+        assert!(sent);
+        let left = (QUEUE_KIB - 300 * 1024) as usize;
+        assert_eq!(batches.room.available_permits(), left);
+        drop(second);
+        let (queue, larger) = tokio::task::spawn_blocking(move || {
+            let (batch, text) = claiming(600);
+            let sent = queue.blocking_send(batch, text);
+            (queue, sent)
+        })
+        .await
+        .expect("the reader ran");
+        assert!(larger);
+        assert_eq!(batches.room.available_permits(), 0);
+        batches.room.close();
+        let after = tokio::task::spawn_blocking(move || {
+            let (batch, text) = claiming(1);
+            queue.blocking_send(batch, text)
+        })
+        .await
+        .expect("the reader ran");
+        assert!(!after, "a batch was queued after the writer stopped");
+    }
 }
