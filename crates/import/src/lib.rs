@@ -242,7 +242,11 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     sync.progress.enabled = sync.options.progress;
     sync.warnings.extend(others);
     let (run_by, sync_date) = (sync.options.run_by.clone(), sync.options.sync_date);
-    let (out, batches) = writer::queue();
+    let (out, batches) = writer::queue(if sync.first_book {
+        writer::QUEUE_KIB
+    } else {
+        writer::RESYNC_QUEUE_KIB
+    });
     sync.out = Some(out);
     let (folder, names) = (dir.to_owned(), present.clone());
     let reader = tokio::task::spawn_blocking(move || {

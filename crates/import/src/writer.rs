@@ -77,8 +77,15 @@ impl Batch {
 /// queued cover the reader's pauses: a table of keys grown to a file's size, the key pages
 /// worked out once a file is read, the item pages at the end. With a few batches queued the
 /// writer sat idle through each of them (about a sixth of a 10M first import on SQLite on a
-/// slow machine).
-const QUEUE_KIB: u32 = 512 * 1024;
+/// slow machine). That is the room a first book gets.
+pub const QUEUE_KIB: u32 = 512 * 1024;
+
+/// The room a sync over a stored book gets. Its writer is the slower half from its first
+/// changed row to the end (it rewrites every stored page a changed row falls in), and the
+/// reader's pauses are short: 64 MiB of rows covers them, and more only holds memory (a 10M
+/// re-sync of 5% on SQLite peaked at 2.46 GB with 512 MiB and at 2.03 GB with 64 MiB, in the
+/// same time; one that reads every row peaks at 3.8 GB either way).
+pub const RESYNC_QUEUE_KIB: u32 = 64 * 1024;
 
 /// A batch on its way to the writer, with the room it takes in the queue.
 pub struct Queued(Batch, OwnedSemaphorePermit);
@@ -87,6 +94,8 @@ pub struct Queued(Batch, OwnedSemaphorePermit);
 pub struct Queue {
     tx: UnboundedSender<Queued>,
     room: Arc<Semaphore>,
+    /// The whole room, in KiB.
+    kib: u32,
 }
 
 /// The writing half's end: the batches, and the room they take, given back as each is written.
@@ -95,15 +104,16 @@ pub struct Batches {
     room: Arc<Semaphore>,
 }
 
-/// A queue from the reading half to the writing half, holding at most [`QUEUE_KIB`].
-pub fn queue() -> (Queue, Batches) {
+/// A queue from the reading half to the writing half, holding at most `kib` KiB.
+pub fn queue(kib: u32) -> (Queue, Batches) {
+    let kib = kib.max(1);
     let (tx, rx) = unbounded_channel();
-    let room = Arc::new(Semaphore::new(QUEUE_KIB as usize));
+    let room = Arc::new(Semaphore::new(kib as usize));
     let batches = Batches {
         rx,
         room: Arc::clone(&room),
     };
-    (Queue { tx, room }, batches)
+    (Queue { tx, room, kib }, batches)
 }
 
 impl Queue {
@@ -111,8 +121,8 @@ impl Queue {
     /// were read from), once there is room for it: a batch larger than the whole queue waits
     /// for it to empty. Called from the reading thread; `false` once the writer has stopped.
     pub fn blocking_send(&self, batch: Batch, text: usize) -> bool {
-        let kib = u32::try_from((batch.bytes() + text) / 1024).unwrap_or(QUEUE_KIB);
-        let room = Arc::clone(&self.room).acquire_many_owned(kib.clamp(1, QUEUE_KIB));
+        let kib = u32::try_from((batch.bytes() + text) / 1024).unwrap_or(self.kib);
+        let room = Arc::clone(&self.room).acquire_many_owned(kib.clamp(1, self.kib));
         match tokio::runtime::Handle::current().block_on(room) {
             Ok(room) => self.tx.send(Queued(batch, room)).is_ok(),
             Err(_) => false,
@@ -219,7 +229,7 @@ mod tests {
     /// once it is empty; once the writer stops, the reader waits no longer.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_reader_waits_for_room_until_the_writer_stops() {
-        let (queue, mut batches) = queue();
+        let (queue, mut batches) = queue(QUEUE_KIB);
         let reading = tokio::task::spawn_blocking(move || {
             let (batch, text) = claiming(300);
             let first = queue.blocking_send(batch, text);
