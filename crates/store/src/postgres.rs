@@ -32,7 +32,9 @@ pub(crate) async fn write<R: Record>(
 async fn copy<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Result<(), StoreError> {
     let rows = rows.iter().map(|change| {
         let mut params = change.row.params();
-        params.push(Param::Int(Some(change.hash)));
+        if R::HASH_COLUMN {
+            params.push(Param::Int(Some(change.hash)));
+        }
         params
     });
     copy_params(conn, &target::<R>(), rows).await
@@ -189,7 +191,9 @@ async fn upsert<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Resu
                 Param::Date(v) => row.push_bind(v),
             };
         }
-        row.push_bind(change.hash);
+        if R::HASH_COLUMN {
+            row.push_bind(change.hash);
+        }
     });
     b.push(crate::tx::upsert_tail::<R>());
     b.build().persistent(true).execute(conn).await?;

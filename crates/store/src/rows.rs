@@ -30,6 +30,9 @@ pub trait Record {
     const KEY_LEN: usize;
     /// How many of the leading columns make up the row's content (see [`Record::content_hash`]).
     const HASHED: usize = Self::COLUMNS.len();
+    /// Whether the table keeps the content hash in a column of its own, `row_hash`, written
+    /// after the others; the invoices keep theirs in the item pages only.
+    const HASH_COLUMN: bool = true;
     fn params(&self) -> Vec<Param<'_>>;
 
     /// The date the sync keeps beside the key (see [`crate::KeyState`]).
@@ -137,9 +140,11 @@ pub(crate) fn iso(date: NaiveDate, out: &mut [u8; 10]) -> &str {
     std::str::from_utf8(out).unwrap_or_default()
 }
 
-/// `TABLE (columns…, row_hash)`: where a sync writes rows of `R`.
+/// `TABLE (columns…, row_hash)`: where a sync writes rows of `R` (without `row_hash` when
+/// the table keeps no hash).
 pub(crate) fn target<R: Record>() -> String {
-    format!("{} ({}, row_hash)", R::TABLE, R::COLUMNS.join(", "))
+    let hash = if R::HASH_COLUMN { ", row_hash" } else { "" };
+    format!("{} ({}{hash})", R::TABLE, R::COLUMNS.join(", "))
 }
 
 fn text(s: &Option<String>) -> Param<'_> {
@@ -379,6 +384,7 @@ impl Record for InvoiceRow {
     const KEY_LEN: usize = 2;
     /// `closing_date` is derived at sync, not part of the content.
     const HASHED: usize = Self::COLUMNS.len() - 1;
+    const HASH_COLUMN: bool = false;
     fn params(&self) -> Vec<Param<'_>> {
         let mut p = vec![
             Param::Text(Some(&self.company_id)),

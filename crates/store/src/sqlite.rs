@@ -48,7 +48,9 @@ pub(crate) fn upsert<R: Record>(
                 }
             }
         }
-        statement.raw_bind_parameter(params.len() + 1, change.hash)?;
+        if R::HASH_COLUMN {
+            statement.raw_bind_parameter(params.len() + 1, change.hash)?;
+        }
         statement.raw_execute()?;
     }
     Ok(())
@@ -56,7 +58,7 @@ pub(crate) fn upsert<R: Record>(
 
 /// `INSERT` of one row of `R`, followed by `tail`.
 fn insert_sql<R: Record>(tail: &str) -> String {
-    let n = R::COLUMNS.len() + 1;
+    let n = R::COLUMNS.len() + usize::from(R::HASH_COLUMN);
     let values: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
     format!(
         "INSERT INTO {} VALUES ({}){tail}",
@@ -132,5 +134,59 @@ mod tests {
             )
             .unwrap();
         assert_eq!(indexes, 2);
+    }
+
+    #[test]
+    fn invoices_keep_every_column_but_the_hash_once_it_is_dropped() {
+        let conn = store_at_version_3();
+        for sql in [
+            include_str!("../migrations/sqlite/0004_storage.sql"),
+            include_str!("../migrations/sqlite/0005_setup.sql"),
+            include_str!("../migrations/sqlite/0006_work.sql"),
+            include_str!("../migrations/sqlite/0007_access.sql"),
+            include_str!("../migrations/sqlite/0008_desk.sql"),
+            include_str!("../migrations/sqlite/0009_queues.sql"),
+            include_str!("../migrations/sqlite/0010_workflow.sql"),
+            include_str!("../migrations/sqlite/0011_promises.sql"),
+            include_str!("../migrations/sqlite/0012_payment_plans.sql"),
+            include_str!("../migrations/sqlite/0013_credit_scores.sql"),
+            include_str!("../migrations/sqlite/0014_versions.sql"),
+            include_str!("../migrations/sqlite/0015_assignments.sql"),
+            include_str!("../migrations/sqlite/0016_followup_index.sql"),
+            include_str!("../migrations/sqlite/0017_line_memory.sql"),
+            include_str!("../migrations/sqlite/0018_no_invoices_by_customer.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        let row = |conn: &rusqlite::Connection| -> (String, String, String, i64, i64, String) {
+            conn.query_row(
+                "SELECT customer_id, tran_date, due_date, amount, balance, closing_date \
+                 FROM invoices WHERE company_id = 'US01' AND tran_id = 'I1'",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap()
+        };
+        let before = row(&conn);
+        conn.execute_batch(include_str!(
+            "../migrations/sqlite/0019_invoices_without_row_hash.sql"
+        ))
+        .unwrap();
+        assert_eq!(row(&conn), before);
+        assert!(conn.prepare("SELECT row_hash FROM invoices").is_err());
+        // The other tables of a sync keep theirs.
+        let kept: i64 = conn
+            .query_row("SELECT row_hash FROM payments", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 8);
     }
 }

@@ -90,7 +90,9 @@ pub(crate) fn upsert_tail<R: Record>() -> String {
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    set.push("row_hash = excluded.row_hash".into());
+    if R::HASH_COLUMN {
+        set.push("row_hash = excluded.row_hash".into());
+    }
     format!(
         " ON CONFLICT ({}) DO UPDATE SET {}",
         key.join(", "),
