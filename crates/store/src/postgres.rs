@@ -155,8 +155,10 @@ pub(crate) fn copy_text<'a>(rows: impl Iterator<Item = Vec<Param<'a>>>) -> Vec<u
                     let _ = write!(data, "{n}");
                 }
                 Param::Bool(b) => data.push(if b { b't' } else { b'f' }),
-                Param::Date(Some(d)) => data.extend_from_slice(iso(d, &mut day).as_bytes()),
-                Param::Text(None) | Param::Int(None) | Param::Date(None) => {
+                Param::Date(Some(d)) | Param::Day(Some(d)) => {
+                    data.extend_from_slice(iso(d, &mut day).as_bytes())
+                }
+                Param::Text(None) | Param::Int(None) | Param::Date(None) | Param::Day(None) => {
                     data.extend_from_slice(b"\\N")
                 }
             }
@@ -188,7 +190,7 @@ async fn upsert<R: Record>(conn: &mut PgConnection, rows: &[&Change<R>]) -> Resu
                 Param::Text(v) => row.push_bind(v),
                 Param::Int(v) => row.push_bind(v),
                 Param::Bool(v) => row.push_bind(v),
-                Param::Date(v) => row.push_bind(v),
+                Param::Date(v) | Param::Day(v) => row.push_bind(v),
             };
         }
         if R::HASH_COLUMN {

@@ -11,7 +11,22 @@ pub enum Param<'a> {
     Int(Option<i64>),
     Bool(bool),
     Date(Option<NaiveDate>),
+    /// A date SQLite keeps as its day number (see [`day_number`]): three bytes where its text
+    /// takes eleven. The invoices' dates, which every sync of a changed invoice rewrites;
+    /// PostgreSQL keeps it as any other date, and the content hash is a date's.
+    Day(Option<NaiveDate>),
 }
+
+/// The number of `date` counted in days from the common era, 0001-01-01 being day 1: how
+/// SQLite keeps the invoices' dates. SQL gets the date back as `date(n + 1721424.5)`
+/// ([`JULIAN_DAY_ZERO`]).
+pub(crate) fn day_number(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
+/// The Julian day of day number 0 (0000-12-31): SQLite's `date()` reads a day number `n`
+/// as `date(n + JULIAN_DAY_ZERO)`, and `julianday(text) - JULIAN_DAY_ZERO` is its number.
+pub(crate) const JULIAN_DAY_ZERO: &str = "1721424.5";
 
 /// A row on its way to the store, with its content hash and whether its key is new there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +70,9 @@ fn hash_of(params: &[Param<'_>]) -> i64 {
     let mut hash = Fnv::default();
     for param in params {
         match *param {
-            Param::Text(None) | Param::Int(None) | Param::Date(None) => hash.bytes(&[0]),
+            Param::Text(None) | Param::Int(None) | Param::Date(None) | Param::Day(None) => {
+                hash.bytes(&[0])
+            }
             Param::Text(Some(t)) => {
                 hash.bytes(&[1]);
                 hash.word(t.len() as u64);
@@ -66,7 +83,7 @@ fn hash_of(params: &[Param<'_>]) -> i64 {
                 hash.word(i as u64);
             }
             Param::Bool(b) => hash.bytes(&[3, u8::from(b)]),
-            Param::Date(Some(d)) => {
+            Param::Date(Some(d)) | Param::Day(Some(d)) => {
                 hash.bytes(&[4]);
                 hash.word(i64::from(d.num_days_from_ce()) as u64);
             }
@@ -391,8 +408,8 @@ impl Record for InvoiceRow {
             Param::Text(Some(&self.tran_id)),
             Param::Text(Some(&self.customer_id)),
             Param::Text(Some(self.tran_type.code())),
-            Param::Date(Some(self.tran_date)),
-            Param::Date(self.due_date),
+            Param::Day(Some(self.tran_date)),
+            Param::Day(self.due_date),
             Param::Int(Some(self.amount.raw())),
             Param::Int(Some(self.balance.raw())),
             Param::Text(Some(&self.currency)),
@@ -400,7 +417,7 @@ impl Record for InvoiceRow {
             Param::Int(Some(self.balance_hc.raw())),
         ];
         p.extend(self.texts.iter().map(text));
-        p.push(Param::Date(self.closing_date));
+        p.push(Param::Day(self.closing_date));
         p
     }
 }
@@ -525,7 +542,9 @@ mod tests {
         };
         for param in params {
             match *param {
-                Param::Text(None) | Param::Int(None) | Param::Date(None) => feed(&[0]),
+                Param::Text(None) | Param::Int(None) | Param::Date(None) | Param::Day(None) => {
+                    feed(&[0])
+                }
                 Param::Text(Some(t)) => {
                     feed(&[1]);
                     feed(&(t.len() as u64).to_le_bytes());
@@ -536,7 +555,7 @@ mod tests {
                     feed(&i.to_le_bytes());
                 }
                 Param::Bool(b) => feed(&[3, u8::from(b)]),
-                Param::Date(Some(d)) => {
+                Param::Date(Some(d)) | Param::Day(Some(d)) => {
                     feed(&[4]);
                     feed(&i64::from(d.num_days_from_ce()).to_le_bytes());
                 }

@@ -332,7 +332,7 @@ fn param_json(p: Param<'_>) -> serde_json::Value {
         Param::Text(t) => t.map_or(Value::Null, |t| Value::String(t.to_owned())),
         Param::Int(i) => i.map_or(Value::Null, Value::from),
         Param::Bool(b) => Value::Bool(b),
-        Param::Date(d) => d.map_or(Value::Null, |d| Value::String(d.to_string())),
+        Param::Date(d) | Param::Day(d) => d.map_or(Value::Null, |d| Value::String(d.to_string())),
     }
 }
 
@@ -414,7 +414,7 @@ impl Tx {
                     Param::Text(t) => query.bind(t),
                     Param::Int(i) => query.bind(i),
                     Param::Bool(b) => query.bind(b),
-                    Param::Date(d) => query.bind(d),
+                    Param::Date(d) | Param::Day(d) => query.bind(d),
                 };
             }
             match query.fetch_optional(&mut **tx).await? {
@@ -426,7 +426,9 @@ impl Tx {
                             Param::Text(_) => param_json(Param::Text(found.try_get::<Option<&str>, _>(i)?)),
                             Param::Int(_) => param_json(Param::Int(found.try_get(i)?)),
                             Param::Bool(_) => param_json(Param::Bool(found.try_get(i)?)),
-                            Param::Date(_) => param_json(Param::Date(found.try_get(i)?)),
+                            // The setup keeps every date as a date (day numbers are the
+                            // invoices' only).
+                            Param::Date(_) | Param::Day(_) => param_json(Param::Date(found.try_get(i)?)),
                         };
                         fields.insert((*column).to_owned(), value);
                     }

@@ -8,7 +8,7 @@
 use rusqlite::types::Null;
 use sqlx::sqlite::SqliteConnection;
 
-use crate::rows::{iso, target};
+use crate::rows::{day_number, iso, target};
 use crate::{Change, Param, Record, StoreError};
 
 /// Runs `f` with the connection's handle locked away from the driver.
@@ -43,7 +43,8 @@ pub(crate) fn upsert<R: Record>(
                 Param::Int(Some(n)) => statement.raw_bind_parameter(at, n)?,
                 Param::Bool(b) => statement.raw_bind_parameter(at, b)?,
                 Param::Date(Some(d)) => statement.raw_bind_parameter(at, iso(d, &mut day))?,
-                Param::Text(None) | Param::Int(None) | Param::Date(None) => {
+                Param::Day(Some(d)) => statement.raw_bind_parameter(at, day_number(d))?,
+                Param::Text(None) | Param::Int(None) | Param::Date(None) | Param::Day(None) => {
                     statement.raw_bind_parameter(at, Null)?
                 }
             }
@@ -137,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn invoices_keep_every_column_but_the_hash_once_it_is_dropped() {
+    fn invoices_keep_every_value_once_narrowed() {
         let conn = store_at_version_3();
         for sql in [
             include_str!("../migrations/sqlite/0004_storage.sql"),
@@ -158,32 +159,55 @@ mod tests {
         ] {
             conn.execute_batch(sql).unwrap();
         }
-        let row = |conn: &rusqlite::Connection| -> (String, String, String, i64, i64, String) {
-            conn.query_row(
-                "SELECT customer_id, tran_date, due_date, amount, balance, closing_date \
-                 FROM invoices WHERE company_id = 'US01' AND tran_id = 'I1'",
-                [],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
-            .unwrap()
+        // A second invoice, open and without a due date.
+        conn.execute_batch(
+            "INSERT INTO invoices (company_id, tran_id, customer_id, tran_type, tran_date, \
+                 amount, balance, currency, amount_hc, balance_hc, row_hash) \
+             VALUES ('US01', 'I2', 'C1', 'DM', '2024-02-29', 5000, 5000, 'USD', 5000, 5000, 3);",
+        )
+        .unwrap();
+        // Every value, the dates as text whichever way they are kept.
+        let rows = |conn: &rusqlite::Connection, date: &str| -> Vec<Vec<String>> {
+            let day = |c: &str| format!("CAST({} AS TEXT)", date.replace('?', c));
+            let sql = format!(
+                "SELECT company_id, tran_id, customer_id, tran_type, {}, {}, \
+                 CAST(amount AS TEXT), CAST(balance AS TEXT), currency, \
+                 CAST(amount_hc AS TEXT), CAST(balance_hc AS TEXT), comment, {} \
+                 FROM invoices ORDER BY tran_id",
+                day("tran_date"),
+                day("due_date"),
+                day("closing_date")
+            );
+            let mut statement = conn.prepare(&sql).unwrap();
+            statement
+                .query_map([], |r| {
+                    (0..13)
+                        .map(|i| Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default()))
+                        .collect()
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
         };
-        let before = row(&conn);
+        let before = rows(&conn, "?");
+        assert_eq!(before.len(), 2);
         conn.execute_batch(include_str!(
-            "../migrations/sqlite/0019_invoices_without_row_hash.sql"
+            "../migrations/sqlite/0019_narrow_invoices.sql"
         ))
         .unwrap();
-        assert_eq!(row(&conn), before);
+        assert_eq!(rows(&conn, "date(? + 1721424.5)"), before);
+        // Kept as day numbers: 2015-01-01 is day 735,599 (as chrono counts it).
+        let day: i64 = conn
+            .query_row(
+                "SELECT tran_date FROM invoices WHERE tran_id = 'I1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let first = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap();
+        assert_eq!(day, crate::rows::day_number(first));
         assert!(conn.prepare("SELECT row_hash FROM invoices").is_err());
-        // The other tables of a sync keep theirs.
+        // The other tables of a sync keep their hashes.
         let kept: i64 = conn
             .query_row("SELECT row_hash FROM payments", [], |r| r.get(0))
             .unwrap();

@@ -58,9 +58,26 @@ impl Tx {
         const SQL: &str =
             "UPDATE invoices SET closing_date = $1 WHERE company_id = $2 AND tran_id = $3";
         for (company, tran, date) in dates {
-            on_tx!(self, tx => {
-                sqlx::query(SQL).bind(date).bind(company).bind(tran).execute(&mut **tx).await?;
-            });
+            match self {
+                // SQLite keeps the invoices' dates as day numbers (see `Param::Day`).
+                Tx::Sqlite(tx) => {
+                    let day = date.map(crate::rows::day_number);
+                    sqlx::query(SQL)
+                        .bind(day)
+                        .bind(company)
+                        .bind(tran)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Tx::Postgres(tx) => {
+                    sqlx::query(SQL)
+                        .bind(date)
+                        .bind(company)
+                        .bind(tran)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use arrears_domain::{Item, Money, TranType};
 use chrono::NaiveDate;
 
 use crate::bulk::{Scope, scoped};
+use crate::rows::JULIAN_DAY_ZERO;
 use crate::{Change, CustomerRecord, CustomerRow, InvoiceRow, Store, StoreError, Tx, on_pool};
 
 /// A table whose replaced rows are kept in `versions`, keyed by company and `key`.
@@ -19,6 +20,9 @@ struct Kept {
     /// (the customer an invoice belongs to), when `owned`.
     columns: &'static [&'static str],
     owned: bool,
+    /// The columns among them SQLite keeps as day numbers in the table (see `Param::Day`),
+    /// copied into the versions as dates.
+    days: &'static [&'static str],
 }
 
 const INVOICES: Kept = Kept {
@@ -37,6 +41,7 @@ const INVOICES: Kept = Kept {
         "closing_date",
     ],
     owned: true,
+    days: &["tran_date", "due_date", "closing_date"],
 };
 
 const CUSTOMERS: Kept = Kept {
@@ -55,6 +60,7 @@ const CUSTOMERS: Kept = Kept {
         "assigned_user",
     ],
     owned: false,
+    days: &[],
 };
 
 /// What a version row holds: the row as it stood, or that it was not there yet.
@@ -91,7 +97,16 @@ impl Kept {
                 key = self.key
             )
         };
-        let copied: Vec<String> = self.columns.iter().map(|c| format!("s.{c}")).collect();
+        // Only SQLite copies one row at a time, and keeps some dates as day numbers.
+        let copied: Vec<String> = (self.columns.iter())
+            .map(|c| {
+                if !many && self.days.contains(c) {
+                    format!("date(s.{c} + {JULIAN_DAY_ZERO})")
+                } else {
+                    format!("s.{c}")
+                }
+            })
+            .collect();
         let (insert, conflict) = if many {
             (
                 "INSERT",
