@@ -163,7 +163,11 @@ mod tests {
         conn.execute_batch(
             "INSERT INTO invoices (company_id, tran_id, customer_id, tran_type, tran_date, \
                  amount, balance, currency, amount_hc, balance_hc, row_hash) \
-             VALUES ('US01', 'I2', 'C1', 'DM', '2024-02-29', 5000, 5000, 'USD', 5000, 5000, 3);",
+             VALUES ('US01', 'I2', 'C1', 'DM', '2024-02-29', 5000, 5000, 'USD', 5000, 5000, 3); \
+             INSERT INTO invoice_versions (company_id, tran_id, valid_to, absent, customer_id, \
+                 tran_type, tran_date, due_date, amount, balance, amount_hc, balance_hc) \
+             VALUES ('US01', 'I1', '2015-03-10', 0, 'C1', 'IN', '2015-01-01', '2015-03-02', \
+                 1000000, 1000000, 1000000, 1000000);",
         )
         .unwrap();
         // Every value, the dates as text whichever way they are kept.
@@ -207,6 +211,19 @@ mod tests {
         let first = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap();
         assert_eq!(day, crate::rows::day_number(first));
         assert!(conn.prepare("SELECT row_hash FROM invoices").is_err());
+        // Their versions too.
+        let version: (String, String, Option<String>, i64) = conn
+            .query_row(
+                "SELECT date(tran_date + 1721424.5), date(due_date + 1721424.5), \
+                 date(closing_date + 1721424.5), balance FROM invoice_versions",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            version,
+            ("2015-01-01".into(), "2015-03-02".into(), None, 1_000_000)
+        );
         // The other tables of a sync keep their hashes.
         let kept: i64 = conn
             .query_row("SELECT row_hash FROM payments", [], |r| r.get(0))

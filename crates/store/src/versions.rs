@@ -20,8 +20,8 @@ struct Kept {
     /// (the customer an invoice belongs to), when `owned`.
     columns: &'static [&'static str],
     owned: bool,
-    /// The columns among them SQLite keeps as day numbers in the table (see `Param::Day`),
-    /// copied into the versions as dates.
+    /// The columns among them SQLite keeps as day numbers, in the table and its versions
+    /// (see `Param::Day`): read back as dates.
     days: &'static [&'static str],
 }
 
@@ -97,16 +97,9 @@ impl Kept {
                 key = self.key
             )
         };
-        // Only SQLite copies one row at a time, and keeps some dates as day numbers.
-        let copied: Vec<String> = (self.columns.iter())
-            .map(|c| {
-                if !many && self.days.contains(c) {
-                    format!("date(s.{c} + {JULIAN_DAY_ZERO})")
-                } else {
-                    format!("s.{c}")
-                }
-            })
-            .collect();
+        // Copied as they are: a function in the copy (`date()` of a day number) would make
+        // SQLite keep a statement journal of every page the copy writes.
+        let copied: Vec<String> = self.columns.iter().map(|c| format!("s.{c}")).collect();
         let (insert, conflict) = if many {
             (
                 "INSERT",
@@ -154,9 +147,18 @@ impl Kept {
     }
 
     /// The earliest version of each key held after `$3` (the day asked for) among the keys
-    /// in scope: what that day knew of each row changed since.
-    fn then_sql(&self, scope: Scope<'_>) -> String {
-        let columns: Vec<String> = self.columns.iter().map(|c| format!("v.{c}")).collect();
+    /// in scope: what that day knew of each row changed since. `sqlite`: read the day numbers
+    /// as dates.
+    fn then_sql(&self, scope: Scope<'_>, sqlite: bool) -> String {
+        let columns: Vec<String> = (self.columns.iter())
+            .map(|c| {
+                if sqlite && self.days.contains(c) {
+                    format!("date(v.{c} + {JULIAN_DAY_ZERO})")
+                } else {
+                    format!("v.{c}")
+                }
+            })
+            .collect();
         format!(
             "SELECT v.company_id, v.{key}, v.absent, {columns} FROM {v} v \
              WHERE {scope} AND v.valid_to > $3 AND NOT EXISTS \
@@ -391,7 +393,7 @@ impl Store {
         if !self.has_past(day).await? {
             return Ok(Vec::new());
         }
-        let sql = INVOICES.then_sql(scope);
+        let sql = INVOICES.then_sql(scope, matches!(self, Store::Sqlite(_)));
         let rows: Vec<InvoiceVersion> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(scope.company)
@@ -420,7 +422,7 @@ impl Store {
             return Ok(today);
         }
         let scope = Scope::company(company);
-        let sql = CUSTOMERS.then_sql(scope);
+        let sql = CUSTOMERS.then_sql(scope, matches!(self, Store::Sqlite(_)));
         let rows: Vec<CustomerVersion> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(scope.company)
