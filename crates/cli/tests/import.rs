@@ -706,6 +706,56 @@ fn text_keeps_quotes_commas_line_breaks_tabs_and_backslashes() {
 }
 
 /// C1's average days to pay its closed invoices, as of 2015-03-10.
+/// A closing date a later application moved on an unchanged invoice is the one the invoice's
+/// version keeps once the invoice changes: the aging of a day in between pays it then.
+#[test]
+fn a_moved_closing_date_is_kept_in_the_invoices_next_version() {
+    let db = TestDb::new();
+    let invoices = |comment: &str| {
+        format!(
+            "company_id,customer_id,tran_id,tran_date,due_date,amount,balance,comment\n\
+             US01,C1,I2,2015-01-01,2015-01-31,100,0,{comment}\n"
+        )
+    };
+    db.import(
+        "paid",
+        &[
+            ("companies.csv", COMPANIES),
+            (
+                "customers.csv",
+                "company_id,customer_id,name\nUS01,C1,Acme\n",
+            ),
+            ("invoices.csv", &invoices("")),
+        ],
+        "2015-03-01",
+    );
+    // Closed on the sync date: 59 days to pay.
+    assert_eq!(c1_days_to_pay(&db), "59.00");
+    db.import(
+        "late",
+        &[
+            ("payments.csv", "company_id,customer_id,payment_id,payment_date,amount\nUS01,C1,P3,2015-02-20,100\n"),
+            ("payment_applications.csv", "company_id,payment_id,tran_id,amount,applied_date\nUS01,P3,I2,100,2015-02-20\n"),
+        ],
+        "2015-03-05",
+    );
+    // Closed 2015-02-20: 50 days.
+    assert_eq!(c1_days_to_pay(&db), "50.00");
+    db.import(
+        "noted",
+        &[("invoices.csv", &invoices("by cheque"))],
+        "2015-03-08",
+    );
+    for day in ["2015-03-06", "2015-03-10"] {
+        let rows = db.aging_json(&["--as-of", day]);
+        assert_eq!(
+            field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total"),
+            "50.00",
+            "as of {day}"
+        );
+    }
+}
+
 fn c1_days_to_pay(db: &TestDb) -> String {
     let rows = db.aging_json(&["--as-of", "2015-03-10"]);
     field(row(&rows, "customer_id", "C1"), "avg_days_to_pay_total")
