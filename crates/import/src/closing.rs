@@ -1,6 +1,6 @@
 //! Closing dates from applications, and the checks that wait until every file is read.
 
-use arrears_store::{ApplicationRow, KEY_SEP, Key, key};
+use arrears_store::{ApplicationRow, KEY_SEP, Key, key, split_key};
 use chrono::NaiveDate;
 use foldhash::HashMap;
 
@@ -49,7 +49,7 @@ pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key
 pub(crate) fn check_after_reading(sync: &mut Sync) {
     let mut unknown: Vec<(u64, Key)> = Vec::new();
     for (invoice, applied) in sync.closing.iter().filter(|(_, a)| a.line != 0) {
-        let Some((company, tran)) = invoice.split_once(KEY_SEP) else {
+        let Some((company, tran)) = split_key(invoice) else {
             continue;
         };
         let Some(mut found) = sync.index.find(company, tran) else {

@@ -8,7 +8,7 @@ use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
-use arrears_store::{KEY_SEP, Key, Store, StoreError};
+use arrears_store::{Key, Store, StoreError, order_prefix, split_key};
 use chrono::NaiveDate;
 
 /// One stored invoice, packed: ten million of them are held at once.
@@ -240,7 +240,7 @@ impl InvoiceIndex {
 
     /// The invoice under a joined `company␟tran_id` key.
     pub fn get_key(&self, key: &str) -> Option<&Entry> {
-        let (company, tran) = key.split_once(KEY_SEP)?;
+        let (company, tran) = split_key(key)?;
         self.get(company, tran)
     }
 
@@ -264,20 +264,25 @@ impl InvoiceIndex {
             for (r, customer) in order.into_iter().enumerate() {
                 rank[customer as usize] = r as u32;
             }
-            let mut buckets: HashMap<u32, Vec<(&str, &Entry)>> =
+            // Each item with what orders it in its page: its customer's rank, then its
+            // tran_id (see `order_prefix`).
+            let mut buckets: HashMap<u32, Vec<(u32, u128, &str, &Entry)>> =
                 c.dirty.iter().map(|p| (*p, Vec::new())).collect();
             for (tran, entry) in &c.items {
-                if let Some(bucket) = buckets.get_mut(&customer_pages[entry.customer as usize]) {
-                    bucket.push((tran, entry));
+                let customer = entry.customer as usize;
+                if let Some(bucket) = buckets.get_mut(&customer_pages[customer]) {
+                    bucket.push((rank[customer], order_prefix(tran), tran, entry));
                 }
             }
             for page_no in 0..PAGES {
                 let Some(mut bucket) = buckets.remove(&page_no) else {
                     continue;
                 };
-                bucket.sort_unstable_by_key(|(tran, entry)| (rank[entry.customer as usize], *tran));
+                bucket.sort_unstable_by(|a, b| {
+                    (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.cmp(b.2))
+                });
                 let mut page = pages::PageWriter::with_items(bucket.len());
-                for (tran, entry) in bucket {
+                for (_, _, tran, entry) in bucket {
                     let indexed = IndexedItem {
                         customer_id: &c.customers[entry.customer as usize],
                         tran_id: tran,

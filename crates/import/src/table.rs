@@ -1,7 +1,9 @@
 //! One keyed table during a sync: what the store holds, what the folder brings, what changes.
 
 use arrears_store::pages;
-use arrears_store::{Change, FileCounts, KEY_SEP, Key, KeyState, Keys, Record, Store, StoreError};
+use arrears_store::{
+    Change, FileCounts, Key, KeyState, Keys, Record, Store, StoreError, order_prefix, split_key,
+};
 use foldhash::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -171,7 +173,7 @@ impl<R: Record> Table<R> {
             if queue(counts, pending, row, stored.map(|s| s.hash), hash) {
                 // A paged table keeps the new state: its key pages are written from it.
                 let state = dirty.as_mut().map(|dirty| {
-                    if let Some((company, rest)) = entry.key().split_once(KEY_SEP) {
+                    if let Some((company, rest)) = split_key(entry.key()) {
                         let page = pages::page_of(rest) as usize;
                         match dirty.get_mut(company) {
                             Some(pages) => pages[page] = true,
@@ -217,7 +219,13 @@ impl<R: Record> Table<R> {
         if self.pending.is_empty() || (!all && self.pending.len() < BATCH) {
             return None;
         }
-        Some(std::mem::take(&mut self.pending))
+        // The next batch gets the room this one took, instead of growing to it a doubling at
+        // a time (each growth copies the rows queued so far).
+        let room = self.pending.len();
+        Some(std::mem::replace(
+            &mut self.pending,
+            Vec::with_capacity(room),
+        ))
     }
 
     /// The key pages this sync changed, packed.
@@ -225,7 +233,9 @@ impl<R: Record> Table<R> {
         let Some(dirty) = self.dirty.as_ref().filter(|d| !d.is_empty()) else {
             return Vec::new();
         };
-        let mut buckets: HashMap<(&str, u32), Vec<(&str, KeyState)>> = dirty
+        // Each key with what orders it in its page (see `order_prefix`).
+        type Ordered<'k> = (u128, &'k str, KeyState);
+        let mut buckets: HashMap<(&str, u32), Vec<Ordered>> = dirty
             .iter()
             .flat_map(|(company, pages)| {
                 (0..PAGES)
@@ -234,19 +244,18 @@ impl<R: Record> Table<R> {
             })
             .collect();
         for (key, slot) in &self.keys {
-            let (Some((company, rest)), Some(state)) = (key.split_once(KEY_SEP), slot.stored)
-            else {
+            let (Some((company, rest)), Some(state)) = (split_key(key), slot.stored) else {
                 continue;
             };
             if let Some(bucket) = buckets.get_mut(&(company, pages::page_of(rest))) {
-                bucket.push((rest, state));
+                bucket.push((order_prefix(rest), rest, state));
             }
         }
         let mut out = Vec::with_capacity(buckets.len());
         for ((company, page), mut keys) in buckets {
-            keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
             let mut data = Vec::new();
-            for (rest, state) in keys {
+            for (_, rest, state) in keys {
                 pages::keys::encode(&mut data, rest, state);
             }
             out.push((company.to_owned(), page, data));

@@ -36,6 +36,26 @@ pub fn key(parts: &[&str]) -> Key {
     key
 }
 
+/// A joined key split at its first [`KEY_SEP`]: the company and the rest. A scan of the few
+/// bytes before it (a company id) instead of a general search for a character, which costs
+/// more for such short strings, called for millions of keys.
+pub fn split_key(key: &str) -> Option<(&str, &str)> {
+    let at = key.bytes().position(|b| b == KEY_SEP as u8)?;
+    // KEY_SEP is one byte in UTF-8, so `at` and `at + 1` are character boundaries.
+    Some((&key[..at], &key[at + 1..]))
+}
+
+/// The first 16 bytes of `s` as a number, zeros after a shorter one: comparing these first,
+/// and the strings themselves only when they tie, orders strings as their bytes do, with a
+/// comparison of two numbers in place of most calls to compare bytes (sorting the millions
+/// of keys of a first book's pages spent more time in those calls than in the sort).
+pub fn order_prefix(s: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = s.len().min(16);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 impl Store {
     /// The currency of every customer that names one, by customer key: read on SQLite
     /// straight from the connection's handle (a million customers' rows, each handed across
@@ -86,5 +106,32 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_key_splits_at_its_first_separator() {
+        let joined = key(&["US01", "P1", "I1"]);
+        assert_eq!(split_key(&joined), Some(("US01", "P1\u{1f}I1")));
+        assert_eq!(split_key("\u{1f}é"), Some(("", "é")));
+        assert_eq!(split_key("US01"), None);
+    }
+
+    proptest! {
+        /// Ordering by the prefix, then by the whole string, is the strings' own order:
+        /// short and long strings, shared prefixes, NUL bytes and characters of several bytes.
+        #[test]
+        fn prefix_then_string_orders_as_the_strings(
+            a in "[\\x00a-c\u{e9}\u{1f600}]{0,20}",
+            b in "[\\x00a-c\u{e9}\u{1f600}]{0,20}",
+        ) {
+            let by_prefix = order_prefix(&a).cmp(&order_prefix(&b)).then_with(|| a.cmp(&b));
+            prop_assert_eq!(by_prefix, a.cmp(&b));
+        }
     }
 }

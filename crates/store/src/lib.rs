@@ -39,7 +39,7 @@ pub use book::{CompanyRecord, CustomerRecord};
 pub use bulk::{Scope, Viewer};
 pub use desk::{AccountNote, Contact, SavedView};
 pub use disputes::{DisputeRecord, NewDispute};
-pub use keys::{KEY_SEP, Key, KeyState, Keys, key};
+pub use keys::{KEY_SEP, Key, KeyState, Keys, key, order_prefix, split_key};
 pub use plans::{InstalmentRecord, NewPlan, PlanRecord};
 pub use promises::{CheckOutcome, ExpectedRecord, NewExpected};
 pub use rows::{

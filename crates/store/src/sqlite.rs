@@ -2,8 +2,8 @@
 //!
 //! The driver turns every bound value into an owned argument and hands the statement to its
 //! worker thread; for the millions of rows of a sync that costs more than SQLite's own work.
-//! Here one prepared single-row statement is bound straight from the rows instead, on the
-//! same connection and so inside the same transaction.
+//! Here prepared statements are bound straight from the rows instead, on the same
+//! connection and so inside the same transaction.
 
 use rusqlite::types::Null;
 use sqlx::sqlite::SqliteConnection;
@@ -25,51 +25,96 @@ pub(crate) async fn with_handle<T>(
     Ok(out?)
 }
 
-/// Inserts the new rows and updates the others, a prepared statement for each kind.
+/// New rows go in this many to a statement: SQLite keeps the table's cursor open from one
+/// row to the next within a statement, so a key after the last one goes in without a walk
+/// down the tree from its root, and the statement's own start and end are paid once. The
+/// statement is `INSERT OR FAIL`: under the default `ABORT` a statement of several rows
+/// would copy every page it changes into a statement journal first, to undo its earlier
+/// rows should a later one fail; a sync that fails is rolled back whole anyway.
+const ROWS_PER_INSERT: usize = 32;
+
+/// Inserts the new rows, [`ROWS_PER_INSERT`] to a statement, and updates the others, one
+/// at a time.
 pub(crate) fn upsert<R: Record>(
     conn: &rusqlite::Connection,
     rows: &[Change<R>],
 ) -> rusqlite::Result<()> {
-    let mut insert = conn.prepare(&insert_sql::<R>(""))?;
-    let mut update = conn.prepare(&insert_sql::<R>(&crate::tx::upsert_tail::<R>()))?;
-    let mut day = [0u8; 10];
-    for change in rows {
-        let statement = if change.new { &mut insert } else { &mut update };
-        let params = change.row.params();
-        for (i, param) in params.iter().enumerate() {
-            let at = i + 1;
-            match *param {
-                Param::Text(Some(t)) => statement.raw_bind_parameter(at, t)?,
-                Param::Int(Some(n)) => statement.raw_bind_parameter(at, n)?,
-                Param::Bool(b) => statement.raw_bind_parameter(at, b)?,
-                Param::Date(Some(d)) => statement.raw_bind_parameter(at, iso(d, &mut day))?,
-                Param::Day(Some(d)) => statement.raw_bind_parameter(at, day_number(d))?,
-                Param::Text(None) | Param::Int(None) | Param::Date(None) | Param::Day(None) => {
-                    statement.raw_bind_parameter(at, Null)?
-                }
+    let new: Vec<&Change<R>> = rows.iter().filter(|c| c.new).collect();
+    let mut chunks = new.chunks_exact(ROWS_PER_INSERT);
+    if chunks.len() > 0 {
+        let mut insert = conn.prepare(&insert_sql::<R>(ROWS_PER_INSERT, ""))?;
+        for chunk in chunks.by_ref() {
+            let mut at = 1;
+            for change in chunk {
+                at = bind(&mut insert, at, change)?;
             }
+            insert.raw_execute()?;
         }
-        if R::HASH_COLUMN {
-            statement.raw_bind_parameter(params.len() + 1, change.hash)?;
+    }
+    let left = chunks.remainder();
+    if !left.is_empty() {
+        let mut insert = conn.prepare(&insert_sql::<R>(1, ""))?;
+        for change in left {
+            bind(&mut insert, 1, change)?;
+            insert.raw_execute()?;
         }
-        statement.raw_execute()?;
+    }
+    if rows.len() > new.len() {
+        let mut update = conn.prepare(&insert_sql::<R>(1, &crate::tx::upsert_tail::<R>()))?;
+        for change in rows.iter().filter(|c| !c.new) {
+            bind(&mut update, 1, change)?;
+            update.raw_execute()?;
+        }
     }
     Ok(())
 }
 
-/// `INSERT` of one row of `R`, followed by `tail`.
-fn insert_sql<R: Record>(tail: &str) -> String {
+/// Binds `change`'s values from parameter `at` on; the parameter after them.
+fn bind<R: Record>(
+    statement: &mut rusqlite::Statement<'_>,
+    mut at: usize,
+    change: &Change<R>,
+) -> rusqlite::Result<usize> {
+    let mut day = [0u8; 10];
+    for param in change.row.params() {
+        match param {
+            Param::Text(Some(t)) => statement.raw_bind_parameter(at, t)?,
+            Param::Int(Some(n)) => statement.raw_bind_parameter(at, n)?,
+            Param::Bool(b) => statement.raw_bind_parameter(at, b)?,
+            Param::Date(Some(d)) => statement.raw_bind_parameter(at, iso(d, &mut day))?,
+            Param::Day(Some(d)) => statement.raw_bind_parameter(at, day_number(d))?,
+            Param::Text(None) | Param::Int(None) | Param::Date(None) | Param::Day(None) => {
+                statement.raw_bind_parameter(at, Null)?
+            }
+        }
+        at += 1;
+    }
+    if R::HASH_COLUMN {
+        statement.raw_bind_parameter(at, change.hash)?;
+        at += 1;
+    }
+    Ok(at)
+}
+
+/// `INSERT OR FAIL` of `rows` rows of `R`, followed by `tail`.
+fn insert_sql<R: Record>(rows: usize, tail: &str) -> String {
     let n = R::COLUMNS.len() + usize::from(R::HASH_COLUMN);
-    let values: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+    let row = |r: usize| {
+        let values: Vec<String> = (1..=n).map(|i| format!("?{}", r * n + i)).collect();
+        format!("({})", values.join(", "))
+    };
+    let rows: Vec<String> = (0..rows).map(row).collect();
     format!(
-        "INSERT INTO {} VALUES ({}){tail}",
+        "INSERT OR FAIL INTO {} VALUES {}{tail}",
         target::<R>(),
-        values.join(", ")
+        rows.join(", ")
     )
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// A store of the first three schema versions, with a row in each table 0004 rebuilds.
     fn store_at_version_3() -> rusqlite::Connection {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -95,6 +140,114 @@ mod tests {
         )
         .unwrap();
         conn
+    }
+
+    fn payment(id: usize, amount: i64) -> crate::PaymentRow {
+        crate::PaymentRow {
+            company_id: "US01".into(),
+            payment_id: format!("P{id:03}"),
+            customer_id: "C1".into(),
+            payment_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            amount: arrears_domain::Money::from_raw(amount),
+            currency: "USD".into(),
+            amount_hc: arrears_domain::Money::from_raw(amount),
+            tender_type: id.is_multiple_of(2).then(|| "Wire".into()),
+            reference: None,
+            unapplied_amount: None,
+            comment: Some(format!("payment {id}")),
+        }
+    }
+
+    /// New rows go in several to a statement and the rest one at a time; changed rows are
+    /// updated in the same call; each row keeps its own values and hash.
+    #[test]
+    fn rows_written_several_to_a_statement_keep_their_own_values() {
+        let conn = store_at_version_3();
+        conn.execute_batch(include_str!("../migrations/sqlite/0004_storage.sql"))
+            .unwrap();
+        let n = 2 * ROWS_PER_INSERT + 5;
+        let mut rows: Vec<Change<crate::PaymentRow>> = (2..2 + n)
+            .map(|id| Change {
+                row: payment(id, 100 * id as i64),
+                hash: id as i64,
+                new: true,
+            })
+            .collect();
+        // The stored P1 (see `store_at_version_3`), changed, among the new rows.
+        let mut p1 = payment(1, 4_200);
+        p1.payment_id = "P1".into();
+        rows.insert(
+            ROWS_PER_INSERT - 1,
+            Change {
+                row: p1,
+                hash: 77,
+                new: false,
+            },
+        );
+        upsert(&conn, &rows).unwrap();
+
+        // payment_id, amount, tender_type, comment, row_hash
+        type Stored = (String, i64, Option<String>, Option<String>, i64);
+        let stored: Vec<Stored> = conn
+            .prepare(
+                "SELECT payment_id, amount, tender_type, comment, row_hash FROM payments \
+                 ORDER BY payment_id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored.len(), n + 1);
+        assert_eq!(
+            stored[0],
+            (
+                "P002".into(),
+                200,
+                Some("Wire".into()),
+                Some("payment 2".into()),
+                2
+            )
+        );
+        let last = 1 + n;
+        assert_eq!(
+            stored[n - 1],
+            (
+                format!("P{last:03}"),
+                100 * last as i64,
+                Some("Wire".into()),
+                Some(format!("payment {last}")),
+                last as i64
+            )
+        );
+        assert_eq!(
+            stored[n],
+            ("P1".into(), 4_200, None, Some("payment 1".into()), 77)
+        );
+
+        // A new row whose key is stored already fails the statement it is in.
+        let again = vec![
+            Change {
+                row: payment(40, 1),
+                hash: 1,
+                new: true
+            };
+            1
+        ]
+        .into_iter()
+        .chain((100..100 + ROWS_PER_INSERT).map(|id| Change {
+            row: payment(id, 1),
+            hash: 1,
+            new: true,
+        }))
+        .collect::<Vec<_>>();
+        let failed = upsert(&conn, &again).unwrap_err();
+        assert!(
+            failed.to_string().contains("UNIQUE constraint failed"),
+            "{failed}"
+        );
     }
 
     #[test]
