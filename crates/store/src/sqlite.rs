@@ -115,16 +115,19 @@ fn insert_sql<R: Record>(rows: usize, tail: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Applies the store's own SQLite migrations `versions` (as embedded in the binary).
+    fn migrate(conn: &rusqlite::Connection, versions: std::ops::RangeInclusive<i64>) {
+        for migration in crate::SQLITE.iter() {
+            if versions.contains(&migration.version) {
+                conn.execute_batch(&migration.sql).unwrap();
+            }
+        }
+    }
+
     /// A store of the first three schema versions, with a row in each table 0004 rebuilds.
     fn store_at_version_3() -> rusqlite::Connection {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        for sql in [
-            include_str!("../migrations/sqlite/0001_book.sql"),
-            include_str!("../migrations/sqlite/0002_item_pages.sql"),
-            include_str!("../migrations/sqlite/0003_key_pages.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
+        migrate(&conn, 1..=3);
         conn.execute_batch(
             "INSERT INTO invoices (company_id, tran_id, customer_id, tran_type, tran_date, \
                  due_date, amount, balance, currency, amount_hc, balance_hc, comment, \
@@ -163,8 +166,7 @@ mod tests {
     #[test]
     fn rows_written_several_to_a_statement_keep_their_own_values() {
         let conn = store_at_version_3();
-        conn.execute_batch(include_str!("../migrations/sqlite/0004_storage.sql"))
-            .unwrap();
+        migrate(&conn, 4..=4);
         let n = 2 * ROWS_PER_INSERT + 5;
         let mut rows: Vec<Change<crate::PaymentRow>> = (2..2 + n)
             .map(|id| Change {
@@ -253,8 +255,7 @@ mod tests {
     #[test]
     fn clustered_rows_migration_keeps_every_row_and_index() {
         let conn = store_at_version_3();
-        conn.execute_batch(include_str!("../migrations/sqlite/0004_storage.sql"))
-            .unwrap();
+        migrate(&conn, 4..=4);
         let invoice: (String, String, i64, String) = conn
             .query_row(
                 "SELECT customer_id, comment, amount, closing_date FROM invoices \
@@ -293,25 +294,7 @@ mod tests {
     #[test]
     fn invoices_keep_every_value_once_narrowed() {
         let conn = store_at_version_3();
-        for sql in [
-            include_str!("../migrations/sqlite/0004_storage.sql"),
-            include_str!("../migrations/sqlite/0005_setup.sql"),
-            include_str!("../migrations/sqlite/0006_work.sql"),
-            include_str!("../migrations/sqlite/0007_access.sql"),
-            include_str!("../migrations/sqlite/0008_desk.sql"),
-            include_str!("../migrations/sqlite/0009_queues.sql"),
-            include_str!("../migrations/sqlite/0010_workflow.sql"),
-            include_str!("../migrations/sqlite/0011_promises.sql"),
-            include_str!("../migrations/sqlite/0012_payment_plans.sql"),
-            include_str!("../migrations/sqlite/0013_credit_scores.sql"),
-            include_str!("../migrations/sqlite/0014_versions.sql"),
-            include_str!("../migrations/sqlite/0015_assignments.sql"),
-            include_str!("../migrations/sqlite/0016_followup_index.sql"),
-            include_str!("../migrations/sqlite/0017_line_memory.sql"),
-            include_str!("../migrations/sqlite/0018_no_invoices_by_customer.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
+        migrate(&conn, 4..=18);
         // A second invoice, open and without a due date.
         conn.execute_batch(
             "INSERT INTO invoices (company_id, tran_id, customer_id, tran_type, tran_date, \
@@ -348,10 +331,7 @@ mod tests {
         };
         let before = rows(&conn, "?");
         assert_eq!(before.len(), 2);
-        conn.execute_batch(include_str!(
-            "../migrations/sqlite/0019_narrow_invoices.sql"
-        ))
-        .unwrap();
+        migrate(&conn, 19..=19);
         assert_eq!(rows(&conn, "date(? + 1721424.5)"), before);
         // Kept as day numbers: 2015-01-01 is day 735,599 (as chrono counts it).
         let day: i64 = conn
