@@ -29,7 +29,7 @@ pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key
             parts.next(),
             parts.next(),
             parts.next(),
-            slot.stored.and_then(|s| s.date),
+            slot.stored().and_then(|s| s.date),
         ) else {
             continue;
         };
@@ -37,8 +37,8 @@ pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key
             .entry(key(&[company, tran]))
             .or_insert(Applied { date, line: 0 });
         applied.date = applied.date.max(date);
-        if slot.written && (applied.line == 0 || slot.line < applied.line) {
-            applied.line = slot.line;
+        if slot.written() && (applied.line == 0 || slot.line() < applied.line) {
+            applied.line = slot.line();
         }
     }
     latest

@@ -9,6 +9,8 @@ use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
 use arrears_store::{Key, Store, StoreError, order_prefix, split_key};
+
+use crate::table::room_per_page;
 use chrono::NaiveDate;
 
 /// One stored invoice, packed: ten million of them are held at once.
@@ -150,6 +152,8 @@ impl Found<'_> {
 pub struct InvoiceIndex {
     companies: HashMap<String, Company>,
     currencies: Vec<String>,
+    /// Invoices this sync is expected to hold in all, once guessed (0: not guessed).
+    expected: usize,
 }
 
 impl InvoiceIndex {
@@ -183,8 +187,11 @@ impl InvoiceIndex {
     pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>, line: u32) {
         let currency = self.currency(i.currency);
         if !self.companies.contains_key(company) {
-            self.companies
-                .insert(company.to_owned(), Company::default());
+            // A company first met after the rows were guessed gets room for the rows still to
+            // come: its list then grows no more (the room it does not fill is never touched).
+            let mut new = Company::default();
+            new.reserve(self.expected.saturating_sub(self.indexed()));
+            self.companies.insert(company.to_owned(), new);
         }
         let Some(c) = self.companies.get_mut(company) else {
             return;
@@ -212,7 +219,8 @@ impl InvoiceIndex {
     /// Makes room for `rows` invoices in all, shared among the companies as the invoices
     /// indexed so far are.
     pub fn expect(&mut self, rows: usize) {
-        let indexed: usize = self.companies.values().map(|c| c.items.len()).sum();
+        self.expected = rows;
+        let indexed = self.indexed();
         if indexed == 0 {
             return;
         }
@@ -220,6 +228,11 @@ impl InvoiceIndex {
             let share = rows.saturating_mul(c.items.len()) / indexed;
             c.reserve(share.saturating_sub(c.items.len()));
         }
+    }
+
+    /// Invoices indexed so far.
+    fn indexed(&self) -> usize {
+        self.companies.values().map(|c| c.items.len()).sum()
     }
 
     /// A stored invoice, to check and mark in one lookup.
@@ -266,8 +279,10 @@ impl InvoiceIndex {
             }
             // Each item with what orders it in its page: its customer's rank, then its
             // tran_id (see `order_prefix`).
-            let mut buckets: HashMap<u32, Vec<(u32, u128, &str, &Entry)>> =
-                c.dirty.iter().map(|p| (*p, Vec::new())).collect();
+            let room = room_per_page(c.items.len());
+            let mut buckets: HashMap<u32, Vec<(u32, u128, &str, &Entry)>> = (c.dirty.iter())
+                .map(|p| (*p, Vec::with_capacity(room)))
+                .collect();
             for (tran, entry) in &c.items {
                 let customer = entry.customer as usize;
                 if let Some(bucket) = buckets.get_mut(&customer_pages[customer]) {

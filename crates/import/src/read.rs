@@ -352,7 +352,10 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         f.finish(&mut sync.problems);
         rows += 1;
         if rows == SIZED_AFTER && sync.first_book {
-            expect_rows(sync, name, rows, file.position(), file.size);
+            let expected = expect_rows(sync, name, rows, file.position(), file.size);
+            if let Some(memory) = &mut memory {
+                memory.new.reserve(expected);
+            }
         }
         sync.progress.tick(name, rows, file.position(), file.size);
         unsent += file.raw().len();
@@ -381,13 +384,13 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
 const SIZED_AFTER: i64 = 4_096;
 
 /// Makes room for the rows a file of a first book will bring, guessed from the size of its
-/// first `rows` (`read` bytes of `size`): the keys of a large file then need no growing, each
-/// step of which would copy them all into memory the process touches for the first time. (A
-/// later sync holds the stored keys, read with room for them, or none at all: its unchanged
-/// lines are known from the line memory.)
-fn expect_rows(sync: &mut Sync, name: &str, rows: i64, read: u64, size: u64) {
+/// first `rows` (`read` bytes of `size`), and gives the guess: the keys of a large file then
+/// need no growing, each step of which would copy them all into memory the process touches
+/// for the first time. (A later sync holds the stored keys, read with room for them, or none
+/// at all: its unchanged lines are known from the line memory.)
+fn expect_rows(sync: &mut Sync, name: &str, rows: i64, read: u64, size: u64) -> usize {
     let Ok(rows) = u64::try_from(rows) else {
-        return;
+        return 0;
     };
     let expected = usize::try_from(rows.saturating_mul(size) / read.max(1)).unwrap_or(0);
     match name {
@@ -398,6 +401,7 @@ fn expect_rows(sync: &mut Sync, name: &str, rows: i64, read: u64, size: u64) {
         "invoices.csv" => sync.index.expect(expected),
         _ => {}
     }
+    expected
 }
 
 /// Whether an unchanged line of `name` still means what it meant: nothing its rows depend on
