@@ -2,9 +2,9 @@
 
 use arrears_store::{ApplicationRow, KEY_SEP, Key, key, split_key};
 use chrono::NaiveDate;
-use foldhash::HashMap;
 
 use crate::Sync;
+use crate::keyed::Keyed;
 use crate::table::Table;
 
 /// The latest application of an invoice, and the first line of this sync that writes an
@@ -20,8 +20,8 @@ pub struct Applied {
 }
 
 /// Latest effective application date of every invoice, from the store and this sync.
-pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key, Applied> {
-    let mut latest: HashMap<Key, Applied> = HashMap::default();
+pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> Keyed<Applied> {
+    let mut latest: Keyed<Applied> = Keyed::default();
     latest.reserve(applications.len());
     for (k, slot) in applications.slots() {
         let mut parts = k.split(KEY_SEP);
@@ -33,9 +33,8 @@ pub(crate) fn closing_dates(applications: &Table<ApplicationRow>) -> HashMap<Key
         ) else {
             continue;
         };
-        let applied = latest
-            .entry(key(&[company, tran]))
-            .or_insert(Applied { date, line: 0 });
+        let applied =
+            latest.get_or_insert_with(key(&[company, tran]), || Applied { date, line: 0 });
         applied.date = applied.date.max(date);
         if slot.written() && (applied.line == 0 || slot.line() < applied.line) {
             applied.line = slot.line();

@@ -1,15 +1,13 @@
 //! The invoices the store holds, as the item pages give them: what a sync compares against
 //! and patches, then writes back page by page.
 
-use std::hash::BuildHasher;
-
 use foldhash::{HashMap, HashSet};
-use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
 use arrears_store::{Key, Store, StoreError, order_prefix, split_key};
 
+use crate::keyed::Keyed;
 use crate::table::room_per_page;
 use chrono::NaiveDate;
 
@@ -31,6 +29,21 @@ pub struct Entry {
 }
 
 impl Entry {
+    fn of(i: &IndexedItem<'_>, customer: u32, seen: u32, currency: u16) -> Entry {
+        let item = &i.item;
+        Entry {
+            hash: i.hash,
+            amounts: [item.amount, item.balance, item.amount_hc, item.balance_hc],
+            tran_date: item.tran_date,
+            due_date: item.due_date,
+            closing_date: item.closing_date,
+            customer,
+            seen,
+            currency,
+            tran_type: item.tran_type,
+        }
+    }
+
     fn item(&self) -> Item {
         let [amount, balance, amount_hc, balance_hc] = self.amounts;
         Item {
@@ -48,20 +61,12 @@ impl Entry {
     }
 }
 
-/// The index's hash of a `tran_id`.
-fn tran_hash(tran: &str) -> u64 {
-    foldhash::fast::FixedState::with_seed(0).hash_one(tran)
-}
-
 #[derive(Default)]
 struct Company {
     customers: Vec<Key>,
     numbers: HashMap<Key, u32>,
-    /// Every invoice with its `tran_id`, in the order read: filled and walked in order.
-    items: Vec<(Key, Entry)>,
-    /// Each invoice's place in `items`, by `tran_id`: four bytes a slot, so the ten million
-    /// lookups and inserts of a sync touch a small table.
-    places: HashTable<u32>,
+    /// Every invoice by its `tran_id`, in the order read: filled and walked in order.
+    items: Keyed<Entry>,
     dirty: HashSet<u32>,
     last: Option<u32>,
 }
@@ -94,36 +99,15 @@ impl Company {
     }
 
     fn reserve(&mut self, items: usize) {
-        let Company {
-            items: all, places, ..
-        } = self;
-        all.reserve(items);
-        places.reserve(items, |p| tran_hash(&all[*p as usize].0));
-    }
-
-    /// The place of invoice `tran`.
-    fn place(&self, tran: &str) -> Option<usize> {
-        (self.places)
-            .find(tran_hash(tran), |p| self.items[*p as usize].0 == tran)
-            .map(|p| *p as usize)
+        self.items.reserve(items);
     }
 
     /// Adds or replaces invoice `tran`; gives the one replaced.
     fn put(&mut self, tran: &str, entry: Entry) -> Option<Entry> {
-        let Company { items, places, .. } = self;
-        let found = places.entry(
-            tran_hash(tran),
-            |p| items[*p as usize].0 == tran,
-            |p| tran_hash(&items[*p as usize].0),
-        );
-        match found {
-            TableEntry::Occupied(place) => Some(std::mem::replace(
-                &mut items[*place.get() as usize].1,
-                entry,
-            )),
-            TableEntry::Vacant(place) => {
-                place.insert(items.len() as u32);
-                items.push((tran.into(), entry));
+        match self.items.locate(tran) {
+            Ok(place) => Some(std::mem::replace(self.items.at_mut(place), entry)),
+            Err(hash) => {
+                self.items.put(tran.into(), hash, entry);
                 None
             }
         }
@@ -147,6 +131,17 @@ impl Found<'_> {
     }
 }
 
+/// The number of currency `code` among `currencies`, added when new.
+fn currency_number(currencies: &mut Vec<String>, code: &str) -> u16 {
+    match currencies.iter().position(|c| c == code) {
+        Some(n) => n as u16,
+        None => {
+            currencies.push(code.to_owned());
+            (currencies.len() - 1) as u16
+        }
+    }
+}
+
 /// Every stored invoice of every company, by company and `tran_id`.
 #[derive(Default)]
 pub struct InvoiceIndex {
@@ -162,30 +157,34 @@ impl InvoiceIndex {
         for (company, items) in store.item_counts().await? {
             index.companies.entry(company).or_default().reserve(items);
         }
+        // The store holds each invoice once, in one page: each is added without looking for
+        // it first, and no page needs writing.
         store
             .item_pages(None, |company, _, data| {
-                pages::decode(&data, |i| index.insert(company, &i, 0))
+                let InvoiceIndex {
+                    companies,
+                    currencies,
+                    ..
+                } = &mut index;
+                if !companies.contains_key(company) {
+                    companies.insert(company.to_owned(), Company::default());
+                }
+                let Some(c) = companies.get_mut(company) else {
+                    return Ok(());
+                };
+                pages::decode(&data, |i| {
+                    let currency = currency_number(currencies, i.currency);
+                    let entry = Entry::of(&i, c.number(i.customer_id), 0, currency);
+                    c.items.push(i.tran_id.into(), entry);
+                })
             })
             .await?;
-        for company in index.companies.values_mut() {
-            company.dirty.clear();
-        }
         Ok(index)
-    }
-
-    fn currency(&mut self, code: &str) -> u16 {
-        match self.currencies.iter().position(|c| c == code) {
-            Some(n) => n as u16,
-            None => {
-                self.currencies.push(code.to_owned());
-                (self.currencies.len() - 1) as u16
-            }
-        }
     }
 
     /// Adds or replaces an invoice brought by `line`; the pages it leaves and joins need writing.
     pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>, line: u32) {
-        let currency = self.currency(i.currency);
+        let currency = currency_number(&mut self.currencies, i.currency);
         if !self.companies.contains_key(company) {
             // A company first met after the rows were guessed gets room for the rows still to
             // come: its list then grows no more (the room it does not fill is never touched).
@@ -196,18 +195,7 @@ impl InvoiceIndex {
         let Some(c) = self.companies.get_mut(company) else {
             return;
         };
-        let item = &i.item;
-        let entry = Entry {
-            hash: i.hash,
-            amounts: [item.amount, item.balance, item.amount_hc, item.balance_hc],
-            tran_date: item.tran_date,
-            due_date: item.due_date,
-            closing_date: item.closing_date,
-            customer: c.number(i.customer_id),
-            seen: line,
-            currency,
-            tran_type: item.tran_type,
-        };
+        let entry = Entry::of(i, c.number(i.customer_id), line, currency);
         let page = c.page(&entry);
         c.dirty.insert(page);
         if let Some(old) = c.put(i.tran_id, entry) {
@@ -238,17 +226,15 @@ impl InvoiceIndex {
     /// A stored invoice, to check and mark in one lookup.
     pub fn find(&mut self, company: &str, tran: &str) -> Option<Found<'_>> {
         let c = self.companies.get_mut(company)?;
-        let place = c.place(tran)?;
         Some(Found {
-            entry: &mut c.items[place].1,
+            entry: c.items.get_mut(tran)?,
             customers: &c.customers,
             dirty: &mut c.dirty,
         })
     }
 
     pub fn get(&self, company: &str, tran: &str) -> Option<&Entry> {
-        let c = self.companies.get(company)?;
-        Some(&c.items[c.place(tran)?].1)
+        self.companies.get(company)?.items.get(tran)
     }
 
     /// The invoice under a joined `company␟tran_id` key.
@@ -283,7 +269,7 @@ impl InvoiceIndex {
             let mut buckets: HashMap<u32, Vec<(u32, u128, &str, &Entry)>> = (c.dirty.iter())
                 .map(|p| (*p, Vec::with_capacity(room)))
                 .collect();
-            for (tran, entry) in &c.items {
+            for (tran, entry) in c.items.iter() {
                 let customer = entry.customer as usize;
                 if let Some(bucket) = buckets.get_mut(&customer_pages[customer]) {
                     bucket.push((rank[customer], order_prefix(tran), tran, entry));

@@ -4,6 +4,7 @@
 mod closing;
 mod csvfile;
 mod index;
+mod keyed;
 mod memory;
 mod progress;
 mod read;
@@ -124,7 +125,7 @@ pub(crate) struct Sync {
     /// References within the file being read that may point forward: (key, line).
     pub forward: Vec<(Key, u64)>,
     /// Latest application of every invoice, once the applications are read.
-    pub closing: HashMap<Key, closing::Applied>,
+    pub closing: keyed::Keyed<closing::Applied>,
     /// Invoices whose content is unchanged but whose closing date moves.
     pub closing_updates: Vec<(String, String, Option<NaiveDate>)>,
     /// Whether the stored applications were read (only when a row needed them): when not,
@@ -230,7 +231,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         bad_invoices: HashMap::default(),
         unresolved_invoices: Vec::new(),
         forward: Vec::new(),
-        closing: HashMap::default(),
+        closing: keyed::Keyed::default(),
         closing_updates: Vec::new(),
         applications_read: false,
         unsettled: Vec::new(),

@@ -6,10 +6,8 @@ use arrears_store::{
 };
 use chrono::{Datelike, NaiveDate};
 use foldhash::HashMap;
-use foldhash::fast::RandomState;
-use hashbrown::HashTable;
-use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::keyed::Keyed;
 
 /// Rows written per round trip.
 const BATCH: usize = 2_000;
@@ -125,18 +123,18 @@ const SAMPLE: usize = 4_096;
 /// keys taken evenly through the table) spread over the pages, and some more for the pages
 /// that get more than their share. Each page's list then grows seldom, if at all: growing
 /// copies it, into memory the process touches for the first time.
-fn page_room(slots: &[(Key, Slot)]) -> HashMap<&str, usize> {
+fn page_room(keys: &Keyed<Slot>) -> HashMap<&str, usize> {
     let mut seen: HashMap<&str, usize> = HashMap::default();
     let mut sampled = 0;
-    let step = (slots.len() / SAMPLE).max(1);
-    for (key, _) in slots.iter().step_by(step) {
+    let step = (keys.len() / SAMPLE).max(1);
+    for (key, _) in keys.iter().step_by(step) {
         if let Some((company, _)) = split_key(key) {
             *seen.entry(company).or_default() += 1;
             sampled += 1;
         }
     }
     for count in seen.values_mut() {
-        *count = room_per_page(slots.len() * *count / sampled.max(1));
+        *count = room_per_page(keys.len() * *count / sampled.max(1));
     }
     seen
 }
@@ -151,19 +149,9 @@ pub(crate) fn room_per_page(items: usize) -> usize {
 /// A page of keys to write: company, page number, packed keys.
 pub type KeyPage = (String, u32, Vec<u8>);
 
-/// Every key of a table with its slot, in the order met, and each key's place among them by
-/// its hash. Files list related rows together (a payment's applications after one another, a
-/// customer's invoices, the payments in the order of their applications), so the key asked
-/// for is often the one found last or the next: those two are compared first, in memory read
-/// in order, before the hash table, whose every probe of ten million keys misses the caches.
-/// The places take four bytes a key, and the slots only the room they fill: a table of keys
-/// of a 10M first book touches about a third less memory than a map of key to slot.
+/// The keys of a table in the store or in this sync, with what the sync knows of each.
 pub struct Table<R> {
-    slots: Vec<(Key, Slot)>,
-    places: HashTable<u32>,
-    hasher: RandomState,
-    /// The place of the key found last.
-    last: AtomicU32,
+    keys: Keyed<Slot>,
     pending: Vec<Change<R>>,
     pub counts: FileCounts,
     /// Key pages changed by this sync, by company and page, when the table keeps them.
@@ -174,10 +162,7 @@ impl<R: Record> Table<R> {
     /// A table whose stored keys the caller gives.
     pub fn new(file: &str, stored: Keys) -> Table<R> {
         let mut table = Table {
-            slots: Vec::new(),
-            places: HashTable::new(),
-            hasher: RandomState::default(),
-            last: AtomicU32::new(0),
+            keys: Keyed::default(),
             pending: Vec::new(),
             counts: FileCounts {
                 file: file.to_owned(),
@@ -185,10 +170,9 @@ impl<R: Record> Table<R> {
             },
             dirty: None,
         };
-        table.reserve(stored.len());
+        table.keys.reserve(stored.len());
         for (key, state) in stored {
-            let hash = table.hasher.hash_one(key.as_str());
-            table.put(key, hash, Slot::stored_as(state));
+            table.keys.push(key, Slot::stored_as(state));
         }
         table
     }
@@ -204,13 +188,12 @@ impl<R: Record> Table<R> {
         table.dirty = Some(HashMap::default());
         if needed {
             let bytes: i64 = store.page_bytes(R::TABLE).await?.values().sum();
-            table.reserve(usize::try_from(bytes / pages::keys::MIN_KEY_BYTES).unwrap_or(0));
+            let keys = &mut table.keys;
+            keys.reserve(usize::try_from(bytes / pages::keys::MIN_KEY_BYTES).unwrap_or(0));
             store
                 .key_pages(R::TABLE, |company, data| {
                     pages::keys::decode(data, |rest, state| {
-                        let key = arrears_store::key(&[company, rest]);
-                        let hash = table.hasher.hash_one(key.as_str());
-                        table.put(key, hash, Slot::stored_as(state));
+                        keys.push(arrears_store::key(&[company, rest]), Slot::stored_as(state));
                     })
                 })
                 .await?;
@@ -229,82 +212,35 @@ impl<R: Record> Table<R> {
 
     /// Makes room for `rows` keys in all.
     pub fn expect(&mut self, rows: usize) {
-        self.reserve(rows.saturating_sub(self.slots.len()));
-    }
-
-    fn reserve(&mut self, more: usize) {
-        let Table {
-            slots,
-            places,
-            hasher,
-            ..
-        } = self;
-        slots.reserve(more);
-        places.reserve(more, |p| hasher.hash_one(slots[*p as usize].0.as_str()));
-    }
-
-    /// Adds a key not in the table, whose hash is `hash`.
-    fn put(&mut self, key: Key, hash: u64, slot: Slot) -> usize {
-        let Table {
-            slots,
-            places,
-            hasher,
-            ..
-        } = self;
-        places.insert_unique(hash, slots.len() as u32, |p| {
-            hasher.hash_one(slots[*p as usize].0.as_str())
-        });
-        slots.push((key, slot));
-        slots.len() - 1
-    }
-
-    /// The place of `key`: the one found last or the next when it is one of them, else by
-    /// its hash; the hash of a key not in the table.
-    fn locate(&self, key: &str) -> Result<usize, u64> {
-        let last = self.last.load(Ordering::Relaxed) as usize;
-        let place = match (self.slots.get(last), self.slots.get(last + 1)) {
-            (Some((k, _)), _) if k == key => return Ok(last),
-            (_, Some((k, _))) if k == key => last + 1,
-            _ => {
-                let hash = self.hasher.hash_one(key);
-                let found = self.places.find(hash, |p| self.slots[*p as usize].0 == key);
-                *found.ok_or(hash)? as usize
-            }
-        };
-        self.last.store(place as u32, Ordering::Relaxed);
-        Ok(place)
-    }
-
-    fn find(&self, key: &str) -> Option<usize> {
-        self.locate(key).ok()
+        self.keys.reserve(rows.saturating_sub(self.keys.len()));
     }
 
     /// Whether `key` is in the store or in this sync.
     pub fn exists(&self, key: &str) -> bool {
-        self.find(key).is_some()
+        self.keys.locate(key).is_ok()
     }
 
     /// What the store holds under `key`, as this sync leaves it.
     pub fn stored(&self, key: &str) -> Option<KeyState> {
-        self.slots[self.find(key)?].1.stored()
+        self.keys.get(key).and_then(Slot::stored)
     }
 
     /// Every key with its slot, in the order met.
     pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot)> {
-        self.slots.iter().map(|(k, s)| (k, s))
+        self.keys.iter()
     }
 
     /// Keys in the store or in this sync.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.keys.len()
     }
 
     /// Takes a row's key, and the row when it is good: counts it and queues it when it is
     /// new or changed. A key already seen in this file gives the line that first brought it.
     /// One lookup of the key, whatever the row.
     pub fn add(&mut self, key: Key, row: Option<R>, line: u64) -> Result<(), u64> {
-        let place = self.locate(&key);
-        let stored = match place.map(|p| &self.slots[p].1) {
+        let place = self.keys.locate(&key);
+        let stored = match place.map(|p| self.keys.at(p)) {
             Ok(slot) if slot.line() != 0 => return Err(u64::from(slot.line())),
             Ok(slot) => slot.stored(),
             Err(_) => None,
@@ -337,12 +273,13 @@ impl<R: Record> Table<R> {
                 written = Some(state);
             }
         }
-        let place = match place {
-            Ok(place) => place,
-            Err(hash) => self.put(key, hash, Slot::default()),
+        let slot = match place {
+            Ok(place) => self.keys.at_mut(place),
+            Err(hash) => {
+                let place = self.keys.put(key, hash, Slot::default());
+                self.keys.at_mut(place)
+            }
         };
-        self.last.store(place as u32, Ordering::Relaxed);
-        let slot = &mut self.slots[place].1;
         slot.set_line(line);
         if let Some(state) = written {
             slot.line |= Slot::WRITTEN;
@@ -385,7 +322,7 @@ impl<R: Record> Table<R> {
         };
         // Each key with what orders it in its page (see `order_prefix`).
         type Ordered<'k> = (u128, &'k str, KeyState);
-        let room = page_room(&self.slots);
+        let room = page_room(&self.keys);
         let mut buckets: HashMap<(&str, u32), Vec<Ordered>> = dirty
             .iter()
             .flat_map(|(company, pages)| {
@@ -395,7 +332,7 @@ impl<R: Record> Table<R> {
                     .map(move |p| ((company.as_str(), p as u32), Vec::with_capacity(room)))
             })
             .collect();
-        for (key, slot) in &self.slots {
+        for (key, slot) in self.keys.iter() {
             let (Some((company, rest)), Some(state)) = (split_key(key), slot.stored()) else {
                 continue;
             };
@@ -417,8 +354,7 @@ impl<R: Record> Table<R> {
 
     /// Frees the keys once no later file needs them.
     pub fn release(&mut self) {
-        self.slots = Vec::new();
-        self.places = HashTable::new();
+        self.keys = Keyed::default();
     }
 }
 
