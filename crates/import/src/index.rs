@@ -6,10 +6,10 @@ use foldhash::{HashMap, HashSet};
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
 use arrears_store::{Key, Store, StoreError, order_prefix, split_key};
+use chrono::NaiveDate;
 
 use crate::keyed::Keyed;
 use crate::table::room_per_page;
-use chrono::NaiveDate;
 
 /// One stored invoice, packed: ten million of them are held at once.
 #[derive(Clone, Debug)]
