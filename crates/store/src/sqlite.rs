@@ -230,21 +230,14 @@ mod tests {
         );
 
         // A new row whose key is stored already fails the statement it is in.
-        let again = vec![
-            Change {
-                row: payment(40, 1),
+        let again: Vec<Change<crate::PaymentRow>> = std::iter::once(40)
+            .chain(100..100 + ROWS_PER_INSERT)
+            .map(|id| Change {
+                row: payment(id, 1),
                 hash: 1,
-                new: true
-            };
-            1
-        ]
-        .into_iter()
-        .chain((100..100 + ROWS_PER_INSERT).map(|id| Change {
-            row: payment(id, 1),
-            hash: 1,
-            new: true,
-        }))
-        .collect::<Vec<_>>();
+                new: true,
+            })
+            .collect();
         let failed = upsert(&conn, &again).unwrap_err();
         assert!(
             failed.to_string().contains("UNIQUE constraint failed"),
