@@ -398,3 +398,72 @@ fn the_aging_of_a_past_date_is_what_it_was_that_day() {
     let company = db.aging_json(&["--as-of", "2015-03-20", "--by", "company"]);
     assert_eq!(field(&company[0], "customers"), "6");
 }
+
+/// A later sync that moves a stored invoice's closing date (an application it brings to an
+/// invoice closed before, which it does not send again) leaves the closing date that the day
+/// knew: the days the invoice took to pay, and the figures made of them, stay what they were.
+#[test]
+fn a_closing_date_moved_later_leaves_the_past_day_as_it_was() {
+    let db = TestDb::new();
+    db.import(
+        "book",
+        &[
+            (
+                "companies.csv",
+                "company_id,name,home_currency\nUS01,Demo Inc.,USD\n",
+            ),
+            (
+                "customers.csv",
+                "company_id,customer_id,name\nUS01,C1,Acme Tools\n",
+            ),
+            (
+                "invoices.csv",
+                "company_id,customer_id,tran_id,tran_type,tran_date,due_date,amount,balance\n\
+                 US01,C1,I1,IN,2015-01-02,2015-02-01,2500,0\n\
+                 US01,C1,I2,IN,2015-03-01,2015-03-31,700,700\n",
+            ),
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\n\
+                 US01,C1,P1,2015-02-10,2500\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,applied_date,amount\n\
+                 US01,P1,I1,2015-02-10,2500\n",
+            ),
+        ],
+        "2015-03-13",
+    );
+    let that_day = |db: &TestDb| {
+        (
+            db.aging_json(&["--as-of", "2015-03-13"]),
+            db.aging_json(&["--as-of", "2015-03-13", "--by", "invoice"]),
+        )
+    };
+    let before = that_day(&db);
+    let late = |aging: &[Value]| field(&aging[0], "avg_days_late");
+    assert_eq!(late(&before.0), "9.00", "{:#?}", before.0);
+    db.import(
+        "late-application",
+        &[
+            (
+                "payments.csv",
+                "company_id,customer_id,payment_id,payment_date,amount\n\
+                 US01,C1,P2,2015-03-18,1\n",
+            ),
+            (
+                "payment_applications.csv",
+                "company_id,payment_id,tran_id,applied_date,amount\n\
+                 US01,P2,I1,2015-03-18,1\n",
+            ),
+        ],
+        "2015-03-20",
+    );
+    assert_eq!(
+        late(&db.aging_json(&["--as-of", "2015-03-20"])),
+        "45.00",
+        "the late application moves the closing date today"
+    );
+    assert_eq!(that_day(&db), before);
+}

@@ -59,6 +59,7 @@ pub(crate) fn check_after_reading(sync: &mut Sync) {
         };
         let stored = found.entry.closing_date;
         if found.entry.seen == 0 && stored.is_some() && stored != Some(applied.date) {
+            sync.replaced.push(found.stored(company, tran));
             found.set_closing(Some(applied.date));
             sync.closing_updates
                 .push((company.to_owned(), tran.to_owned(), Some(applied.date)));

@@ -5,7 +5,7 @@ use foldhash::{HashMap, HashSet};
 
 use arrears_domain::{Item, Money, TranType};
 use arrears_store::pages::{self, IndexedItem, PAGES};
-use arrears_store::{Key, Store, StoreError, order_prefix, split_key};
+use arrears_store::{Key, Store, StoreError, StoredInvoice, order_prefix, split_key};
 use chrono::NaiveDate;
 
 use crate::keyed::Keyed;
@@ -122,6 +122,16 @@ pub struct Found<'a> {
 }
 
 impl Found<'_> {
+    /// The invoice as it stands, under `company` and `tran`.
+    pub fn stored(&self, company: &str, tran: &str) -> StoredInvoice {
+        StoredInvoice {
+            company_id: company.to_owned(),
+            tran_id: tran.to_owned(),
+            customer_id: self.customers[self.entry.customer as usize].to_string(),
+            item: self.entry.item(),
+        }
+    }
+
     /// Moves the closing date; its page needs writing.
     pub fn set_closing(&mut self, date: Option<NaiveDate>) {
         self.entry.closing_date = date;
@@ -182,8 +192,14 @@ impl InvoiceIndex {
         Ok(index)
     }
 
-    /// Adds or replaces an invoice brought by `line`; the pages it leaves and joins need writing.
-    pub fn insert(&mut self, company: &str, i: &IndexedItem<'_>, line: u32) {
+    /// Adds or replaces an invoice brought by `line`; the pages it leaves and joins need
+    /// writing. Gives the stored invoice it replaces, if any.
+    pub fn insert(
+        &mut self,
+        company: &str,
+        i: &IndexedItem<'_>,
+        line: u32,
+    ) -> Option<StoredInvoice> {
         let currency = currency_number(&mut self.currencies, i.currency);
         if !self.companies.contains_key(company) {
             // A company first met after the rows were guessed gets room for the rows still to
@@ -192,16 +208,20 @@ impl InvoiceIndex {
             new.reserve(self.expected.saturating_sub(self.indexed()));
             self.companies.insert(company.to_owned(), new);
         }
-        let Some(c) = self.companies.get_mut(company) else {
-            return;
-        };
+        let c = self.companies.get_mut(company)?;
         let entry = Entry::of(i, c.number(i.customer_id), line, currency);
         let page = c.page(&entry);
         c.dirty.insert(page);
-        if let Some(old) = c.put(i.tran_id, entry) {
-            let old_page = c.page(&old);
-            c.dirty.insert(old_page);
-        }
+        let old = c.put(i.tran_id, entry)?;
+        let old_page = c.page(&old);
+        c.dirty.insert(old_page);
+        // An invoice this sync brought before is not stored (a key read twice is refused).
+        (old.seen == 0).then(|| StoredInvoice {
+            company_id: company.to_owned(),
+            tran_id: i.tran_id.to_owned(),
+            customer_id: c.customers[old.customer as usize].to_string(),
+            item: old.item(),
+        })
     }
 
     /// Makes room for `rows` invoices in all, shared among the companies as the invoices

@@ -128,6 +128,9 @@ pub(crate) struct Sync {
     pub closing: keyed::Keyed<closing::Applied>,
     /// Invoices whose content is unchanged but whose closing date moves.
     pub closing_updates: Vec<(String, String, Option<NaiveDate>)>,
+    /// Stored invoices this sync replaces or moves the closing date of, as the store held
+    /// them: their versions, written with the next batch of invoices or closing dates.
+    pub replaced: Vec<arrears_store::StoredInvoice>,
     /// Whether the stored applications were read (only when a row needed them): when not,
     /// the closing date of a stored invoice closed by this sync is read from the store.
     pub applications_read: bool,
@@ -233,6 +236,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
         forward: Vec::new(),
         closing: keyed::Keyed::default(),
         closing_updates: Vec::new(),
+        replaced: Vec::new(),
         applications_read: false,
         unsettled: Vec::new(),
         moved: Moved::default(),

@@ -121,8 +121,9 @@ fn send_invoice_pages(sync: &mut Sync) -> Result<(), Failure> {
         return Ok(());
     }
     let dates = std::mem::take(&mut sync.closing_updates);
-    if !dates.is_empty() {
-        send(sync, Batch::ClosingDates(dates))?;
+    let stored = std::mem::take(&mut sync.replaced);
+    if !dates.is_empty() || !stored.is_empty() {
+        send(sync, Batch::ClosingDates(dates, stored))?;
     }
     let sync = &*sync;
     sync.index.changed_pages(|company, page, data| {
@@ -500,7 +501,8 @@ fn flush(sync: &mut Sync, name: &str, all: bool, text: usize) -> Result<bool, Fa
         "contacts.csv" => sync.contacts.take(clean, all).map(Batch::Contacts),
         "payments.csv" => sync.payments.take(clean, all).map(Batch::Payments),
         "payment_applications.csv" => sync.applications.take(clean, all).map(Batch::Applications),
-        _ => sync.invoices.take(clean, all).map(Batch::Invoices),
+        _ => (sync.invoices.take(clean, all))
+            .map(|rows| Batch::Invoices(rows, std::mem::take(&mut sync.replaced))),
     };
     match batch {
         Some(batch) => send_rows(sync, batch, text).map(|()| true),

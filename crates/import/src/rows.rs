@@ -383,6 +383,7 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
             if let Some(found) = &mut found {
                 found.entry.seen = line;
                 if closing != row.closing_date {
+                    (sync.replaced).push(found.stored(&row.company_id, &row.tran_id));
                     found.set_closing(row.closing_date);
                     sync.closing_updates.push((
                         row.company_id.clone(),
@@ -392,9 +393,12 @@ pub(crate) fn invoice(sync: &mut Sync, f: &mut Fields<'_>) {
                 }
             }
         }
-        _ => sync
-            .index
-            .insert(&row.company_id, &indexed(&row, hash), line),
+        _ => {
+            let replaced = sync
+                .index
+                .insert(&row.company_id, &indexed(&row, hash), line);
+            sync.replaced.extend(replaced);
+        }
     }
     // An unchanged row keeps the closing date worked out above.
     if unsettled && stored.is_some_and(|s| s.0 != hash) {

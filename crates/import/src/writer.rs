@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use arrears_store::{
     ActionCodeRow, ActivityTypeRow, Actor, ApplicationRow, CalendarRow, Change, CompanyRow,
     ContactRow, CreditClassRow, CustomerRow, InvoiceRow, PaymentRow, ReasonCodeRow, RuleRow,
-    StoreError, Tx, UserRow,
+    StoreError, StoredInvoice, Tx, UserRow,
 };
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -29,7 +29,8 @@ pub enum Batch {
     Contacts(Vec<Change<ContactRow>>),
     Payments(Vec<Change<PaymentRow>>),
     Applications(Vec<Change<ApplicationRow>>),
-    Invoices(Vec<Change<InvoiceRow>>),
+    /// Invoice rows, and stored invoices as they stood before this sync (their versions).
+    Invoices(Vec<Change<InvoiceRow>>, Vec<StoredInvoice>),
     /// Key pages of a table: company, page, packed keys.
     KeyPages(&'static str, Vec<KeyPage>),
     /// One item page: company, page, packed items.
@@ -37,8 +38,9 @@ pub enum Batch {
     /// What is remembered of a file: its name, stamp and line hashes, and those the store
     /// holds under that stamp (empty: none), written over only where they differ.
     LineMemory(&'static str, i64, Vec<u64>, Vec<u64>),
-    /// Unchanged invoices whose closing date moves: company, tran_id, date.
-    ClosingDates(Vec<(String, String, Option<NaiveDate>)>),
+    /// Unchanged invoices whose closing date moves: company, tran_id, date; and stored
+    /// invoices as they stood before this sync (their versions).
+    ClosingDates(Vec<(String, String, Option<NaiveDate>)>, Vec<StoredInvoice>),
 }
 
 impl Batch {
@@ -61,15 +63,21 @@ impl Batch {
             Batch::Contacts(r) => rows(r),
             Batch::Payments(r) => rows(r),
             Batch::Applications(r) => rows(r),
-            Batch::Invoices(r) => rows(r),
+            Batch::Invoices(r, stored) => rows(r) + stored_bytes(stored),
             Batch::KeyPages(_, pages) => pages.iter().map(|(c, _, d)| c.len() + d.len()).sum(),
             Batch::ItemPage(company, _, data) => company.len() + data.len(),
             Batch::LineMemory(_, _, lines, stored) => (lines.len() + stored.len()) * 8,
-            Batch::ClosingDates(dates) => {
+            Batch::ClosingDates(dates, stored) => {
                 dates.len() * (size_of::<(String, String, Option<NaiveDate>)>() + 32)
+                    + stored_bytes(stored)
             }
         }
     }
+}
+
+/// About the memory stored invoices hold, their ids' text included.
+fn stored_bytes(stored: &[StoredInvoice]) -> usize {
+    stored.len() * (size_of::<StoredInvoice>() + 32)
 }
 
 /// Memory the batches on their way from the reading half to the writing half may hold, in
@@ -187,24 +195,21 @@ async fn write_each(
             Batch::Contacts(rows) => tx.upsert(&rows).await?,
             Batch::Payments(rows) => tx.upsert(&rows).await?,
             Batch::Applications(rows) => tx.upsert(&rows).await?,
-            Batch::Invoices(rows) => {
+            Batch::Invoices(rows, stored) => {
                 if with_invoices.is_none() {
                     with_invoices = Some(tx.invoice_companies().await?);
                 }
                 let loaded = with_invoices.get_or_insert_default();
-                tx.keep_invoice_versions(day, &rows, loaded).await?;
+                tx.keep_invoice_versions(day, &rows, &stored, loaded)
+                    .await?;
                 tx.upsert(&rows).await?;
             }
             Batch::LineMemory(file, stamp, lines, stored) => {
                 tx.put_line_memory(file, stamp, &lines, &stored).await?;
             }
             Batch::ItemPage(company, page, data) => tx.put_page(&company, page, &data).await?,
-            Batch::ClosingDates(dates) => {
-                let keys: Vec<(&str, &str)> = dates
-                    .iter()
-                    .map(|(company, tran, _)| (company.as_str(), tran.as_str()))
-                    .collect();
-                tx.keep_invoices(day, &keys).await?;
+            Batch::ClosingDates(dates, stored) => {
+                tx.keep_invoices(day, &stored).await?;
                 tx.set_closing_dates(&dates).await?;
             }
             Batch::KeyPages(table, pages) => {
@@ -222,7 +227,7 @@ mod tests {
     use super::*;
 
     fn claiming(mib: usize) -> (Batch, usize) {
-        (Batch::Invoices(Vec::new()), mib << 20)
+        (Batch::Invoices(Vec::new(), Vec::new()), mib << 20)
     }
 
     /// A reader ahead of the writer waits for room; a batch larger than the whole queue goes

@@ -21,6 +21,7 @@ mod syncs;
 mod tx;
 mod user_actions;
 mod versions;
+pub use versions::StoredInvoice;
 mod work;
 mod workflow;
 

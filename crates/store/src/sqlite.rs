@@ -72,11 +72,25 @@ pub(crate) fn upsert<R: Record>(
 /// Binds `change`'s values from parameter `at` on; the parameter after them.
 fn bind<R: Record>(
     statement: &mut rusqlite::Statement<'_>,
-    mut at: usize,
+    at: usize,
     change: &Change<R>,
 ) -> rusqlite::Result<usize> {
+    let mut at = bind_params(statement, at, change.row.params())?;
+    if R::HASH_COLUMN {
+        statement.raw_bind_parameter(at, change.hash)?;
+        at += 1;
+    }
+    Ok(at)
+}
+
+/// Binds `params` from parameter `at` on; the parameter after them.
+fn bind_params<'a>(
+    statement: &mut rusqlite::Statement<'_>,
+    mut at: usize,
+    params: impl IntoIterator<Item = Param<'a>>,
+) -> rusqlite::Result<usize> {
     let mut day = [0u8; 10];
-    for param in change.row.params() {
+    for param in params {
         match param {
             Param::Text(Some(t)) => statement.raw_bind_parameter(at, t)?,
             Param::Int(Some(n)) => statement.raw_bind_parameter(at, n)?,
@@ -89,26 +103,58 @@ fn bind<R: Record>(
         }
         at += 1;
     }
-    if R::HASH_COLUMN {
-        statement.raw_bind_parameter(at, change.hash)?;
-        at += 1;
-    }
     Ok(at)
 }
 
 /// `INSERT OR FAIL` of `rows` rows of `R`, followed by `tail`.
 fn insert_sql<R: Record>(rows: usize, tail: &str) -> String {
     let n = R::COLUMNS.len() + usize::from(R::HASH_COLUMN);
+    format!(
+        "INSERT OR FAIL INTO {} VALUES {}{tail}",
+        target::<R>(),
+        values(rows, n)
+    )
+}
+
+/// `rows` rows of `n` numbered parameters each: `(?1, ?2), (?3, ?4)`.
+fn values(rows: usize, n: usize) -> String {
     let row = |r: usize| {
         let values: Vec<String> = (1..=n).map(|i| format!("?{}", r * n + i)).collect();
         format!("({})", values.join(", "))
     };
     let rows: Vec<String> = (0..rows).map(row).collect();
-    format!(
-        "INSERT OR FAIL INTO {} VALUES {}{tail}",
-        target::<R>(),
-        rows.join(", ")
-    )
+    rows.join(", ")
+}
+
+/// Inserts `rows` (each its values, `N` of them) into `target` ("table (columns)"),
+/// [`ROWS_PER_INSERT`] to a statement, leaving out each whose key the table already holds.
+/// `OR IGNORE` breaks no row halfway, so SQLite keeps no statement journal for it either.
+pub(crate) fn insert_new<const N: usize>(
+    conn: &rusqlite::Connection,
+    target: &str,
+    rows: &[[Param<'_>; N]],
+) -> rusqlite::Result<()> {
+    let sql = |rows: usize| format!("INSERT OR IGNORE INTO {target} VALUES {}", values(rows, N));
+    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+    if chunks.len() > 0 {
+        let mut insert = conn.prepare(&sql(ROWS_PER_INSERT))?;
+        for chunk in chunks.by_ref() {
+            let mut at = 1;
+            for row in chunk {
+                at = bind_params(&mut insert, at, row.iter().copied())?;
+            }
+            insert.raw_execute()?;
+        }
+    }
+    let left = chunks.remainder();
+    if !left.is_empty() {
+        let mut insert = conn.prepare(&sql(1))?;
+        for row in left {
+            bind_params(&mut insert, 1, row.iter().copied())?;
+            insert.raw_execute()?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -243,6 +289,51 @@ mod tests {
             failed.to_string().contains("UNIQUE constraint failed"),
             "{failed}"
         );
+    }
+
+    /// New keys go in several to a statement and the rest one at a time, each row with its
+    /// own values; a key the table holds already, or one met earlier in the same call, keeps
+    /// its first row, and the rows after it still go in.
+    #[test]
+    fn rows_inserted_unless_kept_go_in_whole_and_leave_kept_keys_as_they_were() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE kept (k TEXT PRIMARY KEY, v INTEGER, d INTEGER) WITHOUT ROWID; \
+             INSERT INTO kept VALUES ('k003', -1, NULL), ('k070', -2, NULL);",
+        )
+        .unwrap();
+        let keys: Vec<String> = (0..2 * ROWS_PER_INSERT + 5)
+            .map(|n| format!("k{n:03}"))
+            .chain(["k001".into(), "k068".into()])
+            .collect();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let rows: Vec<[Param<'_>; 3]> = (keys.iter().enumerate())
+            .map(|(n, k)| {
+                let d = n.is_multiple_of(3).then_some(day);
+                [
+                    Param::Text(Some(k)),
+                    Param::Int(Some(n as i64)),
+                    Param::Day(d),
+                ]
+            })
+            .collect();
+        insert_new(&conn, "kept (k, v, d)", &rows).unwrap();
+        let stored: Vec<(String, i64, Option<i64>)> = conn
+            .prepare("SELECT k, v, d FROM kept ORDER BY k")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut expected: Vec<(String, i64, Option<i64>)> = (0..2 * ROWS_PER_INSERT + 5)
+            .map(|n| {
+                let d = n.is_multiple_of(3).then_some(day_number(day));
+                (format!("k{n:03}"), n as i64, d)
+            })
+            .collect();
+        expected[3] = ("k003".into(), -1, None);
+        expected.push(("k070".into(), -2, None));
+        assert_eq!(stored, expected);
     }
 
     #[test]

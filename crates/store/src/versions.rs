@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 
 use crate::bulk::{Scope, scoped};
 use crate::rows::JULIAN_DAY_ZERO;
-use crate::{Change, CustomerRecord, CustomerRow, InvoiceRow, Store, StoreError, Tx, on_pool};
+use crate::{
+    Change, CustomerRecord, CustomerRow, InvoiceRow, Param, Store, StoreError, Tx, on_pool,
+};
 
 /// A table whose replaced rows are kept in `versions`, keyed by company and `key`.
 struct Kept {
@@ -62,6 +64,52 @@ const CUSTOMERS: Kept = Kept {
     owned: false,
     days: &[],
 };
+
+/// An invoice as the store held it before a sync replaced it or moved its closing date:
+/// what its version keeps. A sync has every stored invoice's owner, type, dates and amounts
+/// from the item pages, so the version is written from them rather than copied from the
+/// invoices table, which would read the table's page of each changed invoice once more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredInvoice {
+    pub company_id: String,
+    pub tran_id: String,
+    pub customer_id: String,
+    pub item: Item,
+}
+
+/// The values of a kept invoice's version row.
+const STORED_VALUES: usize = 13;
+
+/// The columns of a kept invoice's version row, in the order of [`StoredInvoice::params`].
+fn stored_columns() -> String {
+    format!(
+        "company_id, {key}, valid_to, absent, {columns}",
+        key = INVOICES.key,
+        columns = INVOICES.columns.join(", ")
+    )
+}
+
+impl StoredInvoice {
+    /// Its version row, valid until `day`, in the order of [`stored_columns`].
+    fn params(&self, day: NaiveDate) -> [Param<'_>; STORED_VALUES] {
+        let i = &self.item;
+        [
+            Param::Text(Some(&self.company_id)),
+            Param::Text(Some(&self.tran_id)),
+            Param::Date(Some(day)),
+            Param::Bool(false),
+            Param::Text(Some(&self.customer_id)),
+            Param::Text(Some(i.tran_type.code())),
+            Param::Day(Some(i.tran_date)),
+            Param::Day(i.due_date),
+            Param::Int(Some(i.amount.raw())),
+            Param::Int(Some(i.balance.raw())),
+            Param::Int(Some(i.amount_hc.raw())),
+            Param::Int(Some(i.balance_hc.raw())),
+            Param::Day(i.closing_date),
+        ]
+    }
+}
 
 /// What a version row holds: the row as it stood, or that it was not there yet.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -196,33 +244,91 @@ impl Tx {
         self.companies_with(CUSTOMERS.table).await
     }
 
-    /// Before a sync of business date `day` writes invoice `rows`: keeps each changed invoice
-    /// as it stands, and marks each new one of a company in `loaded` as absent before `day`.
+    /// Before a sync of business date `day` writes invoice `rows`: keeps each invoice of
+    /// `replaced` as the store held it, and marks each new one of a company in `loaded` as
+    /// absent before `day`.
     pub async fn keep_invoice_versions(
         &mut self,
         day: NaiveDate,
         rows: &[Change<InvoiceRow>],
+        replaced: &[StoredInvoice],
         loaded: &HashSet<String>,
     ) -> Result<(), StoreError> {
-        self.keep_changes(&INVOICES, day, rows, loaded, |r| {
-            (
-                r.company_id.as_str(),
-                r.tran_id.as_str(),
-                r.customer_id.as_str(),
-            )
-        })
-        .await
+        self.keep_invoices(day, replaced).await?;
+        let arrived: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .filter(|c| c.new && loaded.contains(&c.row.company_id))
+            .map(|c| {
+                let r = &c.row;
+                (
+                    r.company_id.as_str(),
+                    r.tran_id.as_str(),
+                    r.customer_id.as_str(),
+                )
+            })
+            .collect();
+        self.write_versions(&INVOICES, Version::Absent, day, &arrived)
+            .await
     }
 
-    /// Keeps the stored invoices `keys` (company, tran_id) as they stand, valid until `day`.
+    /// Keeps the invoices `stored` as the store held them, valid until `day`; the first copy
+    /// of a day is the one kept.
     pub async fn keep_invoices(
         &mut self,
         day: NaiveDate,
-        keys: &[(&str, &str)],
+        stored: &[StoredInvoice],
     ) -> Result<(), StoreError> {
-        let keys: Vec<(&str, &str, &str)> = keys.iter().map(|&(c, t)| (c, t, "")).collect();
-        self.write_versions(&INVOICES, Version::Kept, day, &keys)
-            .await
+        if stored.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Tx::Sqlite(tx) => {
+                let target = format!("{} ({})", INVOICES.versions, stored_columns());
+                let rows: Vec<[Param<'_>; STORED_VALUES]> =
+                    stored.iter().map(|s| s.params(day)).collect();
+                crate::sqlite::with_handle(tx, |c| crate::sqlite::insert_new(c, &target, &rows))
+                    .await
+            }
+            Tx::Postgres(tx) => {
+                let sql = format!(
+                    "INSERT INTO {v} ({columns}) \
+                     SELECT k.c, k.t, $12, FALSE, k.u, k.y, k.td, k.dd, k.a, k.b, k.ah, k.bh, k.cd \
+                     FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::DATE[], \
+                     $6::DATE[], $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::BIGINT[], \
+                     $11::DATE[]) AS k(c, t, u, y, td, dd, a, b, ah, bh, cd) \
+                     ON CONFLICT (company_id, tran_id, valid_to) DO NOTHING",
+                    v = INVOICES.versions,
+                    columns = stored_columns(),
+                );
+                for chunk in stored.chunks(CHUNK) {
+                    let texts = |f: fn(&StoredInvoice) -> &str| -> Vec<&str> {
+                        chunk.iter().map(f).collect()
+                    };
+                    let dates = |f: fn(&Item) -> Option<NaiveDate>| -> Vec<Option<NaiveDate>> {
+                        chunk.iter().map(|s| f(&s.item)).collect()
+                    };
+                    let money = |f: fn(&Item) -> Money| -> Vec<i64> {
+                        chunk.iter().map(|s| f(&s.item).raw()).collect()
+                    };
+                    sqlx::query(&sql)
+                        .bind(texts(|s| &s.company_id))
+                        .bind(texts(|s| &s.tran_id))
+                        .bind(texts(|s| &s.customer_id))
+                        .bind(texts(|s| s.item.tran_type.code()))
+                        .bind(dates(|i| Some(i.tran_date)))
+                        .bind(dates(|i| i.due_date))
+                        .bind(money(|i| i.amount))
+                        .bind(money(|i| i.balance))
+                        .bind(money(|i| i.amount_hc))
+                        .bind(money(|i| i.balance_hc))
+                        .bind(dates(|i| i.closing_date))
+                        .bind(day)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Keeps one stored customer as it stands, valid until `day`: before an admin changes it.
