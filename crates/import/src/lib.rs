@@ -177,6 +177,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     // `Store::open_for_first_book`) would keep waiting until it commits.
     let mut tx = store.begin_sync().await?;
     let first_book = tx.holds_no_book().await?;
+    let writeback = (!first_book).then(|| store.writeback()).flatten();
     let wants =
         |names: &[&str]| !first_book && names.iter().any(|n| present.iter().any(|p| p == n));
     let parts = stored::load(
@@ -306,6 +307,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     if sync.clean() {
         let sync_id = tx.record_sync(&record).await?;
         tx.commit().await?;
+        drop(writeback);
         let written: i64 = record.files.iter().map(|f| f.inserted + f.updated).sum();
         if written >= i64::try_from(arrears_store::LARGE_WRITE).unwrap_or(i64::MAX) {
             store

@@ -24,6 +24,8 @@ mod versions;
 pub use versions::StoredInvoice;
 mod work;
 mod workflow;
+mod writeback;
+pub use writeback::Writeback;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -213,6 +215,15 @@ impl Store {
                 url: redact(url),
                 why: e.to_string(),
             }),
+        }
+    }
+
+    /// On SQLite, a thread that has the kernel write the store's log to disk while a sync
+    /// writes it (see [`Writeback`]), until dropped; none on PostgreSQL, which writes its own.
+    pub fn writeback(&self) -> Option<Writeback> {
+        match self {
+            Store::Sqlite(pool) => Some(Writeback::start(pool.connect_options().get_filename())),
+            Store::Postgres(_) => None,
         }
     }
 
