@@ -164,10 +164,12 @@ pub struct InvoiceIndex {
 impl InvoiceIndex {
     pub async fn load(store: &Store) -> Result<InvoiceIndex, StoreError> {
         let mut index = InvoiceIndex::default();
+        let mut loaded: HashMap<String, Vec<(Key, Entry)>> = HashMap::default();
         for (company, items) in store.item_counts().await? {
-            index.companies.entry(company).or_default().reserve(items);
+            loaded.insert(company.clone(), Vec::with_capacity(items));
+            index.companies.insert(company, Company::default());
         }
-        // The store holds each invoice once, in one page: each is added without looking for
+        // The store holds each invoice once, in one page: each is listed without looking for
         // it first, and no page needs writing.
         store
             .item_pages(None, |company, _, data| {
@@ -178,17 +180,24 @@ impl InvoiceIndex {
                 } = &mut index;
                 if !companies.contains_key(company) {
                     companies.insert(company.to_owned(), Company::default());
+                    loaded.insert(company.to_owned(), Vec::new());
                 }
-                let Some(c) = companies.get_mut(company) else {
+                let (Some(c), Some(items)) = (companies.get_mut(company), loaded.get_mut(company))
+                else {
                     return Ok(());
                 };
                 pages::decode(&data, |i| {
                     let currency = currency_number(currencies, i.currency);
                     let entry = Entry::of(&i, c.number(i.customer_id), 0, currency);
-                    c.items.push(i.tran_id.into(), entry);
+                    items.push((i.tran_id.into(), entry));
                 })
             })
             .await?;
+        for (company, items) in loaded {
+            if let Some(c) = index.companies.get_mut(&company) {
+                c.items = Keyed::from_unique(items);
+            }
+        }
         Ok(index)
     }
 
