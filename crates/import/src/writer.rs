@@ -151,7 +151,12 @@ pub async fn write_all(
     actor: Actor<'_>,
     mut batches: Batches,
 ) -> Result<(), StoreError> {
-    let written = write_each(tx, actor, &mut batches.rx).await;
+    let written = async {
+        tx.stage_versions().await?;
+        write_each(tx, actor, &mut batches.rx).await?;
+        tx.settle_versions().await
+    }
+    .await;
     batches.room.close();
     written
 }
