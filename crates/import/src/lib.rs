@@ -177,7 +177,7 @@ pub async fn sync(store: &Store, dir: &Path, options: Options) -> Result<Report,
     // `Store::open_for_first_book`) would keep waiting until it commits.
     let mut tx = store.begin_sync().await?;
     let first_book = tx.holds_no_book().await?;
-    let writeback = (!first_book).then(|| store.writeback()).flatten();
+    let writeback = store.writeback();
     let wants =
         |names: &[&str]| !first_book && names.iter().any(|n| present.iter().any(|p| p == n));
     let parts = stored::load(

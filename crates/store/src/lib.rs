@@ -218,8 +218,9 @@ impl Store {
         }
     }
 
-    /// On SQLite, a thread that has the kernel write the store's log to disk while a sync
-    /// writes it (see [`Writeback`]), until dropped; none on PostgreSQL, which writes its own.
+    /// On SQLite, a thread that has the kernel write the store's file and log to disk while a
+    /// sync writes them (see [`Writeback`]), until dropped; none on PostgreSQL, which writes
+    /// its own.
     pub fn writeback(&self) -> Option<Writeback> {
         match self {
             Store::Sqlite(pool) => Some(Writeback::start(pool.connect_options().get_filename())),

@@ -1,12 +1,14 @@
-//! Writing a sync's log to disk while the sync goes on.
+//! Writing a sync's pages to disk while the sync goes on.
 //!
 //! A sync over a stored book on SQLite writes its changed pages into the write-ahead log, a
 //! gigabyte and more for ten million invoices; at its commit SQLite syncs the log to disk,
-//! copies it into the store's file and syncs that. Left alone, the kernel holds all of it in
-//! memory until those syncs, which then wait for the disk to take it all at once. Here a thread
-//! asks the kernel, a few times a second, to start writing what the log and the file hold so
-//! far, without waiting for it: the disk works while the sync does, and SQLite's own syncs,
-//! which still make the sync durable, find little left to write.
+//! copies it into the store's file and syncs that. A first book goes straight into the file
+//! (see `Store::open_for_first_book`), four gigabytes for ten million invoices, synced at the
+//! commit. Left alone, the kernel holds much of it in memory until those syncs, which then
+//! wait for the disk to take it all at once. Here a thread asks the kernel, a few times a
+//! second, to start writing what the log and the file hold so far, without waiting for it:
+//! the disk works while the sync does, and SQLite's own syncs, which still make the sync
+//! durable, find little left to write.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -24,7 +26,7 @@ pub struct Writeback {
 }
 
 impl Writeback {
-    /// Starts asking for the store file `db` and its log.
+    /// Starts asking for the store file `db` and its log, when it has one.
     pub(crate) fn start(db: &Path) -> Writeback {
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
