@@ -199,34 +199,37 @@ impl CsvFile {
         true
     }
 
-    /// The key of the current record into `out`: its `columns`' trimmed texts joined as
-    /// [`arrears_store::key`] joins them, reading only as many fields as the key needs (a line
-    /// known unchanged is read no further). `false` when a key column is absent, empty or
-    /// not UTF-8.
-    pub fn key_of(&mut self, columns: &[&'static str], out: &mut String) -> bool {
-        out.clear();
-        let mut fields = 0;
-        for column in columns {
-            match self.place(column) {
-                Some(place) => fields = fields.max(place + 1),
-                None => return false,
-            }
+    /// The places of `columns` in each row; `None` when there are none, or one is absent.
+    pub fn places(&self, columns: &[&'static str]) -> Option<Vec<usize>> {
+        if columns.is_empty() {
+            return None;
         }
+        columns.iter().map(|column| self.place(column)).collect()
+    }
+
+    /// The key of the current record into `out`: the trimmed fields at `places` joined as
+    /// [`arrears_store::key`] joins them, reading only as many fields as the key needs (a
+    /// line known unchanged is read no further). `false` when a key field is empty or not
+    /// UTF-8.
+    pub fn key_bytes(&mut self, places: &[usize], out: &mut Vec<u8>) -> bool {
+        const SEP: u8 = {
+            assert!(arrears_store::KEY_SEP.is_ascii());
+            arrears_store::KEY_SEP as u8
+        };
+        out.clear();
+        let fields = places.iter().max().map_or(0, |place| place + 1);
         self.records.split_first(fields);
-        for (i, column) in columns.iter().enumerate() {
-            let text = self
-                .place(column)
-                .and_then(|place| self.records.get(place))
-                .and_then(|raw| std::str::from_utf8(raw).ok())
-                .map(trim)
-                .unwrap_or_default();
+        for (i, place) in places.iter().enumerate() {
+            let Some(text) = self.records.get(*place).and_then(trim_bytes) else {
+                return false;
+            };
             if text.is_empty() {
                 return false;
             }
             if i > 0 {
-                out.push(arrears_store::KEY_SEP);
+                out.push(SEP);
             }
-            out.push_str(text);
+            out.extend_from_slice(text);
         }
         true
     }
@@ -417,11 +420,14 @@ impl<'r> Fields<'r> {
     }
 }
 
+/// Printable ASCII, never white space.
+fn plain(byte: &u8) -> bool {
+    (b'!'..=b'~').contains(byte)
+}
+
 /// `text` without leading and trailing white space; most values have none, which their first
 /// and last bytes show without decoding characters.
 fn trim(text: &str) -> &str {
-    // Printable ASCII is never white space; anything else may be.
-    let plain = |b: &u8| (b'!'..=b'~').contains(b);
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(plain) && bytes.last().is_some_and(plain) {
         text
@@ -430,9 +436,22 @@ fn trim(text: &str) -> &str {
     }
 }
 
+/// [`trim`] of the field `raw`; `None` when it is not UTF-8. A field that starts and ends
+/// with printable ASCII is taken as it is, unchecked: only a line that an earlier sync read
+/// and checked whole is read this way.
+fn trim_bytes(raw: &[u8]) -> Option<&[u8]> {
+    if raw.first().is_some_and(plain) && raw.last().is_some_and(plain) {
+        Some(raw)
+    } else {
+        std::str::from_utf8(raw)
+            .ok()
+            .map(|text| trim(text).as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::trim;
+    use super::{trim, trim_bytes};
 
     #[test]
     fn values_lose_the_white_space_around_them_only() {
@@ -448,6 +467,19 @@ mod tests {
             ("  ", ""),
         ] {
             assert_eq!(trim(raw), trimmed, "{raw:?}");
+            assert_eq!(
+                trim_bytes(raw.as_bytes()),
+                Some(trimmed.as_bytes()),
+                "{raw:?}"
+            );
         }
+    }
+
+    #[test]
+    fn a_field_trimmed_as_bytes_that_is_not_utf8_has_no_text() {
+        assert_eq!(trim_bytes(b" \xff"), None);
+        assert_eq!(trim_bytes(b"\xc3("), None);
+        // Printable ASCII at both ends is taken as it is.
+        assert_eq!(trim_bytes(b"a\xffb"), Some(&b"a\xffb"[..]));
     }
 }

@@ -173,14 +173,14 @@ impl Memory {
     }
 
     /// Notes the key of a row known unchanged.
-    pub fn skipped_key(&mut self, key: &str) {
+    pub fn skipped_key(&mut self, key: &[u8]) {
         self.skipped_keys.push(key_hash(key));
     }
 
     /// Notes the key of a row read in full.
     pub fn read_key(&mut self, key: Key, line: u64) {
         self.read_keys
-            .entry(key_hash(&key))
+            .entry(key_hash(key.as_bytes()))
             .or_default()
             .push((key, line));
     }
@@ -207,7 +207,8 @@ impl Memory {
     }
 }
 
-fn key_hash(key: &str) -> u64 {
+/// The hash of a key's text, as its bytes.
+fn key_hash(key: &[u8]) -> u64 {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::with_seed(0).hash_one(key)
 }

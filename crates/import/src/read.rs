@@ -299,10 +299,11 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         None => None,
     };
     let key_columns = remembered.map_or(&[][..], |r| r.1);
+    let key_places = file.places(key_columns);
     sync.progress.start();
     let mut rows: i64 = 0;
     // The key of a line known unchanged, made in one buffer.
-    let mut skipped = String::new();
+    let mut skipped = Vec::new();
     // Bytes of the lines read in full since rows were last handed to the writer.
     let mut unsent: usize = 0;
     while let Some(line) = file.next_row(&mut sync.problems) {
@@ -312,7 +313,9 @@ fn read(sync: &mut Sync, dir: &Path, name: &'static str) -> Result<(), Failure> 
         {
             // Read and checked by the last sync of this file, and what the store still holds.
             memory.new.push(hash);
-            if file.key_of(key_columns, &mut skipped) {
+            if let Some(places) = &key_places
+                && file.key_bytes(places, &mut skipped)
+            {
                 memory.skipped_key(&skipped);
             }
             let counts = counts(sync, name);
