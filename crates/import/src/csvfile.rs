@@ -209,8 +209,8 @@ impl CsvFile {
 
     /// The key of the current record into `out`: the trimmed fields at `places` joined as
     /// [`arrears_store::key`] joins them, reading only as many fields as the key needs (a
-    /// line known unchanged is read no further). `false` when a key field is empty or not
-    /// UTF-8.
+    /// line known unchanged is read no further). `false` when a key field is empty, or not
+    /// UTF-8 where [`trim_bytes`] checks it.
     pub fn key_bytes(&mut self, places: &[usize], out: &mut Vec<u8>) -> bool {
         const SEP: u8 = {
             assert!(arrears_store::KEY_SEP.is_ascii());
