@@ -314,20 +314,14 @@ impl Tx {
         loaded: &HashSet<String>,
     ) -> Result<(), StoreError> {
         self.keep_invoices(day, replaced).await?;
-        let arrived: Vec<(&str, &str, &str)> = rows
-            .iter()
-            .filter(|c| c.new && loaded.contains(&c.row.company_id))
-            .map(|c| {
-                let r = &c.row;
-                (
-                    r.company_id.as_str(),
-                    r.tran_id.as_str(),
-                    r.customer_id.as_str(),
-                )
-            })
-            .collect();
-        self.write_versions(&INVOICES, Version::Absent, day, &arrived, Staged::Yes)
-            .await
+        self.mark_arrived(&INVOICES, day, rows, loaded, |r| {
+            (
+                r.company_id.as_str(),
+                r.tran_id.as_str(),
+                r.customer_id.as_str(),
+            )
+        })
+        .await
     }
 
     /// Keeps the invoices `stored` as the store held them, valid until `day`; the first copy
@@ -410,15 +404,19 @@ impl Tx {
         rows: &[Change<CustomerRow>],
         loaded: &HashSet<String>,
     ) -> Result<(), StoreError> {
-        self.keep_changes(&CUSTOMERS, day, rows, loaded, |r| {
+        fn key(r: &CustomerRow) -> (&str, &str, &str) {
             (r.company_id.as_str(), r.customer_id.as_str(), "")
-        })
-        .await
+        }
+        let changed: Vec<_> = (rows.iter().filter(|c| !c.new))
+            .map(|c| key(&c.row))
+            .collect();
+        (self.write_versions(&CUSTOMERS, Version::Kept, day, &changed, Staged::Yes)).await?;
+        self.mark_arrived(&CUSTOMERS, day, rows, loaded, key).await
     }
 
-    /// Keeps each changed row of `rows` as it stands and marks each new one of a company in
-    /// `loaded` absent, valid until `day`; `key` gives a row's (company, key, owner).
-    async fn keep_changes<R>(
+    /// Marks each new row of `rows` of a company in `loaded` absent before `day`; `key`
+    /// gives a row's (company, key, owner).
+    async fn mark_arrived<R>(
         &mut self,
         kept: &Kept,
         day: NaiveDate,
@@ -426,17 +424,10 @@ impl Tx {
         loaded: &HashSet<String>,
         key: impl Fn(&R) -> (&str, &str, &str),
     ) -> Result<(), StoreError> {
-        let mut changed = Vec::new();
-        let mut arrived = Vec::new();
-        for change in rows {
-            let k = key(&change.row);
-            if !change.new {
-                changed.push(k);
-            } else if loaded.contains(k.0) {
-                arrived.push(k);
-            }
-        }
-        (self.write_versions(kept, Version::Kept, day, &changed, Staged::Yes)).await?;
+        let arrived: Vec<_> = (rows.iter().filter(|c| c.new))
+            .map(|c| key(&c.row))
+            .filter(|k| loaded.contains(k.0))
+            .collect();
         (self.write_versions(kept, Version::Absent, day, &arrived, Staged::Yes)).await
     }
 
